@@ -1,0 +1,1 @@
+/* rk_hlc_ops: placeholder, filled in by its owner */

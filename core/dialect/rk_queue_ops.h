@@ -1,0 +1,1 @@
+/* rk_queue_ops: placeholder, filled in by its owner */

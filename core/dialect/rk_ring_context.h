@@ -1,0 +1,1 @@
+/* rk_ring_context: placeholder, filled in by its owner */

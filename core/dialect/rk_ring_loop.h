@@ -1,0 +1,1 @@
+/* rk_ring_loop: placeholder, filled in by its owner */
