@@ -84,6 +84,7 @@ typedef enum rk_memory_kind {
 #define RK_CAP_ASYNC_COPY 0x8ull
 #define RK_CAP_COOPERATIVE_LAUNCH 0x10ull /* all blocks of a grid co-resident */
 #define RK_CAP_DEVICE_MEMORY_MAP 0x20ull  /* DEVICE memory can be mapped into the host */
+#define RK_CAP_HOST_WAKEUP 0x40ull        /* device rk_unpark_u32 wakes host threads parked on the address */
 
 typedef enum rk_source_kind {
   RK_SOURCE_UNDEFINED = 0,
@@ -97,6 +98,7 @@ typedef enum rk_arg_kind {
   RK_ARG_UNDEFINED = 0,
   RK_ARG_VALUE = 1,  /* `value` points at `size` bytes passed by value */
   RK_ARG_BUFFER = 2, /* `buffer` is passed as a device pointer to its first byte */
+  RK_ARG_DEVICE_ADDRESS = 3, /* `value` points at a uint64_t device address, passed as a pointer argument */
   RK_ARG_FORCE32 = 0x7FFFFFFF
 } rk_arg_kind;
 

@@ -149,7 +149,7 @@ typedef struct rk_k2k_route {
   uint32_t state;       /* 12 RK_ROUTE_*; host publishes with release after inbox_ptr */
   uint32_t name_hash;   /* 16 FNV-1a 32 of the kernel name (diagnostics) */
   uint32_t max_payload; /* 20 largest payload the inbox slot holds */
-  uint64_t reserved0;   /* 24 */
+  uint64_t control_ptr; /* 24 target's rk_control_block: senders ring its kernel_doorbell */
 } rk_k2k_route;
 
 /* --------------------------------------------------------------------------------- */

@@ -1,1 +1,214 @@
-/* rk_ring_loop: placeholder, filled in by its owner */
+/* ringkernel dialect — the persistent ring loop, written once for every backend.
+ *
+ * One block runs the loop. Thread 0 (the leader) polls the control block, takes the next
+ * message (host input first in a batch, then the K2K inbox, alternating), validates it,
+ * and broadcasts it through block-shared memory; every thread runs rk_handler; the leader
+ * then releases the slot and updates counters, HLC and telemetry. The loop exits once
+ * should_terminate is set and both queues are drained: terminate never loses an accepted
+ * message. Idle waits spin, then yield, then park on the control block's doorbell. */
+#ifndef RINGKERNEL_RK_RING_LOOP_H
+#define RINGKERNEL_RK_RING_LOOP_H
+
+#define RK_LOOP_IDLE 0u
+#define RK_LOOP_MESSAGE 1u
+#define RK_LOOP_EXIT 2u
+
+#define RK_LOOP_FROM_INPUT 0u
+#define RK_LOOP_FROM_INBOX 1u
+
+#define RK_LOOP_INPUT_BATCH 32u     /* input slots peeked at once; released together */
+#define RK_LOOP_SPIN_ROUNDS 64u
+#define RK_LOOP_YIELD_ROUNDS 256u
+#define RK_LOOP_PARK_NS 50000000    /* 50 ms: doorbells wake us sooner; this bounds a missed wake */
+
+/* The leader's private cursor over the input batch it has peeked. */
+typedef struct rk_loop_cursor {
+  uint64_t batch_next;  /* next input index to hand out */
+  uint64_t batch_end;   /* one past the last peeked index */
+  uint32_t prefer_inbox;
+  uint32_t idle_rounds;
+} rk_loop_cursor;
+
+typedef struct rk_loop_step {
+  uint32_t command;
+  uint32_t source;
+  uint64_t index;
+  uint64_t slot; /* device address of the message header */
+} rk_loop_step;
+
+RK_INLINE int rk_loop_type_accepted(rk_ctx* ctx, uint32_t type_id) {
+  if (type_id == RK_MSG_TYPE_INVALID) return 0;
+  uint32_t count = ctx->env->accepted_type_count;
+  if (count == 0u) return 1;
+  rk_global const uint32_t* types = RK_PTR(const uint32_t, ctx->env->accepted_types_ptr);
+  for (uint32_t i = 0; i < count; ++i)
+    if (types[i] == type_id) return 1;
+  return 0;
+}
+
+/* Checks a message before any thread sees it; merges its HLC timestamp. */
+RK_INLINE int32_t rk_loop_admit(rk_ctx* ctx, rk_global const rk_msg_header* message, uint32_t slot_size) {
+  if (!rk_loop_type_accepted(ctx, message->type_id)) return RK_ERROR_UNKNOWN_MESSAGE_TYPE;
+  if (message->payload_size > slot_size - RK_MSG_HEADER_SIZE) return RK_ERROR_MESSAGE_TOO_LARGE;
+  rk_hlc_result merged = rk_hlc_merge(ctx->env->hlc, message->timestamp, rk_clock_ns(), ctx->env->max_clock_skew_ns);
+  if (merged.status != RK_SUCCESS) return merged.status;
+  ctx->env->hlc = merged.clock;
+  return RK_SUCCESS;
+}
+
+RK_INLINE void rk_loop_release(rk_ctx* ctx, rk_loop_cursor* cursor, uint32_t source, uint64_t index) {
+  if (source == RK_LOOP_FROM_INBOX) {
+    rk_mpsc_release(ctx->inbox, index);
+  } else if (index + 1u == cursor->batch_end) {
+    rk_spsc_release(ctx->input, cursor->batch_end); /* the whole batch at once */
+  }
+}
+
+RK_INLINE rk_loop_step rk_loop_take_input(rk_ctx* ctx, rk_loop_cursor* cursor) {
+  rk_loop_step step;
+  step.command = RK_LOOP_IDLE;
+  if (cursor->batch_next == cursor->batch_end) {
+    rk_reservation batch = rk_spsc_peek(ctx->input, RK_LOOP_INPUT_BATCH);
+    if (batch.count == 0u) return step;
+    cursor->batch_next = batch.index;
+    cursor->batch_end = batch.index + batch.count;
+    rk_store_relaxed_u32((rk_global uint32_t*)&ctx->telemetry->queue_depth, rk_queue_depth(ctx->input));
+  }
+  step.command = RK_LOOP_MESSAGE;
+  step.source = RK_LOOP_FROM_INPUT;
+  step.index = cursor->batch_next++;
+  step.slot = (uint64_t)(uintptr_t)rk_queue_slot(ctx->input, step.index);
+  return step;
+}
+
+RK_INLINE rk_loop_step rk_loop_take_inbox(rk_ctx* ctx) {
+  rk_loop_step step;
+  step.command = RK_LOOP_IDLE;
+  if (ctx->inbox == 0) return step;
+  rk_reservation claim = rk_mpsc_peek(ctx->inbox);
+  if (claim.count == 0u) return step;
+  step.command = RK_LOOP_MESSAGE;
+  step.source = RK_LOOP_FROM_INBOX;
+  step.index = claim.index;
+  step.slot = (uint64_t)(uintptr_t)rk_queue_slot(ctx->inbox, claim.index);
+  return step;
+}
+
+/* Takes the next message, alternating sources so neither starves the other. */
+RK_INLINE rk_loop_step rk_loop_take(rk_ctx* ctx, rk_loop_cursor* cursor) {
+  cursor->prefer_inbox ^= 1u;
+  rk_loop_step step = cursor->prefer_inbox ? rk_loop_take_inbox(ctx) : rk_loop_take_input(ctx, cursor);
+  if (step.command == RK_LOOP_IDLE)
+    step = cursor->prefer_inbox ? rk_loop_take_input(ctx, cursor) : rk_loop_take_inbox(ctx);
+  return step;
+}
+
+RK_INLINE int rk_loop_drained(rk_ctx* ctx, rk_loop_cursor* cursor) {
+  if (cursor->batch_next != cursor->batch_end) return 0;
+  if (rk_queue_depth(ctx->input) != 0u) return 0;
+  return ctx->inbox == 0 || rk_queue_depth(ctx->inbox) == 0u;
+}
+
+/* Spin, then yield, then park on the doorbell. The doorbell value is read before the
+ * kernel_parked flag is raised and the queues rechecked, so a host that publishes and then
+ * bumps the doorbell either is seen by the recheck or makes the park return at once. */
+RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
+  uint32_t round = ++cursor->idle_rounds;
+  if (round < RK_LOOP_SPIN_ROUNDS) { rk_pause(); return; }
+  if (round < RK_LOOP_YIELD_ROUNDS) { rk_yield(); return; }
+  rk_global rk_control_block* control = ctx->control;
+  uint32_t seen = rk_load_acquire_u32(&control->kernel_doorbell);
+  rk_store_release_u32(&control->kernel_parked, 1u);
+  rk_fence_seq_cst();
+  int work = rk_queue_depth(ctx->input) != 0u || (ctx->inbox != 0 && rk_queue_depth(ctx->inbox) != 0u);
+  if (!work && rk_load_acquire_u32((rk_global uint32_t*)&control->should_terminate) == 0u)
+    rk_park_u32(&control->kernel_doorbell, seen, RK_LOOP_PARK_NS);
+  rk_store_release_u32(&control->kernel_parked, 0u);
+}
+
+/* The leader's poll: the next valid message, idle, or exit. Invalid messages are counted
+ * and released here; no thread ever runs the handler on them. */
+RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
+  for (;;) {
+    rk_loop_step step;
+    step.command = RK_LOOP_IDLE;
+    uint32_t terminate = rk_load_acquire_u32((rk_global uint32_t*)&ctx->control->should_terminate);
+    uint32_t active = rk_load_acquire_u32((rk_global uint32_t*)&ctx->control->is_active);
+    if (active != 0u || terminate != 0u) step = rk_loop_take(ctx, cursor);
+    if (step.command == RK_LOOP_IDLE) {
+      if (terminate != 0u && rk_loop_drained(ctx, cursor)) step.command = RK_LOOP_EXIT;
+      return step;
+    }
+    cursor->idle_rounds = 0u;
+    rk_global const rk_queue_header* queue = step.source == RK_LOOP_FROM_INBOX ? ctx->inbox : ctx->input;
+    int32_t admitted = rk_loop_admit(ctx, RK_PTR(const rk_msg_header, step.slot), queue->slot_size);
+    if (admitted == RK_SUCCESS) return step;
+    rk_count_dropped(ctx, admitted);
+    rk_count_error(ctx, admitted);
+    rk_loop_release(ctx, cursor, step.source, step.index);
+  }
+}
+
+RK_INLINE void rk_loop_account(rk_ctx* ctx, rk_global const rk_msg_header* message, int32_t result) {
+  int64_t now = rk_clock_ns();
+  rk_global rk_telemetry* telemetry = ctx->telemetry;
+  rk_fetch_add_u64((rk_global uint64_t*)&ctx->control->messages_processed, 1u);
+  rk_store_relaxed_u64((rk_global uint64_t*)&ctx->control->last_activity_ticks, (uint64_t)now);
+  rk_store_relaxed_u64((rk_global uint64_t*)&telemetry->last_processed_timestamp, (uint64_t)now);
+  if (message->sent_ns > 0 && now >= message->sent_ns) {
+    uint64_t latency = (uint64_t)(now - message->sent_ns);
+    rk_fetch_add_u64(&telemetry->total_latency_ns, latency);
+    rk_fetch_max_u64(&telemetry->max_latency_ns, latency);
+    rk_fetch_min_u64(&telemetry->min_latency_ns, latency);
+  }
+  if (result != RK_SUCCESS) rk_count_error(ctx, result);
+  /* Published last: a host that sees the count also sees the rest. */
+  rk_fetch_add_u64(&telemetry->messages_processed, 1u);
+}
+
+RK_INLINE void rk_loop_finish(rk_ctx* ctx) {
+  rk_store_release_u32((rk_global uint32_t*)&ctx->control->has_terminated, RK_TERMINATED_DONE);
+  rk_ring_host_doorbell(ctx);
+}
+
+RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
+  RK_SHARED_ARRAY(uint64_t, rk_broadcast, 3);
+  RK_SHARED_ARRAY(uint64_t, rk_scratch_words, RK_RING_SCRATCH_WORDS);
+  rk_ctx ctx = rk_ctx_make(env);
+  ctx.scratch = rk_scratch_words;
+  rk_loop_cursor cursor;
+  cursor.batch_next = 0u;
+  cursor.batch_end = 0u;
+  cursor.prefer_inbox = 0u;
+  cursor.idle_rounds = 0u;
+  int leader = rk_thread_idx(0) == 0u && rk_thread_idx(1) == 0u && rk_thread_idx(2) == 0u;
+  for (;;) {
+    rk_loop_step step;
+    if (leader) {
+      step = rk_loop_poll(&ctx, &cursor);
+      rk_broadcast[0] = step.command;
+      rk_broadcast[1] = step.slot;
+      rk_broadcast[2] = ((uint64_t)step.source << 63) | step.index;
+    }
+    rk_sync_threads();
+    uint64_t command = rk_broadcast[0];
+    rk_global const rk_msg_header* message = RK_PTR(const rk_msg_header, rk_broadcast[1]);
+    uint64_t where = rk_broadcast[2];
+    rk_sync_threads(); /* everyone has read the broadcast before the leader writes again */
+    if (command == RK_LOOP_EXIT) break;
+    if (command == RK_LOOP_IDLE) {
+      if (leader) rk_loop_idle(&ctx, &cursor);
+      continue;
+    }
+    ctx.current = message;
+    int32_t result = rk_handler(&ctx, message, (rk_global const uint8_t*)message + RK_MSG_HEADER_SIZE);
+    rk_sync_threads(); /* the slot stays ours until every thread is done with it */
+    if (leader) {
+      rk_loop_account(&ctx, message, result);
+      rk_loop_release(&ctx, &cursor, (uint32_t)(where >> 63), where & 0x7FFFFFFFFFFFFFFFull);
+    }
+  }
+  if (leader) rk_loop_finish(&ctx);
+}
+
+#endif /* RINGKERNEL_RK_RING_LOOP_H */

@@ -1,0 +1,118 @@
+// C entry points for ring kernels: argument checks, then the rk::core operations.
+#include "api/error.hpp"
+#include "runtime/kernel.hpp"
+#include "runtime/kernel_messaging.hpp"
+#include "runtime/kernel_ops.hpp"
+#include "runtime/kernel_table.hpp"
+#include "runtime/runtime.hpp"
+
+using namespace rk::core;
+
+namespace {
+
+rk_result null_kernel() { return fail(RK_ERROR_INVALID_ARGUMENT, "kernel handle is NULL"); }
+
+}  // namespace
+
+extern "C" {
+
+RK_API rk_result rk_kernel_create(rk_runtime runtime, const rk_kernel_options* options, rk_kernel* kernel) {
+  clear_error();
+  return kernel_create(runtime, options, kernel);
+}
+
+RK_API rk_result rk_kernel_launch(rk_kernel kernel) {
+  clear_error();
+  return kernel ? kernel_launch(kernel) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_activate(rk_kernel kernel) {
+  clear_error();
+  return kernel ? kernel_set_active(kernel, true, false) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_deactivate(rk_kernel kernel) {
+  clear_error();
+  return kernel ? kernel_set_active(kernel, false, false) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_reactivate(rk_kernel kernel) {
+  clear_error();
+  return kernel ? kernel_set_active(kernel, true, true) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_terminate(rk_kernel kernel, uint64_t timeout_ns) {
+  clear_error();
+  return kernel ? kernel_terminate(kernel, timeout_ns) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_destroy(rk_kernel kernel) {
+  clear_error();
+  return kernel ? kernel_destroy(kernel) : RK_SUCCESS;
+}
+
+RK_API rk_kernel_state rk_kernel_get_state(rk_kernel kernel) {
+  return kernel ? kernel->state.load() : RK_KERNEL_STATE_UNDEFINED;
+}
+
+RK_API uint32_t rk_kernel_id(rk_kernel kernel) { return kernel ? kernel->id : 0; }
+
+RK_API const char* rk_kernel_name(rk_kernel kernel) { return kernel ? kernel->config.name.c_str() : ""; }
+
+RK_API rk_result rk_runtime_find_kernel(rk_runtime runtime, const char* name, rk_kernel* kernel) {
+  clear_error();
+  if (runtime == nullptr || name == nullptr || kernel == nullptr)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "runtime, name and kernel must not be NULL");
+  *kernel = runtime->kernels->find(name);
+  if (*kernel == nullptr) return fail(RK_ERROR_UNKNOWN_KERNEL, std::string("no kernel named '") + name + "' in this runtime");
+  return RK_SUCCESS;
+}
+
+RK_API rk_result rk_kernel_send(rk_kernel kernel, uint32_t type_id, const void* payload, uint32_t size,
+                                const rk_send_options* options, uint64_t* message_id) {
+  clear_error();
+  return kernel ? kernel_send(kernel, type_id, payload, size, options, message_id) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_reserve(rk_kernel kernel, uint32_t type_id, uint32_t size, uint64_t timeout_ns, rk_slot* slot) {
+  clear_error();
+  return kernel ? kernel_reserve(kernel, type_id, size, timeout_ns, slot) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_commit(rk_kernel kernel, rk_slot* slot, uint64_t* message_id) {
+  clear_error();
+  return kernel ? kernel_commit(kernel, slot, message_id) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_receive(rk_kernel kernel, rk_msg_header* header, void* payload, uint32_t capacity,
+                                   uint32_t* size, uint64_t timeout_ns) {
+  clear_error();
+  return kernel ? kernel_receive(kernel, header, payload, capacity, size, timeout_ns) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_request(rk_kernel kernel, uint32_t type_id, const void* payload, uint32_t size,
+                                   rk_msg_header* reply_header, void* reply, uint32_t reply_capacity,
+                                   uint32_t* reply_size, uint64_t timeout_ns) {
+  clear_error();
+  if (kernel == nullptr) return null_kernel();
+  return kernel_request(kernel, type_id, payload, size, reply_header, reply, reply_capacity, reply_size, timeout_ns);
+}
+
+RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status) {
+  clear_error();
+  return kernel ? kernel_status(kernel, status) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_get_telemetry(rk_kernel kernel, rk_telemetry* telemetry) {
+  clear_error();
+  return kernel ? kernel_telemetry(kernel, telemetry) : null_kernel();
+}
+
+RK_API rk_result rk_runtime_hlc_now(rk_runtime runtime, rk_hlc* now) {
+  clear_error();
+  if (runtime == nullptr || now == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime and now must not be NULL");
+  *now = runtime->kernels->clock().tick();
+  return RK_SUCCESS;
+}
+
+}  // extern "C"

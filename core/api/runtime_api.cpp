@@ -1,0 +1,124 @@
+// C entry points for runtimes: pick a backend device, open its context and stream, and
+// own the ring kernels' routing table.
+#include <cstring>
+
+#include "api/error.hpp"
+#include "plugin/registry.hpp"
+#include "runtime/device_calls.hpp"
+#include "runtime/kernel.hpp"
+#include "runtime/kernel_ops.hpp"
+#include "runtime/runtime.hpp"
+
+using namespace rk::core;
+
+namespace {
+
+constexpr int64_t kDefaultSkewNs = 10'000'000'000;
+constexpr uint32_t kDefaultMaxKernels = 256;
+
+rk_bridge_mode bridge_mode_for(uint64_t caps) {
+  const uint64_t needed = RK_CAP_PERSISTENT_KERNELS | RK_CAP_HOST_COHERENT;
+  return (caps & needed) == needed ? RK_BRIDGE_PERSISTENT : RK_BRIDGE_RELAUNCH;
+}
+
+rk_result open_device(rk_runtime_s& rt, const PluginRecord& plugin, uint32_t device_index) {
+  if (device_index >= plugin.device_count)
+    return fail(RK_ERROR_NO_DEVICE, "backend '" + plugin.name + "' has " + std::to_string(plugin.device_count) +
+                                        " device(s); index " + std::to_string(device_index) + " requested");
+  rt.backend = plugin.backend;
+  rt.device_index = device_index;
+  rt.device_info = plugin.devices[device_index];
+  rt.bridge_mode = bridge_mode_for(rt.device_info.caps);
+  rt.kernel_wakes_host = (rt.device_info.caps & RK_CAP_HOST_WAKEUP) != 0;
+  if (rk_result r = rt.backend->context_create(device_index, &rt.context); r != RK_SUCCESS) return r;
+  return rt.backend->stream_create(rt.context, &rt.stream);
+}
+
+// The K2K routing table, in memory every kernel on the device reads.
+rk_result create_routes(rk_runtime_s& rt) {
+  if (rt.bridge_mode != RK_BRIDGE_PERSISTENT) return RK_SUCCESS;
+  KernelTable& table = *rt.kernels;
+  MappedBuffer routes;
+  if (rk_result r = allocate_mapped(&rt, size_t{table.max_kernels()} * sizeof(rk_k2k_route), routes); r != RK_SUCCESS)
+    return r;
+  table.routes_buffer = routes.buffer;
+  table.routes = static_cast<rk_k2k_route*>(routes.host);
+  table.routes_device = routes.device;
+  std::memset(table.routes, 0, size_t{table.max_kernels()} * sizeof(rk_k2k_route));
+  return RK_SUCCESS;
+}
+
+void close_runtime(rk_runtime_s* rt) {
+  bool leaked = false;
+  if (rt->kernels) {
+    for (rk_kernel_s* kernel : rt->kernels->all()) leaked |= kernel_destroy(kernel) != RK_SUCCESS;
+    // A kernel that could not be stopped may still touch the routes and ring blocks.
+    if (!leaked) {
+      for (rk_backend_buffer buffer : rt->kernels->retired) free_buffer(rt, buffer);
+      free_buffer(rt, rt->kernels->routes_buffer);
+    }
+  }
+  if (rt->backend && !leaked) {
+    if (rt->stream) rt->backend->stream_destroy(rt->stream);
+    if (rt->context) rt->backend->context_destroy(rt->context);
+  }
+  if (leaked) log_error("runtime destroyed with a hung ring kernel: its device resources were not freed");
+  delete rt;
+}
+
+}  // namespace
+
+extern "C" {
+
+RK_API rk_result rk_runtime_create(const rk_runtime_options* options, rk_runtime* runtime) {
+  clear_error();
+  if (runtime == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime out-pointer is NULL");
+  if (options && options->struct_size < sizeof(rk_runtime_options))
+    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_runtime_options.struct_size is too small");
+  rk_registry registry = options ? options->registry : nullptr;
+  if (registry == nullptr) rk_registry_default(&registry);
+  const PluginRecord* plugin = nullptr;
+  if (rk_result r = select_backend(*registry, options ? options->backend : nullptr, &plugin); r != RK_SUCCESS) return r;
+  auto rt = new rk_runtime_s();
+  uint32_t max_kernels = options && options->max_kernels ? options->max_kernels : kDefaultMaxKernels;
+  int64_t skew = options && options->max_clock_skew_ns > 0 ? options->max_clock_skew_ns : kDefaultSkewNs;
+  rt->kernels = std::make_unique<KernelTable>(max_kernels, skew);
+  rk_result r = open_device(*rt, *plugin, options ? options->device_index : 0u);
+  if (r == RK_SUCCESS) r = create_routes(*rt);
+  if (r != RK_SUCCESS) {
+    std::string why = last_error_text();
+    close_runtime(rt);
+    return fail(r, why);
+  }
+  *runtime = rt;
+  return RK_SUCCESS;
+}
+
+RK_API rk_result rk_runtime_destroy(rk_runtime runtime) {
+  clear_error();
+  if (runtime) close_runtime(runtime);
+  return RK_SUCCESS;
+}
+
+RK_API const char* rk_runtime_backend_name(rk_runtime runtime) {
+  return runtime && runtime->backend ? runtime->backend->name() : "";
+}
+
+RK_API rk_result rk_runtime_device_info(rk_runtime runtime, rk_device_info* info) {
+  clear_error();
+  if (runtime == nullptr || info == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime and info must not be NULL");
+  *info = runtime->device_info;
+  return RK_SUCCESS;
+}
+
+RK_API rk_bridge_mode rk_runtime_bridge_mode(rk_runtime runtime) {
+  return runtime ? runtime->bridge_mode : RK_BRIDGE_UNDEFINED;
+}
+
+RK_API rk_result rk_runtime_synchronize(rk_runtime runtime) {
+  clear_error();
+  if (runtime == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime handle is NULL");
+  return runtime->backend->stream_synchronize(runtime->stream);
+}
+
+}  // extern "C"

@@ -1,0 +1,206 @@
+#include "plugin/discovery.hpp"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+
+#include "api/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace rk::core {
+namespace {
+
+constexpr std::string_view kPrefix = "librk_backend_";
+constexpr std::string_view kSuffix = ".so";
+
+void split_into(const char* list, std::vector<std::string>& out) {
+  if (list == nullptr) return;
+  std::string_view rest(list);
+  while (!rest.empty()) {
+    size_t colon = rest.find(':');
+    std::string_view part = rest.substr(0, colon);
+    if (!part.empty()) out.emplace_back(part);
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+}
+
+std::string core_library_folder() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&core_library_folder), &info) == 0 || info.dli_fname == nullptr) return {};
+  std::error_code ec;
+  fs::path self = fs::canonical(info.dli_fname, ec);
+  return ec ? std::string() : self.parent_path().string();
+}
+
+// Host services handed to each plugin; `user` names the plugin in its log lines. Kept for
+// the life of the process because a plugin may log until it is unloaded.
+const rk_host_services* services_for(const std::string& label) {
+  static std::mutex mutex;
+  static std::deque<std::pair<std::string, rk_host_services>> all;
+  std::lock_guard lock(mutex);
+  auto& [name, services] = all.emplace_back(label, rk_host_services{});
+  services.struct_size = sizeof(rk_host_services);
+  services.core_abi_major = RK_PLUGIN_ABI_MAJOR;
+  services.core_abi_minor = RK_PLUGIN_ABI_MINOR;
+  services.user = &name;
+  services.log = [](void* user, rk_log_level level, const char* message, size_t length) {
+    log_from_plugin(static_cast<std::string*>(user)->c_str(), level, message, length);
+  };
+  services.clock_ns = [](void*) -> int64_t {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  };
+  return &services;
+}
+
+// dlopen's words decide the reason: a library the plugin needs vs a file that is no plugin.
+rk_plugin_reason classify_load_error(const std::string& text, const std::string& path) {
+  auto has = [&](const char* s) { return text.find(s) != std::string::npos; };
+  if (has("undefined symbol")) return RK_PLUGIN_REASON_MISSING_DEPENDENCY;
+  if (has("cannot open shared object file")) {
+    size_t colon = text.find(": cannot open shared object file");
+    std::string missing = text.substr(0, colon);
+    size_t start = missing.rfind('(');
+    if (start != std::string::npos) missing = missing.substr(start + 1);
+    if (missing.find(fs::path(path).filename().string()) == std::string::npos) return RK_PLUGIN_REASON_MISSING_DEPENDENCY;
+  }
+  return RK_PLUGIN_REASON_NOT_A_PLUGIN;
+}
+
+std::string dlerror_part(const std::string& what) {
+  const std::string marker = "dlerror system message: ";
+  size_t at = what.find(marker);
+  if (at == std::string::npos) return what;
+  std::string text = what.substr(at + marker.size());
+  if (!text.empty() && text.back() == ')') text.pop_back();
+  return text;
+}
+
+bool table_header_valid(const rk_backend_table* t, std::string& why) {
+  if (t == nullptr) {
+    why = "the entry returned no backend table";
+    return false;
+  }
+  if (t->abi_major != RK_PLUGIN_ABI_MAJOR) {
+    why = "plugin ABI " + std::to_string(t->abi_major) + "." + std::to_string(t->abi_minor) + ", core ABI " +
+          std::to_string(RK_PLUGIN_ABI_MAJOR) + "." + std::to_string(RK_PLUGIN_ABI_MINOR) + ": major versions differ";
+    return false;
+  }
+  if (!RK_TABLE_HAS(t, rk_backend_table, last_error) || t->name == nullptr || t->probe == nullptr ||
+      t->get_device_info == nullptr || t->last_error == nullptr) {
+    why = "backend table too short (" + std::to_string(t->struct_size) +
+          " bytes) or missing name/probe/get_device_info/last_error";
+    return false;
+  }
+  return true;
+}
+
+void reject(PluginRecord& record, rk_plugin_reason reason, std::string detail) {
+  record.outcome = RK_PLUGIN_REJECTED;
+  record.reason = reason;
+  record.detail = std::move(detail);
+  record.backend.reset();
+}
+
+// Entry, table checks, probe and device infos.
+void initialize(PluginRecord& record, boost::dll::shared_library library) {
+  auto entry = library.get<rk_result(const rk_host_services*, const rk_backend_table**, rk_text_out*)>(RK_PLUGIN_ENTRY_NAME);
+  const rk_backend_table* table = nullptr;
+  std::string error(4096, '\0');
+  rk_text_out error_out{error.data(), error.size(), 0};
+  rk_result r = entry(services_for(record.name), &table, &error_out);
+  if (r != RK_SUCCESS) {
+    error.resize(std::min(error_out.size, error.size() - 1));
+    return reject(record, r == RK_ERROR_ABI_MISMATCH ? RK_PLUGIN_REASON_ABI_MISMATCH : RK_PLUGIN_REASON_INIT_FAILED,
+                  std::string(rk_result_name(r)) + (error.empty() ? "" : ": " + error));
+  }
+  std::string why;
+  if (table) {
+    record.abi_major = table->abi_major;
+    record.abi_minor = table->abi_minor;
+  }
+  if (!table_header_valid(table, why)) return reject(record, RK_PLUGIN_REASON_ABI_MISMATCH, why);
+  record.name = table->name;
+  record.caps = table->caps;
+  auto backend = std::make_shared<Backend>(std::move(library), table, record.path);
+  uint32_t count = 0;
+  if (table->probe(&count) != RK_SUCCESS) return reject(record, RK_PLUGIN_REASON_INIT_FAILED, "probe failed: " + backend->plugin_error());
+  for (uint32_t i = 0; i < count; ++i) {
+    rk_device_info info{};
+    info.struct_size = sizeof(info);
+    if (table->get_device_info(i, &info) != RK_SUCCESS)
+      return reject(record, RK_PLUGIN_REASON_INIT_FAILED, "device " + std::to_string(i) + ": " + backend->plugin_error());
+    record.devices.push_back(info);
+  }
+  record.device_count = count;
+  record.outcome = RK_PLUGIN_LOADED;
+  record.reason = count > 0 ? RK_PLUGIN_REASON_OK : RK_PLUGIN_REASON_NO_DEVICES;
+  record.detail = count > 0 ? "" : backend->plugin_error();
+  if (count == 0 && record.detail.empty()) record.detail = "the backend found no device";
+  record.backend = std::move(backend);
+}
+
+}  // namespace
+
+std::vector<std::string> plugin_search_dirs(const char* search_path, uint32_t flags) {
+  std::vector<std::string> wanted;
+  split_into(search_path, wanted);
+  if (!(flags & RK_REGISTRY_NO_ENV_PATH)) split_into(std::getenv("RINGKERNEL_PLUGIN_PATH"), wanted);
+  if (!(flags & RK_REGISTRY_NO_DEFAULT_DIRS)) {
+    std::string beside = core_library_folder();
+    if (!beside.empty()) wanted.push_back(beside + "/ringkernel/plugins");
+    wanted.emplace_back(RINGKERNEL_INSTALL_PLUGIN_DIR);
+  }
+  std::vector<std::string> dirs;
+  std::vector<fs::path> seen;
+  for (const std::string& dir : wanted) {
+    std::error_code ec;
+    fs::path real = fs::weakly_canonical(dir, ec);
+    if (ec) real = dir;
+    if (std::find(seen.begin(), seen.end(), real) != seen.end()) continue;
+    seen.push_back(real);
+    dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+std::vector<std::string> plugin_candidates(const std::string& folder) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with(kPrefix) && name.ends_with(kSuffix) && !entry.is_directory()) files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+PluginRecord load_plugin(const std::string& path) {
+  PluginRecord record;
+  record.path = path;
+  std::string stem = fs::path(path).filename().string();
+  record.name = stem.substr(kPrefix.size(), stem.size() - kPrefix.size() - kSuffix.size());
+  boost::dll::shared_library library;
+  try {
+    library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    std::string text = dlerror_part(e.what());
+    reject(record, classify_load_error(text, path), text);
+    return record;
+  }
+  if (!library.has(RK_PLUGIN_ENTRY_NAME)) {
+    reject(record, RK_PLUGIN_REASON_MISSING_SYMBOL, std::string("no exported symbol '") + RK_PLUGIN_ENTRY_NAME + "'");
+    return record;
+  }
+  initialize(record, std::move(library));
+  return record;
+}
+
+}  // namespace rk::core

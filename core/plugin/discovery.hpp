@@ -1,0 +1,37 @@
+// Plugin discovery: which folders are searched, and what happened to each candidate file.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plugin/backend.hpp"
+#include "ringkernel.h"
+
+namespace rk::core {
+
+struct PluginRecord {
+  rk_plugin_outcome outcome = RK_PLUGIN_REJECTED;
+  rk_plugin_reason reason = RK_PLUGIN_REASON_UNDEFINED;
+  uint32_t abi_major = 0;
+  uint32_t abi_minor = 0;
+  uint32_t device_count = 0;
+  uint64_t caps = 0;
+  std::string path;
+  std::string name;    // backend name, or the file's stem until the plugin says
+  std::string detail;  // the loader's or the plugin's words
+  std::shared_ptr<Backend> backend;  // set when loaded
+  std::vector<rk_device_info> devices;
+};
+
+// Folders in search order, each once: search_path, RINGKERNEL_PLUGIN_PATH, the plugins
+// folder beside libringcore, the install folder (flags: RK_REGISTRY_*).
+std::vector<std::string> plugin_search_dirs(const char* search_path, uint32_t flags);
+
+// librk_backend_*.so files in a folder, sorted.
+std::vector<std::string> plugin_candidates(const std::string& folder);
+
+// Loads one candidate and classifies the outcome. Never throws; a failed load unloads.
+PluginRecord load_plugin(const std::string& path);
+
+}  // namespace rk::core

@@ -1,0 +1,27 @@
+// struct rk_registry_s: the result of one discovery pass. Loaded plugins stay loaded for
+// the registry's life; runtimes keep their backend alive through a shared_ptr.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plugin/discovery.hpp"
+
+struct rk_registry_s {
+  std::vector<std::string> search_dirs;
+  std::string search_path;  // ':'-joined, for rk_registry_search_path
+  std::vector<rk::core::PluginRecord> plugins;
+};
+
+namespace rk::core {
+
+// Scans the folders and loads every candidate, in order; later duplicates are rejected.
+void scan_registry(rk_registry_s& registry, const char* search_path, uint32_t flags);
+
+// The backend `name` (else RINGKERNEL_BACKEND, else cpu_sim) or an error that says why it
+// cannot be used. Never another backend.
+rk_result select_backend(rk_registry_s& registry, const char* name, const PluginRecord** chosen);
+
+const char* plugin_reason_words(rk_plugin_reason reason);
+
+}  // namespace rk::core

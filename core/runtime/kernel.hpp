@@ -1,0 +1,60 @@
+// struct rk_kernel_s: one ring kernel as the host sees it. Its control block, telemetry,
+// environment, state and queues live in one host-mapped "ring block" that the device
+// reads and writes while the kernel runs (ARCHITECTURE §5).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ringkernel.h"
+#include "runtime/kernel_config.hpp"
+
+namespace rk::core {
+
+// A message moved off the device: replies that arrived while a request waited for
+// another, and output left behind at termination. Kept in arrival order.
+struct HostMessage {
+  rk_msg_header header;
+  std::vector<uint8_t> payload;
+};
+
+// Host pointers into a kernel's ring block.
+struct RingViews {
+  rk_control_block* control = nullptr;
+  rk_telemetry* telemetry = nullptr;
+  rk_ring_env* env = nullptr;
+  rk_queue_header* input = nullptr;
+  rk_queue_header* output = nullptr;
+  rk_queue_header* inbox = nullptr;
+};
+
+}  // namespace rk::core
+
+struct rk_kernel_s {
+  rk_runtime_s* runtime = nullptr;
+  rk::core::KernelConfig config;
+  uint32_t id = 0;
+  std::atomic<rk_kernel_state> state{RK_KERNEL_CREATED};
+  std::mutex lifecycle_mutex;  // serializes transitions
+
+  // Device resources (owned; released at termination or runtime destroy).
+  rk_backend_module module = nullptr;
+  rk_backend_function function = nullptr;
+  rk_backend_stream stream = nullptr;
+  rk_backend_buffer ring_block = nullptr;
+  uint8_t* ring_host = nullptr;
+  uint64_t ring_device = 0;
+  rk::core::RingBlockLayout layout;
+  rk::core::RingViews views;
+
+  std::mutex send_mutex;     // one host producer at a time on the SPSC input queue
+  std::mutex receive_mutex;  // one host consumer at a time on the SPSC output queue
+  bool slot_open = false;    // an rk_kernel_reserve awaits its commit (send_mutex held)
+  uint64_t next_message_id = 0;
+  uint64_t next_correlation_id = 0;
+  std::deque<rk::core::HostMessage> held;  // received off the device, not yet handed out
+};

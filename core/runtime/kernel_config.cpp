@@ -1,0 +1,102 @@
+#include "runtime/kernel_config.hpp"
+
+#include <bit>
+#include <cstring>
+
+#include "api/error.hpp"
+#include "queue/queue_init.hpp"
+
+namespace rk::core {
+namespace {
+
+constexpr size_t kLine = 128;
+
+size_t round_up(size_t value, size_t to) { return (value + to - 1) / to * to; }
+
+rk_result check_capacity(const char* what, uint32_t& value, uint32_t fallback) {
+  if (value == 0) value = fallback;
+  if (!std::has_single_bit(value) || value < 2 || value > (1u << 24))
+    return fail(RK_ERROR_INVALID_ARGUMENT,
+                std::string(what) + " must be a power of two between 2 and 16M, got " + std::to_string(value));
+  return RK_SUCCESS;
+}
+
+rk_result copy_lists(const rk_kernel_options* options, KernelConfig& config) {
+  if (options->accepted_type_count > 0 && options->accepted_types == nullptr)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "accepted_type_count > 0 but accepted_types is NULL");
+  for (uint32_t i = 0; i < options->accepted_type_count; ++i) {
+    if (options->accepted_types[i] == RK_MSG_TYPE_INVALID)
+      return fail(RK_ERROR_INVALID_ARGUMENT, "type id 0 is reserved and cannot be accepted");
+    config.accepted_types.push_back(options->accepted_types[i]);
+  }
+  if (options->peer_count > RK_MAX_PEERS)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "at most " + std::to_string(RK_MAX_PEERS) + " peers per kernel");
+  if (options->peer_count > 0 && options->peers == nullptr)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "peer_count > 0 but peers is NULL");
+  for (uint32_t i = 0; i < options->peer_count; ++i) {
+    if (options->peers[i] == nullptr || options->peers[i][0] == '\0')
+      return fail(RK_ERROR_INVALID_ARGUMENT, "peer " + std::to_string(i) + " has no name");
+    config.peers.emplace_back(options->peers[i]);
+  }
+  return RK_SUCCESS;
+}
+
+}  // namespace
+
+rk_result make_kernel_config(const rk_kernel_options* options, uint32_t max_block_size, KernelConfig& config) {
+  if (options == nullptr || options->struct_size < sizeof(rk_kernel_options))
+    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_kernel_options is NULL or its struct_size is too small");
+  if (options->name == nullptr || options->name[0] == '\0')
+    return fail(RK_ERROR_INVALID_ARGUMENT, "a ring kernel needs a name (its K2K address)");
+  if (options->source == nullptr)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "kernel '" + std::string(options->name) + "' has no handler source");
+  config.name = options->name;
+  size_t source_size = options->source_size ? options->source_size : std::strlen(options->source);
+  config.source.assign(options->source, source_size);
+  if (options->compile_flags) config.compile_flags = options->compile_flags;
+  if (options->grid_size > 1)
+    return fail(RK_ERROR_UNSUPPORTED, "ring kernels run one block each (ABI 1); launch more kernels to scale, got grid " +
+                                          std::to_string(options->grid_size));
+  config.block_size = options->block_size ? options->block_size : 1;
+  if (config.block_size > max_block_size)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "block_size " + std::to_string(config.block_size) +
+                                               " exceeds the device's maximum " + std::to_string(max_block_size));
+  config.input_capacity = options->input_capacity;
+  config.output_capacity = options->output_capacity;
+  config.inbox_capacity = options->inbox_capacity;
+  if (rk_result r = check_capacity("input_capacity", config.input_capacity, 1024); r != RK_SUCCESS) return r;
+  if (rk_result r = check_capacity("output_capacity", config.output_capacity, 1024); r != RK_SUCCESS) return r;
+  if (rk_result r = check_capacity("inbox_capacity", config.inbox_capacity, 1024); r != RK_SUCCESS) return r;
+  config.max_payload_size = options->max_payload_size ? options->max_payload_size : 64;
+  if (config.max_payload_size > (1u << 20))
+    return fail(RK_ERROR_INVALID_ARGUMENT, "max_payload_size above 1 MiB");
+  config.slot_size = static_cast<uint32_t>(round_up(RK_MSG_HEADER_SIZE + config.max_payload_size, 64));
+  config.state_bytes = options->state_bytes;
+  config.auto_activate = (options->flags & RK_KERNEL_AUTO_ACTIVATE) != 0;
+  return copy_lists(options, config);
+}
+
+RingBlockLayout plan_ring_block(const KernelConfig& config) {
+  RingBlockLayout layout;
+  size_t at = 0;
+  layout.control = at;
+  at += round_up(sizeof(rk_control_block), kLine);
+  layout.telemetry = at;
+  at += round_up(sizeof(rk_telemetry), kLine);
+  layout.env = at;
+  at += round_up(sizeof(rk_ring_env), kLine);
+  layout.accepted_types = at;
+  at += round_up(config.accepted_types.size() * sizeof(uint32_t) + 1, kLine);
+  layout.state = at;
+  at += round_up(config.state_bytes + 1, kLine);
+  layout.input = at;
+  at += round_up(queue_bytes(config.input_capacity, config.slot_size, RK_QUEUE_SPSC), kLine);
+  layout.output = at;
+  at += round_up(queue_bytes(config.output_capacity, config.slot_size, RK_QUEUE_SPSC), kLine);
+  layout.inbox = at;
+  at += round_up(queue_bytes(config.inbox_capacity, config.slot_size, RK_QUEUE_MPSC), kLine);
+  layout.total = at;
+  return layout;
+}
+
+}  // namespace rk::core

@@ -1,0 +1,46 @@
+// A ring kernel's launch options, validated and with defaults applied. Owns its strings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ringkernel.h"
+
+namespace rk::core {
+
+struct KernelConfig {
+  std::string name;
+  std::string source;
+  std::string compile_flags;
+  uint32_t block_size = 1;
+  uint32_t input_capacity = 1024;
+  uint32_t output_capacity = 1024;
+  uint32_t inbox_capacity = 1024;
+  uint32_t max_payload_size = 64;
+  uint32_t slot_size = 128;  // header + max payload, rounded up to 64
+  uint32_t state_bytes = 0;
+  bool auto_activate = false;
+  std::vector<uint32_t> accepted_types;
+  std::vector<std::string> peers;
+};
+
+// Fills `config` from the C options; on bad input returns an error and sets rk_last_error.
+rk_result make_kernel_config(const rk_kernel_options* options, uint32_t max_block_size, KernelConfig& config);
+
+// Byte offsets of everything a kernel owns inside its one host-mapped ring block.
+struct RingBlockLayout {
+  size_t control = 0;
+  size_t telemetry = 0;
+  size_t env = 0;
+  size_t accepted_types = 0;
+  size_t state = 0;
+  size_t input = 0;
+  size_t output = 0;
+  size_t inbox = 0;
+  size_t total = 0;
+};
+
+RingBlockLayout plan_ring_block(const KernelConfig& config);
+
+}  // namespace rk::core

@@ -1,0 +1,197 @@
+// Ring kernel lifecycle: create (validate + compile), launch (ring block, routes, one
+// persistent launch), activate/deactivate, terminate (drain, stop, free), destroy.
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+#include "api/error.hpp"
+#include "runtime/device_calls.hpp"
+#include "runtime/host_dialect.hpp"
+#include "runtime/kernel.hpp"
+#include "runtime/kernel_ops.hpp"
+#include "runtime/kernel_source.hpp"
+#include "runtime/kernel_table.hpp"
+#include "runtime/lifecycle.hpp"
+#include "runtime/ring_block.hpp"
+#include "runtime/runtime.hpp"
+
+namespace rk::core {
+
+Clock::time_point deadline_after(uint64_t timeout_ns) {
+  if (timeout_ns == RK_WAIT_FOREVER) return Clock::time_point::max();
+  return Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(std::min<uint64_t>(timeout_ns, INT64_MAX / 2)));
+}
+
+void ring_kernel_doorbell(rk_control_block* control) {
+  rk_fetch_add_u32(&control->kernel_doorbell, 1u);
+  if (rk_load_acquire_u32(&control->kernel_parked) != 0u) rk_unpark_u32(&control->kernel_doorbell);
+}
+
+namespace {
+
+rk_result transition(rk_kernel_s* kernel, LifecycleAction action) {
+  rk_kernel_state from = kernel->state.load();
+  auto to = next_state(from, action);
+  if (!to) return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name + "': " + transition_error(from, action));
+  kernel->state.store(*to);
+  return RK_SUCCESS;
+}
+
+rk_result compile_kernel(rk_runtime_s* runtime, rk_kernel_s* kernel) {
+  std::string source = assemble_ring_source(kernel->config.source);
+  rk_compile_request request{};
+  request.struct_size = sizeof(request);
+  request.kind = RK_SOURCE_DIALECT;
+  request.source = source.data();
+  request.source_size = source.size();
+  request.options = kernel->config.compile_flags.empty() ? nullptr : kernel->config.compile_flags.c_str();
+  request.name = kernel->config.name.c_str();
+  if (rk_result r = backend_compile(runtime, request, &kernel->module); r != RK_SUCCESS) return r;
+  return backend_function(runtime, kernel->module, kRingEntryPoint, &kernel->function);
+}
+
+void publish_route(rk_kernel_s* kernel, uint32_t state) {
+  KernelTable& table = *kernel->runtime->kernels;
+  rk_k2k_route& route = table.routes[kernel->id];
+  route.inbox_ptr = kernel->ring_device + kernel->layout.inbox;
+  route.control_ptr = kernel->ring_device + kernel->layout.control;
+  route.kernel_id = kernel->id;
+  route.max_payload = kernel->config.max_payload_size;
+  route.name_hash = fnv1a32(kernel->config.name);
+  rk_store_release_u32(&route.state, state);  // after the fields above: senders acquire it
+}
+
+void release_device_resources(rk_kernel_s* kernel) {
+  rk_runtime_s* runtime = kernel->runtime;
+  if (kernel->stream) backend_stream_destroy(runtime, kernel->stream);
+  if (kernel->module) backend_module_destroy(runtime, kernel->module);
+  kernel->stream = nullptr;
+  kernel->module = nullptr;
+  kernel->function = nullptr;
+  if (kernel->ring_block) runtime->kernels->retired.push_back(kernel->ring_block);
+  kernel->ring_block = nullptr;
+}
+
+// Messages that reached the inbox after the loop drained it can no longer be handled:
+// count them as dropped in this kernel's telemetry, never lose them silently.
+void count_late_inbox_messages(rk_kernel_s* kernel) {
+  rk_queue_header* inbox = kernel->views.inbox;
+  for (;;) {
+    rk_reservation slot = rk_mpsc_peek(inbox);
+    if (slot.count == 0) break;
+    rk_mpsc_release(inbox, slot.index);
+    rk_fetch_add_u64(&kernel->views.telemetry->messages_dropped, 1u);
+    log_warn("kernel '" + kernel->config.name + "': a K2K message arrived after termination and was dropped");
+  }
+}
+
+}  // namespace
+
+rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options, rk_kernel_s** out) {
+  if (runtime == nullptr || out == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime and kernel must not be NULL");
+  auto kernel = std::make_unique<rk_kernel_s>();
+  kernel->runtime = runtime;
+  if (rk_result r = make_kernel_config(options, runtime->device_info.max_block_size, kernel->config); r != RK_SUCCESS) return r;
+  KernelTable& table = *runtime->kernels;
+  if (table.find(kernel->config.name) != nullptr)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "a kernel named '" + kernel->config.name + "' already exists in this runtime");
+  kernel->id = table.id_for(kernel->config.name);
+  if (kernel->id == 0)
+    return fail(RK_ERROR_OUT_OF_MEMORY, "the runtime's K2K table is full (max_kernels " + std::to_string(table.max_kernels()) + ")");
+  if (rk_result r = compile_kernel(runtime, kernel.get()); r != RK_SUCCESS) return r;
+  table.add(kernel.get());
+  *out = kernel.release();
+  return RK_SUCCESS;
+}
+
+rk_result kernel_launch(rk_kernel_s* kernel) {
+  std::lock_guard lock(kernel->lifecycle_mutex);
+  rk_kernel_state from = kernel->state.load();
+  if (!next_state(from, LifecycleAction::launch))
+    return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name + "': " + transition_error(from, LifecycleAction::launch));
+  rk_runtime_s* runtime = kernel->runtime;
+  if (runtime->bridge_mode != RK_BRIDGE_PERSISTENT)
+    return fail(RK_ERROR_UNSUPPORTED, std::string("backend '") + runtime_backend_name(runtime) +
+                                          "' cannot run persistent ring kernels on this device (bridge mode: relaunch)");
+  std::vector<uint32_t> peer_ids;
+  for (const std::string& peer : kernel->config.peers) {
+    uint32_t id = runtime->kernels->id_for(peer);
+    if (id == 0) return fail(RK_ERROR_OUT_OF_MEMORY, "the runtime's K2K table is full; cannot name peer '" + peer + "'");
+    peer_ids.push_back(id);
+  }
+  if (rk_result r = allocate_ring_block(kernel, peer_ids); r != RK_SUCCESS) return r;
+  if (rk_result r = backend_stream_create(runtime, &kernel->stream); r != RK_SUCCESS) return r;
+  if (kernel->config.auto_activate) rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), 1u);
+  publish_route(kernel, RK_ROUTE_LIVE);
+  uint64_t env_address = kernel->ring_device + kernel->layout.env;
+  if (rk_result r = backend_launch_ring(runtime, kernel->stream, kernel->function, kernel->config.block_size, env_address);
+      r != RK_SUCCESS) {
+    publish_route(kernel, RK_ROUTE_CLOSED);
+    return r;
+  }
+  kernel->state.store(kernel->config.auto_activate ? RK_KERNEL_ACTIVE : RK_KERNEL_LAUNCHED);
+  return RK_SUCCESS;
+}
+
+rk_result kernel_set_active(rk_kernel_s* kernel, bool activate, bool reactivate) {
+  std::lock_guard lock(kernel->lifecycle_mutex);
+  LifecycleAction action = !activate ? LifecycleAction::deactivate
+                           : reactivate ? LifecycleAction::reactivate
+                                        : LifecycleAction::activate;
+  if (rk_result r = transition(kernel, action); r != RK_SUCCESS) return r;
+  rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), activate ? 1u : 0u);
+  ring_kernel_doorbell(kernel->views.control);
+  return RK_SUCCESS;
+}
+
+rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
+  std::lock_guard lock(kernel->lifecycle_mutex);
+  rk_kernel_state from = kernel->state.load();
+  if (from != RK_KERNEL_TERMINATING) {
+    if (rk_result r = transition(kernel, LifecycleAction::terminate); r != RK_SUCCESS) return r;
+    rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->should_terminate), 1u);
+    ring_kernel_doorbell(kernel->views.control);
+  }
+  // Keep draining output while the loop drains its input: a kernel blocked on a full
+  // output queue must be able to finish.
+  auto deadline = deadline_after(timeout_ns);
+  uint32_t round = 0;
+  while (rk_load_acquire_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->has_terminated)) == RK_TERMINATED_RUNNING) {
+    {
+      std::lock_guard receive(kernel->receive_mutex);
+      if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+    }
+    if (Clock::now() >= deadline)
+      return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name +
+                                        "' did not stop in time (a handler may be hung); it stays Terminating");
+    if (++round < 64) std::this_thread::yield();
+    else std::this_thread::sleep_for(std::chrono::microseconds(round < 1024 ? 20 : 200));
+  }
+  if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
+  publish_route(kernel, RK_ROUTE_CLOSED);
+  count_late_inbox_messages(kernel);
+  {
+    std::lock_guard receive(kernel->receive_mutex);
+    if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+  }
+  release_device_resources(kernel);
+  return transition(kernel, LifecycleAction::finish_termination);
+}
+
+rk_result kernel_destroy(rk_kernel_s* kernel) {
+  rk_kernel_state state = kernel->state.load();
+  if (state != RK_KERNEL_CREATED && state != RK_KERNEL_TERMINATED) {
+    if (rk_result r = kernel_terminate(kernel, 5'000'000'000ull); r != RK_SUCCESS) {
+      // A hung kernel keeps its memory: freeing it under a running handler would corrupt it.
+      log_error("kernel '" + kernel->config.name + "' could not be terminated; its resources are leaked: " + last_error_text());
+      kernel->runtime->kernels->remove(kernel);
+      return r;
+    }
+  }
+  if (kernel->module) backend_module_destroy(kernel->runtime, kernel->module);
+  kernel->runtime->kernels->remove(kernel);
+  delete kernel;
+  return RK_SUCCESS;
+}
+
+}  // namespace rk::core

@@ -1,0 +1,155 @@
+// Host side of a ring kernel's queues: send (copy or reserve/fill/commit in place),
+// receive, request/reply by correlation id, status and telemetry snapshots.
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "api/error.hpp"
+#include "runtime/host_dialect.hpp"
+#include "runtime/kernel.hpp"
+#include "runtime/kernel_messaging.hpp"
+#include "runtime/kernel_ops.hpp"
+#include "runtime/kernel_table.hpp"
+#include "runtime/runtime.hpp"
+
+namespace rk::core {
+namespace {
+
+void count_dropped(rk_kernel_s* kernel) {
+  if (kernel->views.telemetry) rk_fetch_add_u64(&kernel->views.telemetry->messages_dropped, 1u);
+}
+
+rk_result check_can_send(rk_kernel_s* kernel, uint32_t type_id, uint32_t size) {
+  rk_kernel_state state = kernel->state.load();
+  if (state == RK_KERNEL_CREATED)
+    return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name + "' is Created: launch it before sending");
+  if (state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED)
+    return fail(RK_ERROR_TERMINATED, "kernel '" + kernel->config.name + "' is " + rk_kernel_state_name(state) +
+                                         " and accepts no more messages");
+  const auto& accepted = kernel->config.accepted_types;
+  bool known = type_id != RK_MSG_TYPE_INVALID &&
+               (accepted.empty() || std::find(accepted.begin(), accepted.end(), type_id) != accepted.end());
+  if (!known) {
+    count_dropped(kernel);
+    return fail(RK_ERROR_UNKNOWN_MESSAGE_TYPE,
+                "kernel '" + kernel->config.name + "' does not accept message type " + std::to_string(type_id));
+  }
+  if (size > kernel->config.max_payload_size) {
+    count_dropped(kernel);
+    return fail(RK_ERROR_MESSAGE_TOO_LARGE, "payload of " + std::to_string(size) + " bytes exceeds kernel '" +
+                                                kernel->config.name + "' max_payload_size " +
+                                                std::to_string(kernel->config.max_payload_size));
+  }
+  return RK_SUCCESS;
+}
+
+// Waits for one free input slot (send_mutex held). Nothing is dropped silently: a refusal
+// is counted in the queue's rejected_full and the kernel's telemetry.
+rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t& index) {
+  rk_queue_header* input = kernel->views.input;
+  auto deadline = deadline_after(timeout_ns);
+  for (uint32_t round = 0;; ++round) {
+    rk_reservation slot = rk_spsc_try_reserve(input, 1u);
+    if (slot.count != 0) {
+      index = slot.index;
+      return RK_SUCCESS;
+    }
+    if (timeout_ns == 0 || Clock::now() >= deadline) {
+      rk_queue_count_rejected(input);
+      count_dropped(kernel);
+      if (timeout_ns == 0)
+        return fail(RK_ERROR_QUEUE_FULL, "input queue of kernel '" + kernel->config.name + "' is full (" +
+                                             std::to_string(kernel->config.input_capacity) + " messages)");
+      return fail(RK_ERROR_TIMEOUT, "input queue of kernel '" + kernel->config.name + "' stayed full until the timeout");
+    }
+    backoff(round);
+  }
+}
+
+void stamp(rk_kernel_s* kernel, rk_msg_header* header, uint32_t type_id, uint32_t size, uint32_t flags,
+           uint64_t correlation_id) {
+  header->type_id = type_id;
+  header->payload_size = size;
+  header->message_id = ++kernel->next_message_id;
+  header->correlation_id = correlation_id;
+  header->source_kernel = RK_KERNEL_ID_HOST;
+  header->dest_kernel = kernel->id;
+  header->timestamp = kernel->runtime->kernels->clock().tick();
+  header->flags = flags;
+  header->reserved0 = 0;
+  header->sent_ns = rk_clock_ns();
+}
+
+rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {
+  return reinterpret_cast<rk_msg_header*>(rk_queue_slot(kernel->views.input, index));
+}
+
+void publish_input(rk_kernel_s* kernel, uint64_t index) {
+  rk_spsc_publish(kernel->views.input, index + 1u);
+  ring_kernel_doorbell(kernel->views.control);
+}
+
+}  // namespace
+
+void backoff(uint32_t round) {
+  if (round < 64) return;  // spin
+  if (round < 256) {
+    std::this_thread::yield();
+    return;
+  }
+  std::this_thread::sleep_for(std::chrono::microseconds(round < 2048 ? 10 : 100));
+}
+
+rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
+                      const rk_send_options* options, uint64_t* message_id) {
+  if (size > 0 && payload == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "payload is NULL but size > 0");
+  if (rk_result r = check_can_send(kernel, type_id, size); r != RK_SUCCESS) return r;
+  uint64_t timeout = options ? options->timeout_ns : RK_WAIT_FOREVER;
+  std::lock_guard lock(kernel->send_mutex);
+  uint64_t index = 0;
+  if (rk_result r = wait_for_input_slot(kernel, timeout, index); r != RK_SUCCESS) return r;
+  rk_msg_header* header = input_slot(kernel, index);
+  stamp(kernel, header, type_id, size, options ? options->flags : 0u, options ? options->correlation_id : 0u);
+  if (size > 0) std::memcpy(header + 1, payload, size);
+  if (message_id) *message_id = header->message_id;
+  publish_input(kernel, index);
+  return RK_SUCCESS;
+}
+
+rk_result kernel_reserve(rk_kernel_s* kernel, uint32_t type_id, uint32_t size, uint64_t timeout_ns, rk_slot* slot) {
+  if (slot == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "slot is NULL");
+  if (rk_result r = check_can_send(kernel, type_id, size); r != RK_SUCCESS) return r;
+  kernel->send_mutex.lock();  // held until commit: one open reservation per kernel
+  uint64_t index = 0;
+  if (rk_result r = wait_for_input_slot(kernel, timeout_ns, index); r != RK_SUCCESS) {
+    kernel->send_mutex.unlock();
+    return r;
+  }
+  kernel->slot_open = true;
+  rk_msg_header* header = input_slot(kernel, index);
+  stamp(kernel, header, type_id, size, 0u, 0u);
+  slot->header = header;
+  slot->payload = header + 1;
+  slot->capacity = kernel->config.max_payload_size;
+  slot->token = index;
+  return RK_SUCCESS;
+}
+
+rk_result kernel_commit(rk_kernel_s* kernel, rk_slot* slot, uint64_t* message_id) {
+  if (slot == nullptr || !kernel->slot_open || slot->header != input_slot(kernel, slot->token))
+    return fail(RK_ERROR_INVALID_ARGUMENT, "commit without a matching open reservation on kernel '" + kernel->config.name + "'");
+  rk_msg_header* header = slot->header;
+  if (header->type_id == RK_MSG_TYPE_INVALID || header->payload_size > kernel->config.max_payload_size) {
+    // The caller rewrote the header badly. An SPSC reservation cannot be taken back, so
+    // keep it open and let the caller fix the header and commit again.
+    return fail(RK_ERROR_INVALID_ARGUMENT, "reserved slot's header was changed to an invalid type or size");
+  }
+  header->sent_ns = rk_clock_ns();
+  if (message_id) *message_id = header->message_id;
+  kernel->slot_open = false;
+  publish_input(kernel, slot->token);
+  kernel->send_mutex.unlock();
+  return RK_SUCCESS;
+}
+
+}  // namespace rk::core

@@ -1,0 +1,27 @@
+// Host-side messaging with one ring kernel (see ringkernel.h for the contract).
+#pragma once
+
+#include <cstdint>
+
+#include "ringkernel.h"
+
+namespace rk::core {
+
+// Spin, then yield, then short sleeps: waits that last must not burn a core.
+void backoff(uint32_t round);
+
+rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
+                      const rk_send_options* options, uint64_t* message_id);
+rk_result kernel_reserve(rk_kernel_s* kernel, uint32_t type_id, uint32_t size, uint64_t timeout_ns, rk_slot* slot);
+rk_result kernel_commit(rk_kernel_s* kernel, rk_slot* slot, uint64_t* message_id);
+
+rk_result kernel_receive(rk_kernel_s* kernel, rk_msg_header* header, void* payload, uint32_t capacity,
+                         uint32_t* size, uint64_t timeout_ns);
+rk_result kernel_request(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
+                         rk_msg_header* reply_header, void* reply, uint32_t reply_capacity, uint32_t* reply_size,
+                         uint64_t timeout_ns);
+
+rk_result kernel_status(rk_kernel_s* kernel, rk_kernel_status* status);
+rk_result kernel_telemetry(rk_kernel_s* kernel, rk_telemetry* telemetry);
+
+}  // namespace rk::core

@@ -1,0 +1,28 @@
+// Internal operations on ring kernels, shared by the C API and runtime shutdown.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "ringkernel.h"
+
+namespace rk::core {
+
+using Clock = std::chrono::steady_clock;
+
+// Deadline for a timeout in ns: RK_WAIT_FOREVER maps to time_point::max().
+Clock::time_point deadline_after(uint64_t timeout_ns);
+
+rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options, rk_kernel_s** kernel);
+rk_result kernel_launch(rk_kernel_s* kernel);
+rk_result kernel_set_active(rk_kernel_s* kernel, bool activate, bool reactivate);
+rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns);
+rk_result kernel_destroy(rk_kernel_s* kernel);
+
+// Host doorbells (the cpu_sim loop parks on them; GPU loops poll).
+void ring_kernel_doorbell(rk_control_block* control);
+
+// Moves every message waiting in the output queue into kernel->held (receive_mutex held).
+rk_result drain_output_locked(rk_kernel_s* kernel);
+
+}  // namespace rk::core

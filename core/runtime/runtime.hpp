@@ -1,0 +1,40 @@
+// struct rk_runtime_s and the device-level handles: one backend device with its context
+// and default stream, and the ring kernels on it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "plugin/backend.hpp"
+#include "ringkernel.h"
+#include "runtime/kernel_table.hpp"
+
+struct rk_runtime_s {
+  std::shared_ptr<rk::core::Backend> backend;
+  uint32_t device_index = 0;
+  rk_device_info device_info{};
+  rk_backend_context context = nullptr;
+  rk_backend_stream stream = nullptr;  // for rk_launch
+  rk_bridge_mode bridge_mode = RK_BRIDGE_UNDEFINED;
+  bool kernel_wakes_host = false;  // RK_CAP_HOST_WAKEUP: device unpark reaches parked host threads
+  std::unique_ptr<rk::core::KernelTable> kernels;
+};
+
+struct rk_buffer_s {
+  rk_runtime_s* runtime = nullptr;
+  rk_backend_buffer buffer = nullptr;
+  size_t size = 0;
+  rk_memory_kind kind = RK_MEMORY_UNDEFINED;
+};
+
+struct rk_module_s {
+  rk_runtime_s* runtime = nullptr;
+  rk_backend_module module = nullptr;
+  std::string build_log;
+};
+
+struct rk_function_s {
+  rk_module_s* module = nullptr;
+  rk_backend_function function = nullptr;
+  std::string name;
+};

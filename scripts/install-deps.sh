@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs everything ringkernel needs to build and test on Debian 12 (run as root).
+# Catch2 v3 comes from bookworm-backports; the rest from bookworm.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/bookworm-backports.list
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  build-essential cmake ninja-build pkg-config git ca-certificates \
+  libboost-dev libspdlog-dev libfmt-dev \
+  libreaderwriterqueue-dev libconcurrentqueue-dev \
+  ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
+  libze-dev libze1 spirv-tools
+apt-get install -y -qq --no-install-recommends -t bookworm-backports catch2

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: configure, build and run every test (default preset), then the
+# lock-free queue and ring-runtime tests again under ThreadSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmake --preset default
+cmake --build --preset default
+ctest --preset default
+
+if [ "${RINGKERNEL_SKIP_TSAN:-0}" != "1" ]; then
+  cmake --preset tsan -DRINGKERNEL_BUILD_EXAMPLES=OFF -DRINGKERNEL_BUILD_TOOLS=OFF
+  cmake --build --preset tsan
+  ctest --preset tsan
+fi

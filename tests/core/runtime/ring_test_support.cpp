@@ -1,0 +1,48 @@
+#include "ring_test_support.hpp"
+
+#include <memory>
+
+namespace ringtest {
+
+const char* const kEchoSource = R"(
+typedef struct echo_state { uint64_t handled; } echo_state;
+typedef struct ping { uint64_t value; } ping;
+typedef struct pong { uint64_t value; uint64_t seen; } pong;
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  if (msg->type_id != 1u) return RK_ERROR_UNKNOWN_MESSAGE_TYPE;
+  rk_global echo_state* state = (rk_global echo_state*)rk_state(ctx);
+  pong out;
+  out.value = ((rk_global const ping*)payload)->value + 1u;
+  out.seen = state->handled;
+  state->handled += 1u;
+  return rk_reply(ctx, 2u, &out, (uint32_t)sizeof(out));
+}
+)";
+
+rk::Runtime& runtime() {
+  static std::unique_ptr<rk::Runtime> instance;
+  static std::string failure;
+  if (!instance && failure.empty()) {
+    try {
+      instance = std::make_unique<rk::Runtime>("cpu_sim");
+    } catch (const rk::Error& e) {
+      failure = e.what();
+    }
+  }
+  // cpu_sim is built with the project: its absence is a bug, never a skip.
+  if (!instance) FAIL("cpu_sim is not usable: " << failure);
+  return *instance;
+}
+
+rk::KernelSpec echo_spec(const std::string& name, bool auto_activate) {
+  rk::KernelSpec spec;
+  spec.name = name;
+  spec.source = kEchoSource;
+  spec.state_bytes = sizeof(uint64_t);
+  spec.input_capacity = 64;
+  spec.output_capacity = 64;
+  spec.auto_activate = auto_activate;
+  return spec;
+}
+
+}  // namespace ringtest

@@ -1,0 +1,30 @@
+// Shared pieces of the ring-runtime tests: a cpu_sim runtime and small handler sources.
+#pragma once
+
+#include <string>
+
+#include <catch2/catch_test_macros.hpp>
+#include <ringkernel/ringkernel.hpp>
+
+namespace ringtest {
+
+struct Ping {
+  static constexpr uint32_t type_id = 1;
+  uint64_t value;
+};
+
+struct Pong {
+  static constexpr uint32_t type_id = 2;
+  uint64_t value;
+  uint64_t seen; // messages this kernel handled before this one
+};
+
+// Replies Pong{value + 1, count} to every Ping (type 1), counting in its state.
+extern const char* const kEchoSource;
+
+// The runtime the tests use: cpu_sim (always built, so failing to get it fails the test).
+rk::Runtime& runtime();
+
+rk::KernelSpec echo_spec(const std::string& name, bool auto_activate = true);
+
+}  // namespace ringtest
