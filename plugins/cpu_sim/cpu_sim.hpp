@@ -1,0 +1,89 @@
+// cpu_sim internals: the plugin's handles and the pieces each file provides.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rk_plugin.h"
+
+extern "C" {
+#include "prelude/rk_cpu_thread_info.h"
+}
+
+struct rk_backend_context_s {
+  uint32_t device = 0;
+};
+
+struct rk_backend_buffer_s {
+  void* memory = nullptr;
+  size_t bytes = 0;
+  rk_memory_kind kind = RK_MEMORY_UNDEFINED;
+};
+
+// An in-order queue of work run by one worker thread, as a GPU stream would.
+struct rk_backend_stream_s {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::function<void()>> work;
+  bool busy = false;
+  bool stopping = false;
+  std::thread worker;
+};
+
+using rk_cpu_entry_fn = void (*)(const rk_cpu_thread_info*, void**);
+
+struct rk_backend_function_s {
+  rk_cpu_entry_fn entry = nullptr;
+  std::string name;
+};
+
+struct rk_backend_module_s {
+  void* library = nullptr;  // dlopen handle of the compiled kernel object
+  std::string path;
+  std::vector<std::unique_ptr<rk_backend_function_s>> functions;
+};
+
+namespace rk::cpu_sim {
+
+// Per-thread last error, and a helper that records it and returns the code.
+rk_result fail(rk_result code, std::string message);
+const char* last_error();
+void log(rk_log_level level, const std::string& message);
+void set_host(const rk_host_services* host);
+
+// stream.cpp
+rk_result stream_create(rk_backend_context context, rk_backend_stream* stream);
+rk_result stream_destroy(rk_backend_stream stream);
+rk_result stream_synchronize(rk_backend_stream stream);
+rk_result stream_query(rk_backend_stream stream);
+void stream_enqueue(rk_backend_stream stream, std::function<void()> job);
+
+// memory.cpp
+rk_result buffer_alloc(rk_backend_context context, size_t bytes, rk_memory_kind kind, rk_backend_buffer* buffer);
+rk_result buffer_free(rk_backend_buffer buffer);
+rk_result buffer_map(rk_backend_buffer buffer, void** host_pointer);
+rk_result buffer_device_address(rk_backend_buffer buffer, uint64_t* address);
+rk_result copy_to_device(rk_backend_stream stream, rk_backend_buffer dst, size_t offset, const void* src, size_t bytes);
+rk_result copy_to_host(rk_backend_stream stream, void* dst, rk_backend_buffer src, size_t offset, size_t bytes);
+
+// compile.cpp
+rk_result module_compile(rk_backend_context context, const rk_compile_request* request, rk_backend_module* module,
+                         rk_text_out* log);
+rk_result module_destroy(rk_backend_module module);
+rk_result function_get(rk_backend_module module, const char* name, rk_backend_function* function);
+
+// launch.cpp
+rk_result launch(rk_backend_stream stream, rk_backend_function function, const rk_launch_config* config,
+                 const rk_kernel_arg* args, uint32_t arg_count);
+
+// Writes text into a caller's rk_text_out (truncated, NUL-terminated, full size reported).
+void write_text(rk_text_out* out, const std::string& text);
+
+}  // namespace rk::cpu_sim

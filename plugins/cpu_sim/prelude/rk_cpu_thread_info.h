@@ -1,0 +1,19 @@
+/* What the cpu_sim launcher hands each thread of a kernel. Shared, byte for byte, by the
+ * plugin and the kernels it compiles (this file is prepended to every kernel source). */
+#ifndef RINGKERNEL_RK_CPU_THREAD_INFO_H
+#define RINGKERNEL_RK_CPU_THREAD_INFO_H
+
+struct rk_cpu_thread_info {
+  unsigned thread_idx[3];
+  unsigned block_idx[3];
+  unsigned block_dim[3];
+  unsigned grid_dim[3];
+  void* barrier;              /* the block's barrier ... */
+  void (*sync)(void* barrier); /* ... and how to wait on it */
+  unsigned char* shared;      /* the block's static shared arena */
+  unsigned long shared_bytes;
+  unsigned char* dynamic_shared; /* launch config's shared_memory_bytes */
+  unsigned long dynamic_shared_bytes;
+};
+
+#endif
