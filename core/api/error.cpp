@@ -10,7 +10,12 @@
 namespace rk::core {
 namespace {
 
-thread_local std::string g_last_error;
+// Deliberately never freed: at exit, thread_local objects die before static ones, and a
+// static runtime's destructor still reports through here. One small string per thread.
+std::string& last_error_storage() {
+  thread_local std::string* text = new std::string();
+  return *text;
+}
 
 spdlog::level::level_enum level_from_env() {
   const char* env = std::getenv("RINGKERNEL_LOG_LEVEL");
@@ -45,13 +50,13 @@ spdlog::level::level_enum to_spdlog(rk_log_level level) {
 }  // namespace
 
 rk_result fail(rk_result code, const std::string& detail) {
-  g_last_error = detail;
+  last_error_storage() = detail;
   logger().debug("{}: {}", rk_result_name(code), detail);
   return code;
 }
 
-void clear_error() { g_last_error.clear(); }
-const std::string& last_error_text() { return g_last_error; }
+void clear_error() { last_error_storage().clear(); }
+const std::string& last_error_text() { return last_error_storage(); }
 
 void log_debug(const std::string& message) { logger().debug("{}", message); }
 void log_info(const std::string& message) { logger().info("{}", message); }

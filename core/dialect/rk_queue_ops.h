@@ -1,118 +1,167 @@
 /* ringkernel dialect — lock-free queue operations on rk_queue_header, written once for
- * the host runtime and every device.
+ * the host runtime and every device (see docs/queues.md).
  *
  * Indices are 64-bit and only grow; slot i lives at slots_ptr + (i & mask) * slot_size.
  * SPSC (host <-> kernel): the producer owns `tail` and `cached_head`, the consumer owns
  * `head` and `cached_tail`; each side re-reads the other's index only when its cached copy
- * says full / empty, so the shared lines are touched once per batch, not per message.
+ * says full / empty, so the other side's line is touched once per batch, not per message.
  * MPSC (K2K inbox): Vyukov's bounded queue. Producers claim an index with a CAS on `tail`
- * and publish through the slot's sequence number; no lock anywhere. */
+ * and publish through the slot's sequence number; no lock anywhere.
+ *
+ * Everything read from the other side is bounds-checked: indices more than one lap apart
+ * (or a head past the tail) give count 0 with `corrupt` set, never a slot outside the ring.
+ * The `_in` forms take the sequence array explicitly so the host can pass its own mapping
+ * of it; the short forms use sequence_ptr as the address. */
 #ifndef RINGKERNEL_RK_QUEUE_OPS_H
 #define RINGKERNEL_RK_QUEUE_OPS_H
 
 typedef struct rk_reservation {
-  uint64_t index; /* first index reserved / available */
-  uint32_t count; /* how many (0 = full, or empty) */
-  uint32_t reserved0;
+  uint64_t index;   /* first index reserved (producer) or readable (consumer) */
+  uint32_t count;   /* how many; 0 = full (producer) or empty (consumer) */
+  uint32_t corrupt; /* 1: the other side's index is out of range; count is then 0 */
 } rk_reservation;
+
+RK_INLINE rk_reservation rk_reservation_of(uint64_t index, uint32_t count, uint32_t corrupt) {
+  rk_reservation r;
+  r.index = index;
+  r.count = count;
+  r.corrupt = corrupt;
+  return r;
+}
+
+/* ---- both kinds -------------------------------------------------------------------- */
 
 RK_INLINE rk_global uint8_t* rk_queue_slot(rk_global rk_queue_header* q, uint64_t index) {
   return (rk_global uint8_t*)(uintptr_t)(q->slots_ptr + (index & q->mask) * (uint64_t)q->slot_size);
 }
 
-/* Messages in flight, clamped to [0, capacity] so a torn read never reports nonsense. */
+/* Messages in flight (MPSC: claimed, published or not), clamped to [0, capacity]. Head is
+ * read first: both indices only grow, so a tail read after it is never behind it. */
 RK_INLINE uint32_t rk_queue_depth(rk_global rk_queue_header* q) {
   uint64_t head = rk_load_acquire_u64(&q->head);
   uint64_t tail = rk_load_acquire_u64(&q->tail);
-  if (tail <= head) return 0u;
-  uint64_t depth = tail - head;
-  return depth > q->capacity ? q->capacity : (uint32_t)depth;
+  uint64_t depth = tail > head ? tail - head : 0u;
+  return depth > (uint64_t)q->capacity ? q->capacity : (uint32_t)depth;
 }
 
+/* A counter, nothing is ordered by it (the contract's fetch_add is acq_rel: stronger than
+ * needed, and rare: only a caller that gives up on a full queue counts). */
 RK_INLINE void rk_queue_count_rejected(rk_global rk_queue_header* q) { rk_fetch_add_u64(&q->rejected_full, 1u); }
 
-RK_INLINE rk_reservation rk_make_reservation(uint64_t index, uint64_t available, uint32_t want) {
-  rk_reservation r;
-  r.index = index;
-  r.count = available < (uint64_t)want ? (uint32_t)available : want;
-  r.reserved0 = 0u;
-  return r;
+/* Free slots from `tail` when the consumer is at `head`; more than a lap apart is corrupt. */
+RK_INLINE rk_reservation rk_queue_free_span(uint64_t tail, uint64_t head, uint32_t capacity, uint32_t want) {
+  uint64_t used = tail - head;
+  if (used > (uint64_t)capacity) return rk_reservation_of(tail, 0u, 1u);
+  uint64_t free_slots = (uint64_t)capacity - used;
+  return rk_reservation_of(tail, free_slots < (uint64_t)want ? (uint32_t)free_slots : want, 0u);
+}
+
+/* Filled slots from `head` when the producer is at `tail`; more than a lap is corrupt. */
+RK_INLINE rk_reservation rk_queue_filled_span(uint64_t head, uint64_t tail, uint32_t capacity, uint32_t want) {
+  uint64_t filled = tail - head;
+  if (filled > (uint64_t)capacity) return rk_reservation_of(head, 0u, 1u);
+  return rk_reservation_of(head, filled < (uint64_t)want ? (uint32_t)filled : want, 0u);
 }
 
 /* ---- SPSC ------------------------------------------------------------------------- */
 
+/* Up to `want` free slots from the returned index. Fill them, then publish once. */
 RK_INLINE rk_reservation rk_spsc_try_reserve(rk_global rk_queue_header* q, uint32_t want) {
-  uint64_t tail = rk_load_relaxed_u64(&q->tail); /* our own index */
+  uint32_t capacity = q->capacity;
+  /* Relaxed: tail and cached_head are written by this producer only. */
+  uint64_t tail = rk_load_relaxed_u64(&q->tail);
   uint64_t head = rk_load_relaxed_u64(&q->cached_head);
-  if (tail - head >= (uint64_t)q->capacity) {
-    /* Acquire: slots the consumer released are free for us to overwrite. */
+  if (tail - head >= (uint64_t)capacity) { /* full (or corrupt) by the cache: ask */
+    /* Acquire: pairs with the consumer's release of head, so it has finished reading the
+     * slots we are about to overwrite. */
     head = rk_load_acquire_u64(&q->head);
     rk_store_relaxed_u64(&q->cached_head, head);
   }
-  return rk_make_reservation(tail, (uint64_t)q->capacity - (tail - head), want);
+  return rk_queue_free_span(tail, head, capacity, want);
 }
 
-/* Release: the slot contents become visible before the new tail. Publishing once after
- * filling several slots is the batch publish. */
+/* Release: the slot contents become visible before the new tail does. Publishing once
+ * after filling several slots is the batch publish: one store for the whole batch. */
 RK_INLINE void rk_spsc_publish(rk_global rk_queue_header* q, uint64_t new_tail) {
   rk_store_release_u64(&q->tail, new_tail);
 }
 
+/* Up to `want` filled slots from the returned index. Read them, then release once. */
 RK_INLINE rk_reservation rk_spsc_peek(rk_global rk_queue_header* q, uint32_t want) {
-  uint64_t head = rk_load_relaxed_u64(&q->head); /* our own index */
+  uint32_t capacity = q->capacity;
+  /* Relaxed: head and cached_tail are written by this consumer only. */
+  uint64_t head = rk_load_relaxed_u64(&q->head);
   uint64_t tail = rk_load_relaxed_u64(&q->cached_tail);
-  if (tail <= head) {
+  uint64_t cached = tail - head;
+  if (cached == 0u || cached > (uint64_t)capacity) { /* empty (or corrupt) by the cache: ask */
     /* Acquire: pairs with the producer's release of tail, so the slots are filled. */
     tail = rk_load_acquire_u64(&q->tail);
     rk_store_relaxed_u64(&q->cached_tail, tail);
   }
-  uint64_t available = tail > head ? tail - head : 0u;
-  if (available > (uint64_t)q->capacity) available = q->capacity; /* never trust the other side past a lap */
-  return rk_make_reservation(head, available, want);
+  return rk_queue_filled_span(head, tail, capacity, want);
 }
 
-/* Release: we are done reading the slots before the producer may reuse them. */
+/* Release: our reads of the slots finish before the producer may overwrite them. */
 RK_INLINE void rk_spsc_release(rk_global rk_queue_header* q, uint64_t new_head) {
   rk_store_release_u64(&q->head, new_head);
 }
 
 /* ---- MPSC ------------------------------------------------------------------------- */
+/* sequence[i & mask] == i: free for index i; == i + 1: index i published;
+ * == i + capacity: index i consumed, free for index i + capacity. */
 
-RK_INLINE rk_global uint64_t* rk_mpsc_sequence(rk_global rk_queue_header* q, uint64_t index) {
-  return (rk_global uint64_t*)(uintptr_t)(q->sequence_ptr + (index & q->mask) * 8u);
+RK_INLINE rk_global uint64_t* rk_mpsc_sequences(rk_global rk_queue_header* q) {
+  return (rk_global uint64_t*)(uintptr_t)q->sequence_ptr;
 }
 
-RK_INLINE rk_reservation rk_mpsc_try_claim(rk_global rk_queue_header* q) {
-  uint64_t pos = rk_load_relaxed_u64(&q->tail);
+/* count 1: `index` is ours to fill, then rk_mpsc_publish it. count 0: full (or corrupt). */
+RK_INLINE rk_reservation rk_mpsc_try_claim_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence) {
+  uint64_t pos = rk_load_relaxed_u64(&q->tail); /* a hint: the CAS decides */
   for (;;) {
-    /* Acquire: the consumer's release of this slot (sequence = pos) happened before. */
-    uint64_t seq = rk_load_acquire_u64(rk_mpsc_sequence(q, pos));
-    int64_t diff = (int64_t)(seq - pos);
-    if (diff == 0) {
-      if (rk_cas_u64(&q->tail, pos, pos + 1u)) return rk_make_reservation(pos, 1u, 1u);
-      pos = rk_load_relaxed_u64(&q->tail);
-    } else if (diff < 0) {
-      return rk_make_reservation(pos, 0u, 1u); /* full: the consumer has not freed this slot */
-    } else {
-      pos = rk_load_relaxed_u64(&q->tail); /* another producer took it; try the next */
-    }
+    /* Acquire: the consumer's reads of this slot (its release of sequence) are done. */
+    int64_t lag = (int64_t)(rk_load_acquire_u64(&sequence[pos & q->mask]) - pos);
+    if (lag < 0) return rk_reservation_of(pos, 0u, 0u); /* a lap behind: full */
+    if (lag == 0 && rk_cas_u64(&q->tail, pos, pos + 1u)) return rk_reservation_of(pos, 1u, 0u);
+    uint64_t tail = rk_load_relaxed_u64(&q->tail);
+    /* lag > 0 means pos was claimed, so the tail has moved past it; if not, the sequence
+     * array is corrupt and retrying would spin forever. */
+    if (lag > 0 && tail <= pos) return rk_reservation_of(pos, 0u, 1u);
+    pos = tail; /* another producer won pos; try where the tail is now */
   }
 }
 
-/* Release: the slot's contents before its sequence number says "ready". */
-RK_INLINE void rk_mpsc_publish(rk_global rk_queue_header* q, uint64_t index) {
-  rk_store_release_u64(rk_mpsc_sequence(q, index), index + 1u);
+/* Release: the slot's contents before its sequence number says "published". */
+RK_INLINE void rk_mpsc_publish_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence, uint64_t index) {
+  rk_store_release_u64(&sequence[index & q->mask], index + 1u);
 }
 
-RK_INLINE rk_reservation rk_mpsc_peek(rk_global rk_queue_header* q) {
-  uint64_t head = rk_load_relaxed_u64(&q->head);
-  uint64_t seq = rk_load_acquire_u64(rk_mpsc_sequence(q, head));
-  return rk_make_reservation(head, seq == head + 1u ? 1u : 0u, 1u);
+/* count 1: the slot at head is published and may be read. */
+RK_INLINE rk_reservation rk_mpsc_peek_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence) {
+  uint64_t head = rk_load_relaxed_u64(&q->head); /* ours */
+  /* Acquire: pairs with the producer's release in publish, so the slot is filled. */
+  uint64_t seq = rk_load_acquire_u64(&sequence[head & q->mask]);
+  return rk_reservation_of(head, seq == head + 1u ? 1u : 0u, 0u);
 }
+
+/* Release (both stores): our reads of the slot finish before a producer a lap ahead claims
+ * it; head only feeds rk_queue_depth. */
+RK_INLINE void rk_mpsc_release_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence, uint64_t index) {
+  rk_store_release_u64(&sequence[index & q->mask], index + (uint64_t)q->capacity);
+  rk_store_release_u64(&q->head, index + 1u);
+}
+
+RK_INLINE rk_reservation rk_mpsc_try_claim(rk_global rk_queue_header* q) {
+  return rk_mpsc_try_claim_in(q, rk_mpsc_sequences(q));
+}
+
+RK_INLINE void rk_mpsc_publish(rk_global rk_queue_header* q, uint64_t index) {
+  rk_mpsc_publish_in(q, rk_mpsc_sequences(q), index);
+}
+
+RK_INLINE rk_reservation rk_mpsc_peek(rk_global rk_queue_header* q) { return rk_mpsc_peek_in(q, rk_mpsc_sequences(q)); }
 
 RK_INLINE void rk_mpsc_release(rk_global rk_queue_header* q, uint64_t index) {
-  rk_store_release_u64(rk_mpsc_sequence(q, index), index + (uint64_t)q->capacity);
-  rk_store_release_u64(&q->head, index + 1u);
+  rk_mpsc_release_in(q, rk_mpsc_sequences(q), index);
 }
 
 #endif /* RINGKERNEL_RK_QUEUE_OPS_H */

@@ -1,24 +1,55 @@
-// The host's hybrid logical clock (node 0): thread-safe wrapper over rk_hlc_ops.h.
+// A hybrid logical clock for host threads: a thread-safe wrapper over the dialect's
+// rk_hlc_ops.h (the rules the kernels run). Header-only so tests use it without
+// libringcore. A mutex, because an rk_hlc is 16 bytes and a lock-free 16-byte CAS would
+// need cmpxchg16b; an uncontended lock costs ~20 ns, far below a message's cost.
 #pragma once
 
 #include <cstdint>
 #include <mutex>
 
+// clang-format off
+#include "../dialect/preludes/rk_prelude_host.h"
 #include "rk_ring_layout.h"
+#include "../dialect/rk_hlc_ops.h"
+// clang-format on
 
 namespace rk::core {
 
 class HostClock {
  public:
-  explicit HostClock(uint32_t node_id);
+  explicit HostClock(uint32_t node_id) { clock_.node_id = node_id; }
 
-  // Local or send event; returns the new timestamp. Never goes backwards.
-  rk_hlc tick();
-  // Receive event. RK_ERROR_CLOCK_SKEW (clock unchanged) when remote is too far ahead.
-  rk_result merge(const rk_hlc& remote, int64_t max_skew_ns);
-  rk_hlc now() const;
+  // Local or send event at wall time now_ns. On a logical overflow the status is
+  // RK_ERROR_CLOCK_SKEW and the clock stays as it was.
+  rk_hlc_result tick(int64_t now_ns) {
+    std::lock_guard lock(mutex_);
+    return apply(rk_hlc_tick(clock_, now_ns));
+  }
+
+  // tick(rk_clock_ns()), returning the new timestamp. An overflow would need 2^32 ticks
+  // within one wall-clock reading; then the unchanged clock is returned.
+  rk_hlc tick() { return tick(rk_clock_ns()).clock; }
+
+  // Receive event. RK_ERROR_CLOCK_SKEW (clock unchanged) when remote is more than
+  // max_skew_ns ahead of now_ns, or the logical counter would wrap.
+  rk_result merge(const rk_hlc& remote, int64_t now_ns, int64_t max_skew_ns) {
+    std::lock_guard lock(mutex_);
+    return static_cast<rk_result>(apply(rk_hlc_merge(clock_, remote, now_ns, max_skew_ns)).status);
+  }
+
+  rk_result merge(const rk_hlc& remote, int64_t max_skew_ns) { return merge(remote, rk_clock_ns(), max_skew_ns); }
+
+  rk_hlc now() const {
+    std::lock_guard lock(mutex_);
+    return clock_;
+  }
 
  private:
+  rk_hlc_result apply(const rk_hlc_result& result) {
+    if (result.status == RK_SUCCESS) clock_ = result.clock;
+    return result;
+  }
+
   mutable std::mutex mutex_;
   rk_hlc clock_{};
 };

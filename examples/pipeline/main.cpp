@@ -148,14 +148,14 @@ int main(int argc, char** argv) try {
   std::thread receiver([&] { alerts.run(p.alert); });
   auto start = SteadyClock::now();
   auto seconds = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
-  double next_report = 0.5, last_seconds = 0;
+  double next_report = 0.1, last_seconds = 0;
   uint64_t last_processed = 0;
   for (uint64_t i = 0; i < events.size(); ++i) {
     events[i].origin_ns = now_ns();
     p.parse.send(events[i]);
     if (!args.quiet && (i & 1023) == 0 && seconds() >= next_report) {
       print_progress(p, alerts, i + 1, seconds(), last_processed, last_seconds);
-      next_report += 0.5;
+      next_report += 0.1;
     }
   }
   // Upstream first: each terminate drains that kernel, so everything reaches the next one.

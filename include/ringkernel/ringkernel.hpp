@@ -103,13 +103,14 @@ class Kernel {
     return rk_kernel_send(handle_, type_id_of<T>(), &message, sizeof(T), &options, message_id);
   }
 
-  // nullopt on timeout/empty; throws on anything else, or when the next message is not a T.
+  // nullopt when nothing arrived in time, or the kernel is terminated and fully drained;
+  // throws on anything else, or when the next message is not a T.
   template <RingMessage T>
   std::optional<Received<T>> receive(uint64_t timeout_ns = RK_WAIT_FOREVER) {
     Received<T> out{};
     uint32_t size = 0;
     rk_result r = rk_kernel_receive(handle_, &out.header, &out.message, sizeof(T), &size, timeout_ns);
-    if (r == RK_ERROR_TIMEOUT || r == RK_ERROR_QUEUE_EMPTY) return std::nullopt;
+    if (r == RK_ERROR_TIMEOUT || r == RK_ERROR_QUEUE_EMPTY || r == RK_ERROR_TERMINATED) return std::nullopt;
     check(r, "receive");
     if (out.header.type_id != type_id_of<T>() || size != sizeof(T))
       throw Error(RK_ERROR_UNKNOWN_MESSAGE_TYPE, "receive: got type " + std::to_string(out.header.type_id) + " of " +

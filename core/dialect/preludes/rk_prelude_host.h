@@ -1,6 +1,7 @@
 /* ringkernel — the host prelude (RK_DIALECT_HOST): compiles the dialect's queue and HLC
- * operations natively into libringcore and the tests, so host and device run one
- * implementation. Atomics are GCC/Clang __atomic builtins, which ThreadSanitizer models. */
+ * operations natively into libringcore, the tests and rk-bench, so host and device run
+ * one implementation. C++ only. Atomics are GCC/Clang __atomic builtins, which
+ * ThreadSanitizer models; on x86-64 acquire/release cost plain loads and stores. */
 #ifndef RINGKERNEL_RK_PRELUDE_HOST_H
 #define RINGKERNEL_RK_PRELUDE_HOST_H
 
@@ -23,7 +24,8 @@
 #define RK_INLINE static inline
 #define RK_SHARED_ARRAY(type, name, count) type name[count]
 
-/* The host is one "thread" of one block. */
+/* The host runs no kernels: thread ids and the block barrier exist only so shared dialect
+ * code compiles. The host is one "thread" of one block. */
 #define rk_thread_idx(d) ((void)(d), 0u)
 #define rk_block_idx(d) ((void)(d), 0u)
 #define rk_block_dim(d) ((void)(d), 1u)
@@ -73,8 +75,9 @@ static inline void rk_pause(void) {
 static inline void rk_yield(void) { sched_yield(); }
 
 /* Sleeps while *p == expected, until woken or timeout_ns passes (private futex: every
- * waiter and waker is in this process). */
+ * waiter and waker is in this process). Spurious returns are fine: callers re-check. */
 static inline void rk_park_u32(uint32_t* p, uint32_t expected, int64_t timeout_ns) {
+  if (timeout_ns < 0) timeout_ns = 0;
   struct timespec ts;
   ts.tv_sec = (time_t)(timeout_ns / 1000000000);
   ts.tv_nsec = (long)(timeout_ns % 1000000000);

@@ -10,6 +10,13 @@
 
 using namespace ringtest;
 
+namespace {
+struct SumReply {
+  static constexpr uint32_t type_id = 2;
+  uint64_t sum;
+};
+}  // namespace
+
 TEST_CASE("messages go through a running kernel and back in order", "[messaging]") {
   rk::Kernel k = runtime().launch(echo_spec("msg_order"));
   const uint64_t n = 5000;
@@ -121,10 +128,6 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
   return RK_SUCCESS;
 })";
   rk::Kernel k = runtime().launch(spec);
-  struct SumReply {
-    static constexpr uint32_t type_id = 2;
-    uint64_t sum;
-  };
   for (uint64_t base : {0ull, 1000ull, 123456789ull})
     CHECK(k.request<SumReply>(Ping{base}).sum == 64 * base + 63 * 64 / 2);
 }
