@@ -4,7 +4,8 @@
  * Indices are 64-bit and only grow; slot i lives at slots_ptr + (i & mask) * slot_size.
  * SPSC (host <-> kernel): the producer owns `tail` and `cached_head`, the consumer owns
  * `head` and `cached_tail`; each side re-reads the other's index only when its cached copy
- * says full / empty, so the other side's line is touched once per batch, not per message.
+ * cannot satisfy the request (for want 1: says full / empty), so the other side's line is
+ * touched once per batch, not once per message.
  * MPSC (K2K inbox): Vyukov's bounded queue. Producers claim an index with a CAS on `tail`
  * and publish through the slot's sequence number; no lock anywhere.
  *
@@ -71,7 +72,8 @@ RK_INLINE rk_reservation rk_spsc_try_reserve(rk_global rk_queue_header* q, uint3
   /* Relaxed: tail and cached_head are written by this producer only. */
   uint64_t tail = rk_load_relaxed_u64(&q->tail);
   uint64_t head = rk_load_relaxed_u64(&q->cached_head);
-  if (tail - head >= (uint64_t)capacity) { /* full (or corrupt) by the cache: ask */
+  uint64_t used = tail - head;
+  if (used > (uint64_t)capacity || (uint64_t)capacity - used < (uint64_t)want) { /* the cache falls short: ask */
     /* Acquire: pairs with the consumer's release of head, so it has finished reading the
      * slots we are about to overwrite. */
     head = rk_load_acquire_u64(&q->head);
@@ -92,8 +94,8 @@ RK_INLINE rk_reservation rk_spsc_peek(rk_global rk_queue_header* q, uint32_t wan
   /* Relaxed: head and cached_tail are written by this consumer only. */
   uint64_t head = rk_load_relaxed_u64(&q->head);
   uint64_t tail = rk_load_relaxed_u64(&q->cached_tail);
-  uint64_t cached = tail - head;
-  if (cached == 0u || cached > (uint64_t)capacity) { /* empty (or corrupt) by the cache: ask */
+  uint64_t filled = tail - head;
+  if (filled > (uint64_t)capacity || filled < (uint64_t)want) { /* the cache falls short: ask */
     /* Acquire: pairs with the producer's release of tail, so the slots are filled. */
     tail = rk_load_acquire_u64(&q->tail);
     rk_store_relaxed_u64(&q->cached_tail, tail);

@@ -158,6 +158,14 @@ rk_result build(const std::string& cxx, const std::vector<std::string>& flags, c
   return RK_SUCCESS;
 }
 
+// A kernel that never synchronizes or shares memory within a block can run its threads
+// one after another on one OS thread: same results, no context switch per thread.
+bool needs_lockstep(const rk_compile_request* request) {
+  static const std::regex pattern(R"(rk_sync_threads|RK_SHARED_ARRAY|rk_dynamic_shared|rk_scratch)");
+  std::string user(request->source, request->source_size);
+  return std::regex_search(user, pattern);
+}
+
 }  // namespace
 
 rk_result module_compile(rk_backend_context, const rk_compile_request* request, rk_backend_module* module,
@@ -189,7 +197,7 @@ rk_result module_compile(rk_backend_context, const rk_compile_request* request, 
   write_text(log_out, build_log);
   void* library = dlopen(target.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (library == nullptr) return fail(RK_ERROR_COMPILE_FAILED, std::string("cpu_sim: cannot load the compiled kernel: ") + dlerror());
-  *module = new rk_backend_module_s{library, target.string(), {}};
+  *module = new rk_backend_module_s{library, target.string(), needs_lockstep(request), {}};
   return RK_SUCCESS;
 }
 
@@ -209,7 +217,8 @@ rk_result function_get(rk_backend_module module, const char* name, rk_backend_fu
     return fail(RK_ERROR_NOT_FOUND, std::string("cpu_sim: no kernel '") + name +
                                         "' in the module (declare it as `RK_KERNEL void " + name + "(...)`)");
   // Functions live as long as their module (the ABI has no function_destroy).
-  module->functions.push_back(std::make_unique<rk_backend_function_s>(rk_backend_function_s{entry, name}));
+  module->functions.push_back(
+      std::make_unique<rk_backend_function_s>(rk_backend_function_s{entry, name, module->needs_lockstep}));
   *function = module->functions.back().get();
   return RK_SUCCESS;
 }

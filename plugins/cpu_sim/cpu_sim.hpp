@@ -42,11 +42,13 @@ using rk_cpu_entry_fn = void (*)(const rk_cpu_thread_info*, void**);
 struct rk_backend_function_s {
   rk_cpu_entry_fn entry = nullptr;
   std::string name;
+  bool needs_lockstep = true;  // uses barriers or shared memory: a block's threads must run at once
 };
 
 struct rk_backend_module_s {
   void* library = nullptr;  // dlopen handle of the compiled kernel object
   std::string path;
+  bool needs_lockstep = true;
   std::vector<std::unique_ptr<rk_backend_function_s>> functions;
 };
 

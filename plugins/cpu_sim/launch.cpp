@@ -1,6 +1,7 @@
 // cpu_sim launch: a grid of blocks on "teams" of OS threads. A team has one thread per
 // thread of a block and a real barrier; teams pull block indices until the grid is done.
-// A cooperative launch gives every block its own team, so all blocks run at once.
+// A cooperative launch gives every block its own team, so all blocks run at once. Kernels
+// without barriers or shared memory run each block as a loop over its threads instead.
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -48,6 +49,7 @@ struct Grid {
   std::vector<void*> args;
   uint32_t blocks = 1;
   uint32_t block_threads = 1;
+  bool lockstep = true;
   std::atomic<uint32_t> next_block{0};
 };
 
@@ -89,12 +91,37 @@ void run_team_thread(Grid& grid, Team& team, uint32_t thread) {
   }
 }
 
+// One OS thread runs whole blocks, thread after thread (no barrier can be waited on).
+void run_block_loop(Grid& grid) {
+  Team team(grid);
+  rk_cpu_thread_info info{};
+  for (int d = 0; d < 3; ++d) {
+    info.block_dim[d] = grid.config.block[d];
+    info.grid_dim[d] = grid.config.grid[d];
+  }
+  info.sync = Barrier::sync_alone;
+  info.shared = team.shared.data();
+  info.shared_bytes = kStaticSharedBytes;
+  for (uint32_t block = grid.next_block.fetch_add(1); block < grid.blocks; block = grid.next_block.fetch_add(1)) {
+    split(block, grid.config.grid, info.block_idx);
+    for (uint32_t thread = 0; thread < grid.block_threads; ++thread) {
+      split(thread, grid.config.block, info.thread_idx);
+      grid.entry(&info, grid.args.data());
+    }
+  }
+}
+
 void run_grid(Grid& grid) {
   uint32_t hardware = std::max(1u, std::thread::hardware_concurrency());
   bool cooperative = grid.config.flags & RK_LAUNCH_COOPERATIVE;
   uint32_t team_count = cooperative ? grid.blocks : std::min(grid.blocks, hardware);
-  std::vector<std::unique_ptr<Team>> teams;
   std::vector<std::thread> threads;
+  if (!grid.lockstep && !cooperative) {
+    for (uint32_t t = 0; t < team_count; ++t) threads.emplace_back(run_block_loop, std::ref(grid));
+    for (std::thread& t : threads) t.join();
+    return;
+  }
+  std::vector<std::unique_ptr<Team>> teams;
   for (uint32_t t = 0; t < team_count; ++t) teams.push_back(std::make_unique<Team>(grid));
   for (uint32_t t = 0; t < team_count; ++t)
     for (uint32_t thread = 0; thread < grid.block_threads; ++thread)
@@ -151,6 +178,7 @@ rk_result launch(rk_backend_stream stream, rk_backend_function function, const r
   auto grid = std::make_shared<Grid>();
   if (rk_result r = validate(config, grid->blocks, grid->block_threads); r != RK_SUCCESS) return r;
   grid->entry = function->entry;
+  grid->lockstep = function->needs_lockstep;
   grid->config = *config;
   if (rk_result r = copy_args(*grid, args, arg_count); r != RK_SUCCESS) return r;
   stream_enqueue(stream, [grid] { run_grid(*grid); });
