@@ -66,24 +66,24 @@ class HostQueue {
 
   // --- SPSC: reserve, fill, publish(span.end()); peek, read, release(span.end()) ---
   QueueSpan spsc_try_reserve(uint32_t want) {
-    if (!usable(RK_QUEUE_SPSC)) return failed();
+    if (rk_result r = ready_for(RK_QUEUE_SPSC); r != RK_SUCCESS) return QueueSpan{0, 0, r};
     return checked(rk_spsc_try_reserve(header_, want), RK_ERROR_QUEUE_FULL);
   }
   void spsc_publish(uint64_t new_tail) { rk_spsc_publish(header_, new_tail); }
   QueueSpan spsc_peek(uint32_t want) {
-    if (!usable(RK_QUEUE_SPSC)) return failed();
+    if (rk_result r = ready_for(RK_QUEUE_SPSC); r != RK_SUCCESS) return QueueSpan{0, 0, r};
     return checked(rk_spsc_peek(header_, want), RK_ERROR_QUEUE_EMPTY);
   }
   void spsc_release(uint64_t new_head) { rk_spsc_release(header_, new_head); }
 
   // --- MPSC: claim one, fill, publish(index); peek one, read, release(index) ---
   QueueSpan mpsc_try_claim() {
-    if (!usable(RK_QUEUE_MPSC)) return failed();
+    if (rk_result r = ready_for(RK_QUEUE_MPSC); r != RK_SUCCESS) return QueueSpan{0, 0, r};
     return checked(rk_mpsc_try_claim_in(header_, sequence_), RK_ERROR_QUEUE_FULL);
   }
   void mpsc_publish(uint64_t index) { rk_mpsc_publish_in(header_, sequence_, index); }
   QueueSpan mpsc_peek() {
-    if (!usable(RK_QUEUE_MPSC)) return failed();
+    if (rk_result r = ready_for(RK_QUEUE_MPSC); r != RK_SUCCESS) return QueueSpan{0, 0, r};
     return checked(rk_mpsc_peek_in(header_, sequence_), RK_ERROR_QUEUE_EMPTY);
   }
   void mpsc_release(uint64_t index) { rk_mpsc_release_in(header_, sequence_, index); }
@@ -96,12 +96,15 @@ class HostQueue {
  private:
   rk_result open(const AddressMap& map);
   // The line-2 fields are host-written and read-only; a device that scribbled on them
-  // must not steer the dialect's arithmetic, so each reserve/peek compares them first.
+  // must not steer the dialect's arithmetic, so each reserve/peek/claim compares them first.
   bool intact() const { return header_->capacity == capacity_ && header_->mask == mask_; }
-  bool usable(uint32_t kind) const { return status_ == RK_SUCCESS && kind_ == kind; }
-  QueueSpan failed() const { return QueueSpan{0, 0, status_ == RK_SUCCESS ? RK_ERROR_INVALID_STATE : status_}; }
+  rk_result ready_for(uint32_t kind) const {
+    if (status_ != RK_SUCCESS) return status_;
+    if (kind_ != kind) return RK_ERROR_INVALID_STATE;
+    return intact() ? RK_SUCCESS : RK_ERROR_DEVICE_FAULT;
+  }
   QueueSpan checked(const rk_reservation& r, rk_result none) const {
-    if (r.corrupt != 0u || r.count > capacity_ || !intact()) return QueueSpan{r.index, 0, RK_ERROR_DEVICE_FAULT};
+    if (r.corrupt != 0u || r.count > capacity_) return QueueSpan{r.index, 0, RK_ERROR_DEVICE_FAULT};
     return QueueSpan{r.index, r.count, r.count != 0 ? RK_SUCCESS : none};
   }
 

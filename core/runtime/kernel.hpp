@@ -51,6 +51,12 @@ struct rk_kernel_s {
   rk::core::RingBlockLayout layout;
   rk::core::RingViews views;
 
+  // Terminate raises `closing`, then waits until no send is in flight, then lets the loop
+  // drain: every send either publishes before the drain or is refused (never accepted and
+  // then lost). Both are seq_cst so at least one side sees the other.
+  std::atomic<bool> closing{false};
+  std::atomic<uint32_t> sends_in_flight{0};
+
   std::mutex send_mutex;     // one host producer at a time on the SPSC input queue
   std::mutex receive_mutex;  // one host consumer at a time on the SPSC output queue
   bool slot_open = false;    // an rk_kernel_reserve awaits its commit (send_mutex held)

@@ -8,6 +8,7 @@
 #include "runtime/device_calls.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
+#include "runtime/kernel_messaging.hpp"
 #include "runtime/kernel_ops.hpp"
 #include "runtime/kernel_source.hpp"
 #include "runtime/kernel_table.hpp"
@@ -149,12 +150,23 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
   rk_kernel_state from = kernel->state.load();
   if (from != RK_KERNEL_TERMINATING) {
     if (rk_result r = transition(kernel, LifecycleAction::terminate); r != RK_SUCCESS) return r;
-    rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->should_terminate), 1u);
+    kernel->closing.store(true);
+  }
+  auto deadline = deadline_after(timeout_ns);
+  // Sends already past their check publish first (or give up); then the loop may drain.
+  for (uint32_t round = 0; kernel->sends_in_flight.load() != 0; ++round) {
+    if (Clock::now() >= deadline)
+      return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name +
+                                        "': a send or an open reservation is still in flight; it stays Terminating");
+    backoff(round);
+  }
+  auto* should_terminate = reinterpret_cast<uint32_t*>(&kernel->views.control->should_terminate);
+  if (rk_load_acquire_u32(should_terminate) == 0) {
+    rk_store_release_u32(should_terminate, 1u);
     ring_kernel_doorbell(kernel->views.control);
   }
   // Keep draining output while the loop drains its input: a kernel blocked on a full
   // output queue must be able to finish.
-  auto deadline = deadline_after(timeout_ns);
   uint32_t round = 0;
   while (rk_load_acquire_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->has_terminated)) == RK_TERMINATED_RUNNING) {
     {

@@ -19,7 +19,25 @@ void count_dropped(rk_kernel_s* kernel) {
   if (kernel->views.telemetry) rk_fetch_add_u64(&kernel->views.telemetry->messages_dropped, 1u);
 }
 
+rk_result refuse_closed(rk_kernel_s* kernel) {
+  return fail(RK_ERROR_TERMINATED, "kernel '" + kernel->config.name + "' is terminating and accepts no more messages");
+}
+
+// Counts a send as in flight for terminate's handshake (see rk_kernel_s::closing).
+class SendInFlight {
+ public:
+  explicit SendInFlight(rk_kernel_s* kernel) : kernel_(kernel) { kernel_->sends_in_flight.fetch_add(1); }
+  ~SendInFlight() {
+    if (kernel_) kernel_->sends_in_flight.fetch_sub(1);
+  }
+  void keep_open() { kernel_ = nullptr; }  // a reservation stays in flight until its commit
+
+ private:
+  rk_kernel_s* kernel_;
+};
+
 rk_result check_can_send(rk_kernel_s* kernel, uint32_t type_id, uint32_t size) {
+  if (kernel->closing.load()) return refuse_closed(kernel);
   rk_kernel_state state = kernel->state.load();
   if (state == RK_KERNEL_CREATED)
     return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name + "' is Created: launch it before sending");
@@ -49,6 +67,7 @@ rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t
   rk_queue_header* input = kernel->views.input;
   auto deadline = deadline_after(timeout_ns);
   for (uint32_t round = 0;; ++round) {
+    if (kernel->closing.load()) return refuse_closed(kernel);  // waiting would delay terminate
     rk_reservation slot = rk_spsc_try_reserve(input, 1u);
     if (slot.count != 0) {
       index = slot.index;
@@ -103,6 +122,7 @@ void backoff(uint32_t round) {
 rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
                       const rk_send_options* options, uint64_t* message_id) {
   if (size > 0 && payload == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "payload is NULL but size > 0");
+  SendInFlight in_flight(kernel);
   if (rk_result r = check_can_send(kernel, type_id, size); r != RK_SUCCESS) return r;
   uint64_t timeout = options ? options->timeout_ns : RK_WAIT_FOREVER;
   std::lock_guard lock(kernel->send_mutex);
@@ -118,6 +138,7 @@ rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload
 
 rk_result kernel_reserve(rk_kernel_s* kernel, uint32_t type_id, uint32_t size, uint64_t timeout_ns, rk_slot* slot) {
   if (slot == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "slot is NULL");
+  SendInFlight in_flight(kernel);
   if (rk_result r = check_can_send(kernel, type_id, size); r != RK_SUCCESS) return r;
   kernel->send_mutex.lock();  // held until commit: one open reservation per kernel
   uint64_t index = 0;
@@ -126,6 +147,7 @@ rk_result kernel_reserve(rk_kernel_s* kernel, uint32_t type_id, uint32_t size, u
     return r;
   }
   kernel->slot_open = true;
+  in_flight.keep_open();
   rk_msg_header* header = input_slot(kernel, index);
   stamp(kernel, header, type_id, size, 0u, 0u);
   slot->header = header;
@@ -149,6 +171,7 @@ rk_result kernel_commit(rk_kernel_s* kernel, rk_slot* slot, uint64_t* message_id
   kernel->slot_open = false;
   publish_input(kernel, slot->token);
   kernel->send_mutex.unlock();
+  kernel->sends_in_flight.fetch_sub(1);  // taken in reserve
   return RK_SUCCESS;
 }
 
