@@ -13,7 +13,8 @@ namespace {
 
 uint64_t* sequences(const QueueMemory& memory) {
   const rk_queue_header& h = *memory.header();
-  return reinterpret_cast<uint64_t*>(memory.bytes() + 384 + size_t{h.capacity} * h.slot_size);
+  const uint64_t device_base = h.slots_ptr - 384;  // slots follow the 384-byte header
+  return reinterpret_cast<uint64_t*>(memory.bytes() + (h.sequence_ptr - device_base));
 }
 
 void send(HostQueue& q, uint64_t value) {

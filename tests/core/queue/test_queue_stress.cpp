@@ -2,6 +2,7 @@
 // Counts scale with RINGKERNEL_STRESS_SCALE (TSan CI uses 0.1).
 #include <catch2/catch_test_macros.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -86,7 +87,7 @@ TEST_CASE("SPSC stress: 2M messages through 64 slots in batches", "[queue][spsc]
   bool producer_ok = true;
   std::thread producer([&] {
     for (uint64_t sent = 0; sent < total && producer_ok;) {
-      const auto want = static_cast<uint32_t>(1 + sent % 16);  // batch sizes 1..16
+      const auto want = static_cast<uint32_t>(std::min<uint64_t>(1 + sent % 16, total - sent));  // 1..16
       QueueSpan span;
       producer_ok = retry([&] { return (span = q.spsc_try_reserve(want)).status != RK_ERROR_QUEUE_FULL; });
       producer_ok = producer_ok && span.status == RK_SUCCESS;
