@@ -78,8 +78,11 @@ std::string dlerror_part(const std::string& what) {
   const std::string marker = "dlerror system message: ";
   size_t at = what.find(marker);
   if (at == std::string::npos) return what;
+  // Boost wraps it as "... (dlerror system message: TEXT): <errc text>".
   std::string text = what.substr(at + marker.size());
-  if (!text.empty() && text.back() == ')') text.pop_back();
+  size_t end = text.rfind("): ");
+  if (end != std::string::npos) text.resize(end);
+  else if (!text.empty() && text.back() == ')') text.pop_back();
   return text;
 }
 

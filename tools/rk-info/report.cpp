@@ -82,9 +82,9 @@ void print_text(const Report& r) {
   std::printf("plugin search path: %s\n\nplugins:\n", r.search_path.empty() ? "(none)" : r.search_path.c_str());
   if (r.plugins.empty()) std::printf("  (no plugin files found)\n");
   for (const Plugin& p : r.plugins) {
-    std::printf("  %-12s %-8s %-18s ABI %u.%u  %s\n", p.name.c_str(), p.outcome.c_str(), p.reason.c_str(), p.abi_major,
+    std::printf("  %-20s %-8s %-18s ABI %u.%u  %s\n", p.name.c_str(), p.outcome.c_str(), p.reason.c_str(), p.abi_major,
                 p.abi_minor, p.path.c_str());
-    if (!p.detail.empty()) std::printf("               %s\n", p.detail.c_str());
+    if (!p.detail.empty()) std::printf("  %-20s %s\n", "", p.detail.c_str());
   }
   std::printf("\ndevices:\n");
   if (r.devices.empty()) std::printf("  (none)\n");
