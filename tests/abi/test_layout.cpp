@@ -1,0 +1,33 @@
+// The ring layout as the host sees it at run time (the header's static checks cover the
+// offsets at compile time; these cover what the core's C API reports about it).
+#include <catch2/catch_test_macros.hpp>
+#include <cstddef>
+#include <string>
+
+#include "ringkernel.h"
+
+TEST_CASE("ring layout sizes and alignment", "[abi]") {
+  CHECK(sizeof(rk_control_block) == 128);
+  CHECK(alignof(rk_control_block) == 128);
+  CHECK(sizeof(rk_telemetry) == 64);
+  CHECK(alignof(rk_telemetry) == 64);
+  CHECK(sizeof(rk_msg_header) == RK_MSG_HEADER_SIZE);
+  CHECK(offsetof(rk_queue_header, tail) - offsetof(rk_queue_header, head) == 128);  // own cache lines
+  CHECK(sizeof(rk_k2k_route) == 32);
+}
+
+TEST_CASE("the library reports the ABI it was built with", "[abi]") {
+  CHECK(rk_abi_major() == RK_PLUGIN_ABI_MAJOR);
+  CHECK(rk_abi_minor() == RK_PLUGIN_ABI_MINOR);
+  CHECK(std::string(rk_result_name(RK_ERROR_QUEUE_FULL)) == "RK_ERROR_QUEUE_FULL");
+  CHECK(std::string(rk_result_name(static_cast<rk_result>(9999))) == "RK_ERROR_UNKNOWN_CODE");
+}
+
+TEST_CASE("tables only grow: the 1.0 header comes first", "[abi]") {
+  CHECK(offsetof(rk_backend_table, struct_size) == 0);
+  CHECK(offsetof(rk_backend_table, abi_major) == 4);
+  CHECK(offsetof(rk_backend_table, abi_minor) == 8);
+  CHECK(offsetof(rk_backend_table, name) == 16);
+  CHECK(offsetof(rk_backend_table, caps) == 24);
+  CHECK(offsetof(rk_backend_table, probe) == 32);
+}
