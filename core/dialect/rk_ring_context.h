@@ -114,10 +114,21 @@ RK_INLINE int32_t rk_check_outgoing(rk_global rk_queue_header* q, uint32_t type_
   return RK_SUCCESS;
 }
 
+/* Wakes a sleeper parked on `doorbell` after this side published work. Dekker pairing
+ * with rk_park's caller, which raises `parked`, fences, and re-checks the queue before it
+ * sleeps: either it sees our publish, or we see its flag. So the shared doorbell line is
+ * written only when somebody actually sleeps. */
+RK_INLINE void rk_ring_doorbell(rk_global uint32_t* doorbell, rk_global uint32_t* parked) {
+  rk_fence_seq_cst();
+  if (rk_load_relaxed_u32(parked) != 0u) {
+    rk_fetch_add_u32(doorbell, 1u);
+    rk_unpark_u32(doorbell);
+  }
+}
+
 /* Wakes the host if it parked waiting for output. */
 RK_INLINE void rk_ring_host_doorbell(rk_ctx* ctx) {
-  rk_fetch_add_u32(&ctx->control->host_doorbell, 1u);
-  if (rk_load_acquire_u32(&ctx->control->host_parked) != 0u) rk_unpark_u32(&ctx->control->host_doorbell);
+  rk_ring_doorbell(&ctx->control->host_doorbell, &ctx->control->host_parked);
 }
 
 RK_INLINE int32_t rk_output_message(rk_ctx* ctx, uint32_t type_id, const void* payload, uint32_t size,
@@ -204,10 +215,7 @@ RK_INLINE int32_t rk_send_to_kernel(rk_ctx* ctx, uint32_t target, uint32_t type_
   rk_mpsc_publish(inbox, slot.index);
   /* Wake the target if it parked (cpu_sim); GPU kernels poll. */
   rk_global rk_control_block* target_control = RK_PTR(rk_control_block, route->control_ptr);
-  if (target_control != 0) {
-    rk_fetch_add_u32(&target_control->kernel_doorbell, 1u);
-    if (rk_load_acquire_u32(&target_control->kernel_parked) != 0u) rk_unpark_u32(&target_control->kernel_doorbell);
-  }
+  if (target_control != 0) rk_ring_doorbell(&target_control->kernel_doorbell, &target_control->kernel_parked);
   return RK_SUCCESS;
 }
 

@@ -23,9 +23,13 @@ Clock::time_point deadline_after(uint64_t timeout_ns) {
   return Clock::now() + std::chrono::nanoseconds(static_cast<int64_t>(std::min<uint64_t>(timeout_ns, INT64_MAX / 2)));
 }
 
+// Same protocol as the dialect's rk_ring_doorbell (see rk_ring_context.h).
 void ring_kernel_doorbell(rk_control_block* control) {
-  rk_fetch_add_u32(&control->kernel_doorbell, 1u);
-  if (rk_load_acquire_u32(&control->kernel_parked) != 0u) rk_unpark_u32(&control->kernel_doorbell);
+  rk_fence_seq_cst();
+  if (rk_load_relaxed_u32(&control->kernel_parked) != 0u) {
+    rk_fetch_add_u32(&control->kernel_doorbell, 1u);
+    rk_unpark_u32(&control->kernel_doorbell);
+  }
 }
 
 namespace {
