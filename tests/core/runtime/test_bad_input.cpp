@@ -1,4 +1,5 @@
 // Bad input gets a clear error, is counted, and corrupts nothing.
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -99,4 +100,23 @@ TEST_CASE("sending to a kernel that is not launched is an error", "[bad-input]")
   CHECK(k.try_send(Ping{0}) == RK_ERROR_INVALID_STATE);
   CHECK(mentions("launch it"));
   CHECK(rk_kernel_send(nullptr, 1, nullptr, 0, nullptr, nullptr) == RK_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("a timestamp beyond the allowed clock skew is refused by the kernel and counted", "[bad-input][hlc]") {
+  rk::Kernel k = runtime().launch(echo_spec("bad_skew"));
+  rk_slot slot{};
+  REQUIRE(rk_kernel_reserve(k.get(), Ping::type_id, sizeof(Ping), RK_WAIT_FOREVER, &slot) == RK_SUCCESS);
+  Ping ping{5};
+  std::memcpy(slot.payload, &ping, sizeof(ping));
+  slot.header->timestamp.physical_ns += int64_t{3600} * 1'000'000'000;  // an hour ahead: forged or broken clock
+  const int64_t forged = slot.header->timestamp.physical_ns;  // the slot is the kernel's after commit
+  REQUIRE(rk_kernel_commit(k.get(), &slot, nullptr) == RK_SUCCESS);
+  CHECK(k.request<Pong>(Ping{1}).value == 2);  // the next, honest message still goes through
+  rk_telemetry t = k.telemetry();
+  CHECK(t.messages_processed == 1);
+  CHECK(t.messages_dropped == 1);
+  CHECK(k.status().errors_encountered == 1);
+  rk_hlc kernel_clock_bound{};
+  REQUIRE(rk_runtime_hlc_now(runtime().get(), &kernel_clock_bound) == RK_SUCCESS);
+  CHECK(kernel_clock_bound.physical_ns < forged);  // the forged time did not leak into the clocks
 }
