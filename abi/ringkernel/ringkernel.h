@@ -171,6 +171,7 @@ typedef struct rk_module_options {
 RK_API rk_result rk_module_compile(rk_runtime runtime, const rk_module_options* options, rk_module* module);
 RK_API rk_result rk_module_destroy(rk_module module);
 RK_API const char* rk_module_build_log(rk_module module); /* warnings of a successful build, "" if none */
+/* The function handle belongs to the module and is freed with it. */
 RK_API rk_result rk_module_function(rk_module module, const char* name, rk_function* function);
 
 typedef struct rk_arg {

@@ -111,7 +111,8 @@ RK_API rk_result rk_module_function(rk_module module, const char* name, rk_funct
   created->name = name;
   if (rk_result r = module->runtime->backend->function_get(module->module, name, &created->function); r != RK_SUCCESS)
     return r;
-  *function = created.release();
+  *function = created.get();
+  module->functions.push_back(std::move(created));
   return RK_SUCCESS;
 }
 

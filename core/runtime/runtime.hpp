@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "plugin/backend.hpp"
 #include "ringkernel.h"
@@ -27,14 +28,15 @@ struct rk_buffer_s {
   rk_memory_kind kind = RK_MEMORY_UNDEFINED;
 };
 
+struct rk_function_s {
+  struct rk_module_s* module = nullptr;
+  rk_backend_function function = nullptr;
+  std::string name;
+};
+
 struct rk_module_s {
   rk_runtime_s* runtime = nullptr;
   rk_backend_module module = nullptr;
   std::string build_log;
-};
-
-struct rk_function_s {
-  rk_module_s* module = nullptr;
-  rk_backend_function function = nullptr;
-  std::string name;
+  std::vector<std::unique_ptr<rk_function_s>> functions;  // freed with the module
 };
