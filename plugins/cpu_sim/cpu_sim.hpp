@@ -27,32 +27,46 @@ struct rk_backend_buffer_s {
   rk_memory_kind kind = RK_MEMORY_UNDEFINED;
 };
 
+// Work queued on a stream returns "" or what went wrong; the stream reports the first
+// failure from its next synchronize or query.
+using StreamJob = std::function<std::string()>;
+
 // An in-order queue of work run by one worker thread, as a GPU stream would.
 struct rk_backend_stream_s {
   std::mutex mutex;
   std::condition_variable changed;
-  std::deque<std::function<void()>> work;
+  std::deque<StreamJob> work;
   bool busy = false;
   bool stopping = false;
+  std::string failure;  // first unreported failure of queued work
   std::thread worker;
 };
 
 using rk_cpu_entry_fn = void (*)(const rk_cpu_thread_info*, void**);
+// Writes up to `capacity` parameter sizes, returns the parameter count (prelude trampoline).
+using rk_cpu_params_fn = unsigned (*)(unsigned* sizes, unsigned capacity);
 
 struct rk_backend_function_s {
   rk_cpu_entry_fn entry = nullptr;
+  rk_cpu_params_fn params = nullptr;  // NULL for native sources that do not export it
   std::string name;
-  bool needs_lockstep = true;  // uses barriers or shared memory: a block's threads must run at once
+  bool needs_lockstep = true;  // may wait for another thread of its block: run a block's threads at once
 };
 
 struct rk_backend_module_s {
   void* library = nullptr;  // dlopen handle of the compiled kernel object
   std::string path;
   bool needs_lockstep = true;
+  std::mutex mutex;  // guards functions: function_get may be called from several threads
   std::vector<std::unique_ptr<rk_backend_function_s>> functions;
 };
 
 namespace rk::cpu_sim {
+
+// Block-shared memory: RK_SHARED_ARRAY arrays come from a static arena per block, the
+// launch's shared_memory_bytes from a second one (rk_dynamic_shared()).
+constexpr size_t kStaticSharedBytes = 48 * 1024;
+constexpr uint32_t kMaxDynamicSharedBytes = 64 * 1024;
 
 // Per-thread last error, and a helper that records it and returns the code.
 rk_result fail(rk_result code, std::string message);
@@ -65,7 +79,7 @@ rk_result stream_create(rk_backend_context context, rk_backend_stream* stream);
 rk_result stream_destroy(rk_backend_stream stream);
 rk_result stream_synchronize(rk_backend_stream stream);
 rk_result stream_query(rk_backend_stream stream);
-void stream_enqueue(rk_backend_stream stream, std::function<void()> job);
+void stream_enqueue(rk_backend_stream stream, StreamJob job);
 
 // memory.cpp
 rk_result buffer_alloc(rk_backend_context context, size_t bytes, rk_memory_kind kind, rk_backend_buffer* buffer);

@@ -1,6 +1,9 @@
 // cpu_sim's one exported symbol, its backend table, and its single device.
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -10,7 +13,9 @@ namespace rk::cpu_sim {
 namespace {
 
 thread_local std::string t_last_error;
-const rk_host_services* g_host = nullptr;
+// Set by every rk_plugin_entry call (a second registry may load this same library), read
+// by any thread that logs.
+std::atomic<const rk_host_services*> g_host{nullptr};
 
 constexpr uint64_t kCaps = RK_CAP_PERSISTENT_KERNELS | RK_CAP_HOST_COHERENT | RK_CAP_K2K | RK_CAP_ASYNC_COPY |
                            RK_CAP_COOPERATIVE_LAUNCH | RK_CAP_DEVICE_MEMORY_MAP | RK_CAP_HOST_WAKEUP;
@@ -34,7 +39,7 @@ rk_result get_device_info(uint32_t device, rk_device_info* info) {
   out.caps = kCaps;
   out.compute_units = threads;
   out.max_block_size = 1024;
-  out.max_shared_memory_bytes = 48 * 1024;
+  out.max_shared_memory_bytes = kMaxDynamicSharedBytes;
   std::memcpy(info, &out, std::min<size_t>(sizeof(out), info->struct_size ? info->struct_size : sizeof(out)));
   return RK_SUCCESS;
 }
@@ -51,12 +56,31 @@ rk_result context_destroy(rk_backend_context context) {
 }
 
 const rk_backend_table kTable = {
-    sizeof(rk_backend_table), RK_PLUGIN_ABI_MAJOR, RK_PLUGIN_ABI_MINOR, 0, "cpu_sim", kCaps,
-    probe, get_device_info, last_error,
-    context_create, context_destroy,
-    stream_create, stream_destroy, stream_synchronize, stream_query,
-    buffer_alloc, buffer_free, buffer_map, buffer_device_address, copy_to_device, copy_to_host,
-    module_compile, module_destroy, function_get, launch,
+    .struct_size = sizeof(rk_backend_table),
+    .abi_major = RK_PLUGIN_ABI_MAJOR,
+    .abi_minor = RK_PLUGIN_ABI_MINOR,
+    .reserved0 = 0,
+    .name = "cpu_sim",
+    .caps = kCaps,
+    .probe = probe,
+    .get_device_info = get_device_info,
+    .last_error = last_error,
+    .context_create = context_create,
+    .context_destroy = context_destroy,
+    .stream_create = stream_create,
+    .stream_destroy = stream_destroy,
+    .stream_synchronize = stream_synchronize,
+    .stream_query = stream_query,
+    .buffer_alloc = buffer_alloc,
+    .buffer_free = buffer_free,
+    .buffer_map = buffer_map,
+    .buffer_device_address = buffer_device_address,
+    .copy_to_device = copy_to_device,
+    .copy_to_host = copy_to_host,
+    .module_compile = module_compile,
+    .module_destroy = module_destroy,
+    .function_get = function_get,
+    .launch = launch,
 };
 
 }  // namespace
@@ -68,10 +92,11 @@ rk_result fail(rk_result code, std::string message) {
 
 const char* last_error() { return t_last_error.c_str(); }
 
-void set_host(const rk_host_services* host) { g_host = host; }
+void set_host(const rk_host_services* host) { g_host.store(host); }
 
 void log(rk_log_level level, const std::string& message) {
-  if (g_host && g_host->log) g_host->log(g_host->user, level, message.data(), message.size());
+  const rk_host_services* host = g_host.load();
+  if (host && host->log) host->log(host->user, level, message.data(), message.size());
 }
 
 void write_text(rk_text_out* out, const std::string& text) {
@@ -93,7 +118,8 @@ extern "C" RK_PLUGIN_EXPORT rk_result rk_plugin_entry(const rk_host_services* ho
                                        ", the core speaks " + std::to_string(host->core_abi_major));
     return RK_ERROR_ABI_MISMATCH;
   }
-  rk::cpu_sim::set_host(host);
+  // An older core's shorter services struct may lack the log callback: then stay quiet.
+  if (RK_TABLE_HAS(host, rk_host_services, log)) rk::cpu_sim::set_host(host);
   *table = &rk::cpu_sim::kTable;
   return RK_SUCCESS;
 }

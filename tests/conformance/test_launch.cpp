@@ -2,6 +2,7 @@
 // checked against the host.
 #include <cmath>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "conformance_support.hpp"
@@ -102,6 +103,17 @@ TEST_CASE("a block reduction with rk_sync_threads matches the host sum", "[confo
     CHECK(device_sum == host_sum);
     rk_buffer_destroy(din);
     rk_buffer_destroy(dpartial);
+    rk_module_destroy(module);
+  });
+}
+
+TEST_CASE("asking for a function the module lacks fails with its name", "[conformance][launch]") {
+  for_each_backend([](Target& t) {
+    rk_module module = compile(t, kVectorAdd, "vector_add");
+    rk_function f = nullptr;
+    CHECK(rk_module_function(module, "vector_sub", &f) == RK_ERROR_NOT_FOUND);
+    CHECK(f == nullptr);
+    CHECK(std::string(rk_last_error()).find("vector_sub") != std::string::npos);
     rk_module_destroy(module);
   });
 }

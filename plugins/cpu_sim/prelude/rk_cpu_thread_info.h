@@ -8,9 +8,9 @@ struct rk_cpu_thread_info {
   unsigned block_idx[3];
   unsigned block_dim[3];
   unsigned grid_dim[3];
-  void* barrier;              /* the block's barrier ... */
+  void* barrier;               /* the block's barrier ... */
   void (*sync)(void* barrier); /* ... and how to wait on it */
-  unsigned char* shared;      /* the block's static shared arena */
+  unsigned char* shared;       /* the block's static shared arena */
   unsigned long shared_bytes;
   unsigned char* dynamic_shared; /* launch config's shared_memory_bytes */
   unsigned long dynamic_shared_bytes;

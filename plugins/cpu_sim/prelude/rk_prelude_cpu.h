@@ -4,6 +4,11 @@
 #ifndef RINGKERNEL_RK_PRELUDE_CPU_H
 #define RINGKERNEL_RK_PRELUDE_CPU_H
 
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <climits>
 #include <cstddef>
 #include <cstdint>
@@ -12,11 +17,6 @@
 #include <ctime>
 #include <type_traits>
 #include <utility>
-
-#include <linux/futex.h>
-#include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #define RK_DEVICE_DIALECT 1
 #define RK_DIALECT_CPU 1
@@ -64,6 +64,11 @@ static inline void* rk_dynamic_shared(void) { return rk_cpu_thread->dynamic_shar
 #define rk_fetch_add_u32(p, v) __atomic_fetch_add((p), (uint32_t)(v), __ATOMIC_ACQ_REL)
 #define rk_fetch_add_u64(p, v) __atomic_fetch_add((p), (uint64_t)(v), __ATOMIC_ACQ_REL)
 #define rk_fence_seq_cst() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#if defined(__SANITIZE_THREAD__) && !defined(__clang__) && __GNUC__ >= 12
+/* ThreadSanitizer does not model a lone fence and GCC warns at every use; the ring code's
+ * fences are documented where they are used. Keep kernels' build logs about user code. */
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
 
 static inline int rk_cas_u64(uint64_t* p, uint64_t expected, uint64_t desired) {
   return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ? 1 : 0;
@@ -95,7 +100,10 @@ static inline void rk_pause(void) {
 
 static inline void rk_yield(void) { sched_yield(); }
 
+/* Sleeps while *p == expected, until woken or timeout_ns passes. Spurious returns are
+ * fine: callers re-check. Private futex: every waiter and waker is in this process. */
 static inline void rk_park_u32(uint32_t* p, uint32_t expected, int64_t timeout_ns) {
+  if (timeout_ns < 0) timeout_ns = 0;
   struct timespec ts;
   ts.tv_sec = (time_t)(timeout_ns / 1000000000);
   ts.tv_nsec = (long)(timeout_ns % 1000000000);
@@ -106,25 +114,37 @@ static inline void rk_unpark_u32(uint32_t* p) { syscall(SYS_futex, p, FUTEX_WAKE
 
 /* Entry trampolines: cpu_sim appends RK_CPU_EXPORT_KERNEL(name) for every RK_KERNEL it
  * finds. args[i] points at argument i's bytes; the kernel's own parameter types say how to
- * read them. */
+ * read them. rk_cpu_params_<name> reports those types' sizes so a launch with the wrong
+ * number or size of arguments fails with a message instead of reading past them. */
 namespace rk_cpu {
 template <class... P, std::size_t... I>
-void invoke(void (*kernel)(P...), void** args, std::index_sequence<I...>) {
+void invoke_unpacked(void (*kernel)(P...), void** args, std::index_sequence<I...>) {
   kernel(*static_cast<std::remove_reference_t<P>*>(args[I])...);
+}
+
+template <class... P>
+void invoke(void (*kernel)(P...), void** args) {
+  invoke_unpacked(kernel, args, std::index_sequence_for<P...>{});
+}
+
+template <class... P>
+unsigned param_sizes(void (*)(P...), unsigned* sizes, unsigned capacity) {
+  const unsigned all[] = {static_cast<unsigned>(sizeof(P))..., 0u};
+  for (unsigned i = 0; i < sizeof...(P) && i < capacity; ++i) sizes[i] = all[i];
+  return static_cast<unsigned>(sizeof...(P));
 }
 }  // namespace rk_cpu
 
-#define RK_CPU_EXPORT_KERNEL(name)                                                                   \
-  extern "C" __attribute__((visibility("default"))) void rk_cpu_entry_##name(                       \
-      const rk_cpu_thread_info* info, void** args) {                                                \
-    rk_cpu_thread = info;                                                                            \
-    rk_cpu_shared_cursor = 0;                                                                        \
-    rk_cpu::invoke(name, args, std::make_index_sequence<rk_cpu_param_count(name)>{});               \
-  }
+#define RK_CPU_VISIBLE extern "C" __attribute__((visibility("default")))
 
-template <class... P>
-constexpr std::size_t rk_cpu_param_count(void (*)(P...)) {
-  return sizeof...(P);
-}
+#define RK_CPU_EXPORT_KERNEL(name)                                                     \
+  RK_CPU_VISIBLE void rk_cpu_entry_##name(const rk_cpu_thread_info* info, void** args) { \
+    rk_cpu_thread = info;                                                              \
+    rk_cpu_shared_cursor = 0;                                                          \
+    rk_cpu::invoke(name, args);                                                        \
+  }                                                                                    \
+  RK_CPU_VISIBLE unsigned rk_cpu_params_##name(unsigned* sizes, unsigned capacity) {   \
+    return rk_cpu::param_sizes(name, sizes, capacity);                                 \
+  }
 
 #endif /* RINGKERNEL_RK_PRELUDE_CPU_H */

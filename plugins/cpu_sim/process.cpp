@@ -1,0 +1,59 @@
+// posix_spawn with stdout and stderr redirected to one file: a pipe would need a reader
+// thread to avoid a compiler blocking on a full pipe, and a file needs nothing.
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace rk::cpu_sim {
+namespace {
+
+std::string read_whole_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& scratch_file) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, scratch_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ProcessResult result;
+  if (spawned != 0) {
+    result.output = "cannot run '" + argv[0] + "': " + std::strerror(spawned);
+    return result;
+  }
+  result.exit_code = wait_for(pid);
+  result.output = read_whole_file(scratch_file);
+  std::error_code ignored;
+  std::filesystem::remove(scratch_file, ignored);
+  return result;
+}
+
+}  // namespace rk::cpu_sim

@@ -1,0 +1,19 @@
+// Runs the host compiler without a shell, so no source name or flag is ever reparsed.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace rk::cpu_sim {
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal when killed; -1 when it never started
+  std::string output;  // stdout and stderr, interleaved as written
+};
+
+// Runs argv[0] (searched in PATH) with argv; output goes through `scratch_file`, which is
+// removed afterwards.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& scratch_file);
+
+}  // namespace rk::cpu_sim
