@@ -10,27 +10,40 @@
 namespace rk::core {
 namespace {
 
-// Deliberately never freed: at exit, thread_local objects die before static ones, and a
-// static runtime's destructor still reports through here. One small string per thread.
+// This thread's last error. At exit, thread_local objects die before static ones, yet a
+// static runtime's destructor may still report through here; once this thread's slot is
+// gone, its errors go to a string that is never freed (only in that rare case, so threads
+// that come and go leak nothing).
+thread_local bool error_slot_gone = false;  // trivially destructible: readable until the thread ends
+
+struct ErrorSlot {
+  std::string text;
+  ~ErrorSlot() { error_slot_gone = true; }
+};
+
 std::string& last_error_storage() {
-  thread_local std::string* text = new std::string();
-  return *text;
+  if (error_slot_gone) {
+    thread_local std::string* after_exit = new std::string();
+    return *after_exit;
+  }
+  thread_local ErrorSlot slot;
+  return slot.text;
 }
 
+// RINGKERNEL_LOG_LEVEL = trace|debug|info|warn|error|off; unset or unknown: warn (quiet by
+// default, but a misspelt level must not silence the warnings).
 spdlog::level::level_enum level_from_env() {
   const char* env = std::getenv("RINGKERNEL_LOG_LEVEL");
   if (env == nullptr || *env == '\0') return spdlog::level::warn;
-  return spdlog::level::from_str(env);  // unknown names map to "off" in spdlog; warn instead
+  spdlog::level::level_enum level = spdlog::level::from_str(env);  // unknown names come back as "off"
+  return level == spdlog::level::off && std::string_view(env) != "off" ? spdlog::level::warn : level;
 }
 
 spdlog::logger& logger() {
   static std::shared_ptr<spdlog::logger> instance = [] {
     auto l = spdlog::stderr_color_mt("ringkernel");
     l->set_pattern("[ringkernel %^%l%$] %v");
-    const char* env = std::getenv("RINGKERNEL_LOG_LEVEL");
-    auto level = level_from_env();
-    if (env && *env && level == spdlog::level::off && std::string_view(env) != "off") level = spdlog::level::warn;
-    l->set_level(level);
+    l->set_level(level_from_env());
     return l;
   }();
   return *instance;
@@ -43,7 +56,8 @@ spdlog::level::level_enum to_spdlog(rk_log_level level) {
     case RK_LOG_LEVEL_INFO: return spdlog::level::info;
     case RK_LOG_LEVEL_WARN: return spdlog::level::warn;
     case RK_LOG_LEVEL_ERROR: return spdlog::level::err;
-    default: return spdlog::level::off;
+    case RK_LOG_LEVEL_OFF: return spdlog::level::off;
+    default: return spdlog::level::info;  // a plugin's unknown level is still worth a line
   }
 }
 
@@ -64,10 +78,14 @@ void log_warn(const std::string& message) { logger().warn("{}", message); }
 void log_error(const std::string& message) { logger().error("{}", message); }
 
 void log_from_plugin(const char* plugin, rk_log_level level, const char* message, size_t length) {
-  logger().log(to_spdlog(level), "[{}] {}", plugin, std::string_view(message, length));
+  std::string_view text = message ? std::string_view(message, length) : std::string_view();
+  logger().log(to_spdlog(level), "[{}] {}", plugin, text);
 }
 
-void set_log_level(rk_log_level level) { logger().set_level(to_spdlog(level)); }
+// RK_LOG_LEVEL_UNDEFINED (0) goes back to the default: RINGKERNEL_LOG_LEVEL, else warn.
+void set_log_level(rk_log_level level) {
+  logger().set_level(level == RK_LOG_LEVEL_UNDEFINED ? level_from_env() : to_spdlog(level));
+}
 
 }  // namespace rk::core
 

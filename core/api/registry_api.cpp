@@ -1,4 +1,5 @@
 // C entry points for discovery: registries, plugin status records, devices, selection.
+#include <atomic>
 #include <cstring>
 #include <mutex>
 
@@ -8,6 +9,9 @@
 using namespace rk::core;
 
 namespace {
+
+// Set once, by rk_registry_default; read by rk_registry_destroy without creating it.
+std::atomic<rk_registry_s*> default_registry{nullptr};
 
 rk_result null_registry() { return fail(RK_ERROR_INVALID_ARGUMENT, "registry handle is NULL"); }
 
@@ -40,22 +44,23 @@ RK_API rk_result rk_registry_create(const rk_registry_options* options, rk_regis
 }
 
 RK_API rk_result rk_registry_destroy(rk_registry registry) {
-  rk_registry fallback = nullptr;
-  rk_registry_default(&fallback);
-  if (registry == fallback) return fail(RK_ERROR_INVALID_ARGUMENT, "the default registry lives as long as the process");
-  delete registry;
+  clear_error();
+  if (registry != nullptr && registry == default_registry.load(std::memory_order_acquire))
+    return fail(RK_ERROR_INVALID_ARGUMENT, "the default registry lives as long as the process");
+  delete registry;  // runtimes keep their backend loaded through their own shared_ptr
   return RK_SUCCESS;
 }
 
 RK_API rk_result rk_registry_default(rk_registry* registry) {
-  static std::once_flag once;
-  static rk_registry_s* instance = nullptr;
-  std::call_once(once, [] {
-    instance = new rk_registry_s();  // never freed: runtimes may outlive static destruction order
-    scan_registry(*instance, nullptr, 0u);
-  });
+  clear_error();
   if (registry == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "registry out-pointer is NULL");
-  *registry = instance;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    auto instance = new rk_registry_s();  // never freed: runtimes may outlive static destruction order
+    scan_registry(*instance, nullptr, 0u);
+    default_registry.store(instance, std::memory_order_release);
+  });
+  *registry = default_registry.load(std::memory_order_acquire);
   return RK_SUCCESS;
 }
 
@@ -66,8 +71,12 @@ RK_API uint32_t rk_registry_plugin_count(rk_registry registry) {
 RK_API rk_result rk_registry_plugin_status(rk_registry registry, uint32_t index, rk_plugin_status* status) {
   clear_error();
   if (registry == nullptr) return null_registry();
-  if (status == nullptr || index >= registry->plugins.size())
-    return fail(RK_ERROR_INVALID_ARGUMENT, "plugin index " + std::to_string(index) + " out of range or status NULL");
+  if (status == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "status out-pointer is NULL");
+  if (status->struct_size < sizeof(rk_plugin_status))  // the caller's struct may be older and shorter
+    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_plugin_status.struct_size must be set to sizeof(rk_plugin_status)");
+  if (index >= registry->plugins.size())
+    return fail(RK_ERROR_INVALID_ARGUMENT, "plugin index " + std::to_string(index) + " out of range (" +
+                                               std::to_string(registry->plugins.size()) + " plugins)");
   const PluginRecord& p = registry->plugins[index];
   *status = rk_plugin_status{sizeof(rk_plugin_status), p.outcome,        p.reason,          p.abi_major,   p.abi_minor,
                              p.device_count,           p.caps,           p.path.c_str(),    p.name.c_str(), p.detail.c_str()};
@@ -83,9 +92,13 @@ RK_API uint32_t rk_registry_device_count(rk_registry registry) {
 RK_API rk_result rk_registry_device(rk_registry registry, uint32_t index, rk_device_entry* entry) {
   clear_error();
   if (registry == nullptr) return null_registry();
+  if (entry == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "entry out-pointer is NULL");
+  if (entry->struct_size < sizeof(rk_device_entry))
+    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_device_entry.struct_size must be set to sizeof(rk_device_entry)");
   std::vector<DeviceRef> devices = devices_of(registry);
-  if (entry == nullptr || index >= devices.size())
-    return fail(RK_ERROR_INVALID_ARGUMENT, "device index " + std::to_string(index) + " out of range or entry NULL");
+  if (index >= devices.size())
+    return fail(RK_ERROR_INVALID_ARGUMENT, "device index " + std::to_string(index) + " out of range (" +
+                                               std::to_string(devices.size()) + " devices)");
   entry->struct_size = sizeof(*entry);
   entry->backend_device_index = devices[index].index;
   entry->backend = devices[index].plugin->name.c_str();

@@ -3,7 +3,9 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <mutex>
@@ -64,6 +66,7 @@ const rk_host_services* services_for(const std::string& label) {
 rk_plugin_reason classify_load_error(const std::string& text, const std::string& path) {
   auto has = [&](const char* s) { return text.find(s) != std::string::npos; };
   if (has("undefined symbol")) return RK_PLUGIN_REASON_MISSING_DEPENDENCY;
+  if (has("version `") && has("not found")) return RK_PLUGIN_REASON_MISSING_DEPENDENCY;  // e.g. a newer GLIBC_2.xx
   if (has("cannot open shared object file")) {
     size_t colon = text.find(": cannot open shared object file");
     std::string missing = text.substr(0, colon);
@@ -86,20 +89,46 @@ std::string dlerror_part(const std::string& what) {
   return text;
 }
 
+constexpr uint32_t kMaxDevices = 4096;
+constexpr size_t kVersionEnd = offsetof(rk_backend_table, abi_minor) + sizeof(uint32_t);
+constexpr size_t kHeadEnd = offsetof(rk_backend_table, last_error) + sizeof(rk_backend_table::last_error);
+
+std::string version_words(const rk_backend_table* t) {
+  return "plugin ABI " + std::to_string(t->abi_major) + "." + std::to_string(t->abi_minor) + ", core ABI " +
+         std::to_string(RK_PLUGIN_ABI_MAJOR) + "." + std::to_string(RK_PLUGIN_ABI_MINOR);
+}
+
+// The entries every 1.0 table must fill; the rest may be absent (they answer UNSUPPORTED).
+const char* missing_head_entry(const rk_backend_table* t) {
+  if (t->name == nullptr || t->name[0] == '\0') return "name";
+  if (t->probe == nullptr) return "probe";
+  if (t->get_device_info == nullptr) return "get_device_info";
+  if (t->last_error == nullptr) return "last_error";
+  return nullptr;
+}
+
+// struct_size is read before anything else: it is the one field every ABI keeps at offset 0,
+// and it says how much of the rest may be read at all.
 bool table_header_valid(const rk_backend_table* t, std::string& why) {
   if (t == nullptr) {
-    why = "the entry returned no backend table";
+    why = "the entry returned RK_SUCCESS but no backend table";
+    return false;
+  }
+  if (t->struct_size < kVersionEnd) {
+    why = "backend table of " + std::to_string(t->struct_size) + " bytes is too short to hold its version";
     return false;
   }
   if (t->abi_major != RK_PLUGIN_ABI_MAJOR) {
-    why = "plugin ABI " + std::to_string(t->abi_major) + "." + std::to_string(t->abi_minor) + ", core ABI " +
-          std::to_string(RK_PLUGIN_ABI_MAJOR) + "." + std::to_string(RK_PLUGIN_ABI_MINOR) + ": major versions differ";
+    why = version_words(t) + ": major versions differ";
     return false;
   }
-  if (!RK_TABLE_HAS(t, rk_backend_table, last_error) || t->name == nullptr || t->probe == nullptr ||
-      t->get_device_info == nullptr || t->last_error == nullptr) {
-    why = "backend table too short (" + std::to_string(t->struct_size) +
-          " bytes) or missing name/probe/get_device_info/last_error";
+  if (t->struct_size < kHeadEnd) {
+    why = version_words(t) + ": backend table is " + std::to_string(t->struct_size) + " bytes, the 1.0 head needs " +
+          std::to_string(kHeadEnd);
+    return false;
+  }
+  if (const char* missing = missing_head_entry(t)) {
+    why = version_words(t) + ": mandatory table entry '" + missing + "' is NULL";
     return false;
   }
   return true;
@@ -112,41 +141,75 @@ void reject(PluginRecord& record, rk_plugin_reason reason, std::string detail) {
   record.backend.reset();
 }
 
-// Entry, table checks, probe and device infos.
-void initialize(PluginRecord& record, boost::dll::shared_library library) {
+std::string plugin_words(rk_result result, const std::string& text) {
+  return std::string(rk_result_name(result)) + (text.empty() ? " (the plugin gave no reason)" : ": " + text);
+}
+
+// Calls rk_plugin_entry. A refusal is "init failed" (or "ABI mismatch" when the plugin
+// itself says so) in the plugin's own words.
+bool call_entry(PluginRecord& record, boost::dll::shared_library& library, const rk_backend_table*& table) {
   auto entry = library.get<rk_result(const rk_host_services*, const rk_backend_table**, rk_text_out*)>(RK_PLUGIN_ENTRY_NAME);
-  const rk_backend_table* table = nullptr;
   std::string error(4096, '\0');
   rk_text_out error_out{error.data(), error.size(), 0};
   rk_result r = entry(services_for(record.name), &table, &error_out);
-  if (r != RK_SUCCESS) {
-    error.resize(std::min(error_out.size, error.size() - 1));
-    return reject(record, r == RK_ERROR_ABI_MISMATCH ? RK_PLUGIN_REASON_ABI_MISMATCH : RK_PLUGIN_REASON_INIT_FAILED,
-                  std::string(rk_result_name(r)) + (error.empty() ? "" : ": " + error));
+  if (r == RK_SUCCESS) return true;
+  error.resize(std::min(error_out.size, error.size() - 1));
+  error.resize(std::strlen(error.c_str()));  // a plugin may report a size it did not write
+  reject(record, r == RK_ERROR_ABI_MISMATCH ? RK_PLUGIN_REASON_ABI_MISMATCH : RK_PLUGIN_REASON_INIT_FAILED,
+         plugin_words(r, error));
+  return false;
+}
+
+// probe() and every device's info; the table entries are known present (header checked).
+bool probe_devices(PluginRecord& record, const Backend& backend) {
+  const rk_backend_table* table = backend.table();
+  uint32_t count = 0;
+  if (rk_result r = table->probe(&count); r != RK_SUCCESS) {
+    reject(record, RK_PLUGIN_REASON_INIT_FAILED, "probe failed: " + plugin_words(r, backend.plugin_error()));
+    return false;
   }
-  std::string why;
-  if (table) {
+  if (count > kMaxDevices) {  // an uninitialised count, not a machine: do not ask for 4 billion infos
+    reject(record, RK_PLUGIN_REASON_INIT_FAILED, "probe reported " + std::to_string(count) + " devices");
+    return false;
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    rk_device_info info{};
+    info.struct_size = sizeof(info);
+    if (rk_result r = table->get_device_info(i, &info); r != RK_SUCCESS) {
+      reject(record, RK_PLUGIN_REASON_INIT_FAILED,
+             "get_device_info(" + std::to_string(i) + ") failed: " + plugin_words(r, backend.plugin_error()));
+      return false;
+    }
+    info.name[sizeof(info.name) - 1] = '\0';  // a plugin's strings are never trusted to end
+    info.vendor[sizeof(info.vendor) - 1] = '\0';
+    info.driver_version[sizeof(info.driver_version) - 1] = '\0';
+    record.devices.push_back(info);
+  }
+  record.device_count = count;
+  return true;
+}
+
+// Entry, table checks, probe and device infos. Any early return drops the library, which
+// unloads the plugin.
+void initialize(PluginRecord& record, boost::dll::shared_library library) {
+  const rk_backend_table* table = nullptr;
+  if (!call_entry(record, library, table)) return;
+  if (table && table->struct_size >= kVersionEnd) {
     record.abi_major = table->abi_major;
     record.abi_minor = table->abi_minor;
   }
+  std::string why;
   if (!table_header_valid(table, why)) return reject(record, RK_PLUGIN_REASON_ABI_MISMATCH, why);
   record.name = table->name;
   record.caps = table->caps;
   auto backend = std::make_shared<Backend>(std::move(library), table, record.path);
-  uint32_t count = 0;
-  if (table->probe(&count) != RK_SUCCESS) return reject(record, RK_PLUGIN_REASON_INIT_FAILED, "probe failed: " + backend->plugin_error());
-  for (uint32_t i = 0; i < count; ++i) {
-    rk_device_info info{};
-    info.struct_size = sizeof(info);
-    if (table->get_device_info(i, &info) != RK_SUCCESS)
-      return reject(record, RK_PLUGIN_REASON_INIT_FAILED, "device " + std::to_string(i) + ": " + backend->plugin_error());
-    record.devices.push_back(info);
-  }
-  record.device_count = count;
+  if (!probe_devices(record, *backend)) return;
   record.outcome = RK_PLUGIN_LOADED;
-  record.reason = count > 0 ? RK_PLUGIN_REASON_OK : RK_PLUGIN_REASON_NO_DEVICES;
-  record.detail = count > 0 ? "" : backend->plugin_error();
-  if (count == 0 && record.detail.empty()) record.detail = "the backend found no device";
+  record.reason = record.device_count > 0 ? RK_PLUGIN_REASON_OK : RK_PLUGIN_REASON_NO_DEVICES;
+  if (record.device_count == 0) {
+    record.detail = backend->plugin_error();
+    if (record.detail.empty()) record.detail = "the backend found no device and gave no reason";
+  }
   record.backend = std::move(backend);
 }
 

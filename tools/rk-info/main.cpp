@@ -1,21 +1,42 @@
 // rk-info: ABI versions, every plugin found (with its status and reason), every device,
-// and the backend RINGKERNEL_BACKEND selects. `--json` for scripts. Exits 1 when the
-// selected backend cannot be used, so scripts and CI see it.
+// and the backend RINGKERNEL_BACKEND selects. `--json` for scripts. Exits 1 when
+// RINGKERNEL_BACKEND names a backend that cannot be used, so scripts and CI see it; with no
+// RINGKERNEL_BACKEND, a machine without the default backend is a valid state (exit 0).
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "report.hpp"
 
+namespace {
+
+constexpr const char* kUsage =
+    "usage: rk-info [--json] [--help]\n"
+    "\n"
+    "Lists the ringkernel plugins found (with why each loaded or not), their devices, and\n"
+    "the backend that would be selected.\n"
+    "\n"
+    "  --json   print the same as JSON\n"
+    "  --help   print this text\n"
+    "\n"
+    "Environment:\n"
+    "  RINGKERNEL_PLUGIN_PATH  ':'-separated plugin folders searched first\n"
+    "  RINGKERNEL_BACKEND      backend to select (default cpu_sim); exit 1 if it cannot be used\n"
+    "  RINGKERNEL_LOG_LEVEL    trace|debug|info|warn|error|off (default warn)\n";
+
+}  // namespace
+
 int main(int argc, char** argv) {
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0) {
       json = true;
+    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(kUsage, stdout);
+      return 0;
     } else {
-      std::printf("usage: rk-info [--json]\n\nLists ringkernel plugins and devices. Environment: RINGKERNEL_PLUGIN_PATH,\n"
-                  "RINGKERNEL_BACKEND, RINGKERNEL_LOG_LEVEL.\n");
-      return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
+      std::fprintf(stderr, "rk-info: unknown option '%s'\n\n%s", argv[i], kUsage);
+      return 2;
     }
   }
   rk_registry registry = nullptr;
@@ -26,8 +47,8 @@ int main(int argc, char** argv) {
   rkinfo::Report report = rkinfo::gather(registry);
   if (json) rkinfo::print_json(report);
   else rkinfo::print_text(report);
-  if (!report.selection_error.empty()) {
-    std::fprintf(stderr, "rk-info: %s\n", report.selection_error.c_str());
+  if (!report.selection_error.empty() && report.selection_from_env) {
+    std::fprintf(stderr, "rk-info: RINGKERNEL_BACKEND=%s: %s\n", report.requested.c_str(), report.selection_error.c_str());
     return 1;
   }
   return 0;

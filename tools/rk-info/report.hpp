@@ -9,7 +9,7 @@
 namespace rkinfo {
 
 struct Plugin {
-  std::string name, outcome, reason, path, detail;
+  std::string name, outcome, reason, path, detail, caps;
   uint32_t abi_major = 0, abi_minor = 0, devices = 0;
 };
 
@@ -25,8 +25,10 @@ struct Report {
   uint32_t abi_major = 0, abi_minor = 0;
   std::vector<Plugin> plugins;
   std::vector<Device> devices;
-  std::string selected;         // backend RINGKERNEL_BACKEND (or the default) resolves to
-  std::string selection_error;  // why it cannot be used, when it cannot
+  std::string requested;            // RINGKERNEL_BACKEND, or the default name
+  bool selection_from_env = false;  // RINGKERNEL_BACKEND was set
+  std::string selected;             // backend the request resolves to
+  std::string selection_error;      // why it cannot be used, when it cannot
 };
 
 Report gather(rk_registry registry);

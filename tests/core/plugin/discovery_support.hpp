@@ -1,6 +1,9 @@
-// Registries over the fixture folders, and lookups by backend name.
+// Registries over the fixture folders, lookups by file name, runtimes on fixture backends,
+// and scoped environment variables.
 #pragma once
 
+#include <cstdlib>
+#include <optional>
 #include <string>
 
 #include <catch2/catch_test_macros.hpp>
@@ -10,10 +13,10 @@
 namespace discovery_test {
 
 // Only the given folders: no environment path, no default folders.
-inline rk_registry registry_over(const std::string& path) {
+inline rk_registry registry_over(const std::string& path, uint32_t flags = RK_REGISTRY_NO_ENV_PATH | RK_REGISTRY_NO_DEFAULT_DIRS) {
   rk_registry_options options{};
   options.struct_size = sizeof(options);
-  options.flags = RK_REGISTRY_NO_ENV_PATH | RK_REGISTRY_NO_DEFAULT_DIRS;
+  options.flags = flags;
   options.search_path = path.c_str();
   rk_registry registry = nullptr;
   REQUIRE(rk_registry_create(&options, &registry) == RK_SUCCESS);
@@ -30,5 +33,35 @@ inline rk_plugin_status status_of(rk_registry registry, const std::string& file_
   FAIL("no plugin file containing '" << file_part << "' was found");
   return {};
 }
+
+inline rk_result create_runtime(rk_registry registry, const char* backend, rk_runtime* runtime) {
+  rk_runtime_options options{};
+  options.struct_size = sizeof(options);
+  options.registry = registry;
+  options.backend = backend;
+  return rk_runtime_create(&options, runtime);
+}
+
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Sets (or, with nullptr, unsets) an environment variable for one scope, then restores it.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) previous_ = old;
+    if (value) setenv(name, value, 1);
+    else unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (previous_) setenv(name_.c_str(), previous_->c_str(), 1);
+    else unsetenv(name_.c_str());
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> previous_;
+};
 
 }  // namespace discovery_test

@@ -1,27 +1,61 @@
 // Discovery over good and deliberately broken plugins: each gets its classified reason and
-// the loader's own words, and nothing crashes.
+// the loader's or the plugin's own words, and nothing crashes.
 #include <string>
 
 #include "discovery_support.hpp"
 
 using namespace discovery_test;
 
-namespace {
-
-bool contains(const char* text, const char* part) { return std::string(text).find(part) != std::string::npos; }
-
-}  // namespace
-
-TEST_CASE("every fixture plugin gets its classified reason", "[discovery]") {
+TEST_CASE("plugins that load: ok, no devices, newer minor, head only", "[discovery]") {
   rk_registry registry = registry_over(FIXTURE_DIR);
-  CHECK(rk_registry_plugin_count(registry) == 8);
+  CHECK(rk_registry_plugin_count(registry) == 12);
 
   rk_plugin_status good = status_of(registry, "fixture_good.so");
   CHECK(good.outcome == RK_PLUGIN_LOADED);
   CHECK(good.reason == RK_PLUGIN_REASON_OK);
   CHECK(good.device_count == 1);
+  CHECK(good.abi_major == RK_PLUGIN_ABI_MAJOR);
   CHECK(std::string(good.name) == "fixture_good");
+  CHECK(std::string(good.detail).empty());
 
+  rk_plugin_status newer = status_of(registry, "fixture_newer_minor");
+  CHECK(newer.outcome == RK_PLUGIN_LOADED);  // a longer table from a newer minor still loads
+  CHECK(newer.reason == RK_PLUGIN_REASON_OK);
+  CHECK(newer.abi_minor == RK_PLUGIN_ABI_MINOR + 1);
+  CHECK(newer.caps == (RK_CAP_PERSISTENT_KERNELS | RK_CAP_HOST_COHERENT | RK_CAP_K2K));
+
+  rk_plugin_status head_only = status_of(registry, "fixture_head_only");
+  CHECK(head_only.outcome == RK_PLUGIN_LOADED);  // optional entries missing never reject a plugin
+  CHECK(head_only.reason == RK_PLUGIN_REASON_OK);
+
+  rk_plugin_status no_devices = status_of(registry, "fixture_no_devices");
+  CHECK(no_devices.outcome == RK_PLUGIN_LOADED);
+  CHECK(no_devices.reason == RK_PLUGIN_REASON_NO_DEVICES);
+  CHECK(no_devices.device_count == 0);
+  CHECK(contains(no_devices.detail, "driver not loaded"));  // the plugin's last_error
+
+  CHECK(rk_registry_device_count(registry) == 3);  // good, newer_minor, head_only
+  CHECK(rk_registry_destroy(registry) == RK_SUCCESS);
+}
+
+TEST_CASE("plugins the loader cannot load: missing dependency, not a plugin", "[discovery]") {
+  rk_registry registry = registry_over(FIXTURE_DIR);
+  rk_plugin_status dep = status_of(registry, "fixture_needs_dep");
+  CHECK(dep.outcome == RK_PLUGIN_REJECTED);
+  CHECK(dep.reason == RK_PLUGIN_REASON_MISSING_DEPENDENCY);
+  CHECK(contains(dep.detail, "libfixture_helper.so"));  // dlopen's words name the missing library
+  CHECK(std::string(dep.name) == "fixture_needs_dep");  // the file's stem: it never said its name
+
+  rk_plugin_status garbage = status_of(registry, "garbage");
+  CHECK(garbage.outcome == RK_PLUGIN_REJECTED);
+  CHECK(garbage.reason == RK_PLUGIN_REASON_NOT_A_PLUGIN);
+  CHECK((contains(garbage.detail, "file too short") || contains(garbage.detail, "invalid ELF header")));
+  CHECK_FALSE(contains(garbage.detail, "dlerror system message"));  // the loader's words, not Boost's wrapping
+  rk_registry_destroy(registry);
+}
+
+TEST_CASE("plugins with a bad entry or table: missing symbol, ABI mismatch", "[discovery]") {
+  rk_registry registry = registry_over(FIXTURE_DIR);
   rk_plugin_status no_entry = status_of(registry, "fixture_no_entry");
   CHECK(no_entry.outcome == RK_PLUGIN_REJECTED);
   CHECK(no_entry.reason == RK_PLUGIN_REASON_MISSING_SYMBOL);
@@ -30,40 +64,48 @@ TEST_CASE("every fixture plugin gets its classified reason", "[discovery]") {
   rk_plugin_status wrong_major = status_of(registry, "fixture_wrong_major");
   CHECK(wrong_major.reason == RK_PLUGIN_REASON_ABI_MISMATCH);
   CHECK(wrong_major.abi_major == RK_PLUGIN_ABI_MAJOR + 1);
-  CHECK(contains(wrong_major.detail, "major"));
+  CHECK(contains(wrong_major.detail, "plugin ABI " + std::to_string(RK_PLUGIN_ABI_MAJOR + 1) + ".0, core ABI " +
+                                         std::to_string(RK_PLUGIN_ABI_MAJOR) + "."));
 
-  rk_plugin_status newer = status_of(registry, "fixture_newer_minor");
-  CHECK(newer.outcome == RK_PLUGIN_LOADED);  // a longer table from a newer minor still loads
-  CHECK(newer.reason == RK_PLUGIN_REASON_OK);
-  CHECK(newer.abi_minor == RK_PLUGIN_ABI_MINOR + 1);
+  rk_plugin_status short_table = status_of(registry, "fixture_short_table");
+  CHECK(short_table.reason == RK_PLUGIN_REASON_ABI_MISMATCH);
+  CHECK(contains(short_table.detail, "1.0 head needs"));
 
-  rk_plugin_status init = status_of(registry, "fixture_init_fails");
-  CHECK(init.reason == RK_PLUGIN_REASON_INIT_FAILED);
-  CHECK(contains(init.detail, "firmware is too old"));  // the plugin's own words
-
-  rk_plugin_status no_devices = status_of(registry, "fixture_no_devices");
-  CHECK(no_devices.outcome == RK_PLUGIN_LOADED);
-  CHECK(no_devices.reason == RK_PLUGIN_REASON_NO_DEVICES);
-  CHECK(contains(no_devices.detail, "driver not loaded"));
-
-  rk_plugin_status dep = status_of(registry, "fixture_needs_dep");
-  CHECK(dep.reason == RK_PLUGIN_REASON_MISSING_DEPENDENCY);
-  CHECK(contains(dep.detail, "libfixture_helper.so"));  // dlopen's words name the missing library
-
-  rk_plugin_status garbage = status_of(registry, "garbage");
-  CHECK(garbage.reason == RK_PLUGIN_REASON_NOT_A_PLUGIN);
-  CHECK(std::string(garbage.detail).size() > 0);
-
-  CHECK(rk_registry_device_count(registry) == 2);  // fixture_good + fixture_newer_minor
-  CHECK(rk_registry_destroy(registry) == RK_SUCCESS);
+  rk_plugin_status null_name = status_of(registry, "fixture_null_name");
+  CHECK(null_name.reason == RK_PLUGIN_REASON_ABI_MISMATCH);
+  CHECK(contains(null_name.detail, "'name' is NULL"));
+  rk_registry_destroy(registry);
 }
 
-TEST_CASE("folders are searched in order and a later duplicate is rejected", "[discovery]") {
-  rk_registry registry = registry_over(std::string(FIXTURE_DIR) + ":" + FIXTURE_DUP_DIR + ":" + FIXTURE_DIR);
-  CHECK(std::string(rk_registry_search_path(registry)) == std::string(FIXTURE_DIR) + ":" + FIXTURE_DUP_DIR);
-  rk_plugin_status copy = status_of(registry, "fixture_good_copy");
-  CHECK(copy.reason == RK_PLUGIN_REASON_DUPLICATE);
-  CHECK(contains(copy.detail, "fixture_good.so"));  // names where the first one came from
+TEST_CASE("plugins that refuse: init failed in the plugin's words", "[discovery]") {
+  rk_registry registry = registry_over(FIXTURE_DIR);
+  rk_plugin_status init = status_of(registry, "fixture_init_fails");
+  CHECK(init.outcome == RK_PLUGIN_REJECTED);
+  CHECK(init.reason == RK_PLUGIN_REASON_INIT_FAILED);
+  CHECK(contains(init.detail, "firmware is too old"));
+
+  rk_plugin_status probe = status_of(registry, "fixture_probe_fails");
+  CHECK(probe.outcome == RK_PLUGIN_REJECTED);
+  CHECK(probe.reason == RK_PLUGIN_REASON_INIT_FAILED);
+  CHECK(contains(probe.detail, "RK_ERROR_DEVICE_FAULT"));
+  CHECK(contains(probe.detail, "fell off the bus"));
+  rk_registry_destroy(registry);
+}
+
+TEST_CASE("device entries carry their backend and index", "[discovery]") {
+  rk_registry registry = registry_over(FIXTURE_DIR);
+  rk_device_entry entry{};
+  entry.struct_size = sizeof(entry);
+  REQUIRE(rk_registry_device(registry, 0, &entry) == RK_SUCCESS);
+  CHECK(std::string(entry.backend) == "fixture_good");
+  CHECK(entry.backend_device_index == 0);
+  CHECK(std::string(entry.info.name) == "fixture device");
+  CHECK(rk_registry_device(registry, 99, &entry) == RK_ERROR_INVALID_ARGUMENT);
+  rk_device_entry unsized{};
+  CHECK(rk_registry_device(registry, 0, &unsized) == RK_ERROR_INVALID_ARGUMENT);  // struct_size not set
+  rk_plugin_status status{};
+  CHECK(rk_registry_plugin_status(registry, 0, &status) == RK_ERROR_INVALID_ARGUMENT);
+  CHECK(contains(rk_last_error(), "struct_size"));
   rk_registry_destroy(registry);
 }
 
@@ -71,14 +113,26 @@ TEST_CASE("a registry with no plugins is valid and has no devices", "[discovery]
   rk_registry registry = registry_over(FIXTURE_EMPTY_DIR);
   CHECK(rk_registry_plugin_count(registry) == 0);
   CHECK(rk_registry_device_count(registry) == 0);
+  const char* chosen = nullptr;
+  CHECK(rk_registry_select(registry, "fixture_good", &chosen) == RK_ERROR_NOT_FOUND);
+  CHECK(contains(rk_last_error(), "loaded backends: none"));
   rk_registry_destroy(registry);
 }
 
-TEST_CASE("the default registry finds cpu_sim beside libringcore", "[discovery]") {
+TEST_CASE("a folder that does not exist is searched and simply empty", "[discovery]") {
+  rk_registry registry = registry_over(std::string(FIXTURE_EMPTY_DIR) + "/no/such/folder");
+  CHECK(rk_registry_plugin_count(registry) == 0);
+  rk_registry_destroy(registry);
+}
+
+TEST_CASE("NULL arguments are errors, not crashes", "[discovery]") {
+  CHECK(rk_registry_create(nullptr, nullptr) == RK_ERROR_INVALID_ARGUMENT);
+  CHECK(rk_registry_plugin_count(nullptr) == 0);
+  CHECK(rk_registry_device_count(nullptr) == 0);
+  CHECK(std::string(rk_registry_search_path(nullptr)).empty());
+  CHECK(rk_registry_select(nullptr, "x", nullptr) == RK_ERROR_INVALID_ARGUMENT);
+  CHECK(rk_registry_destroy(nullptr) == RK_SUCCESS);
+  rk_registry_options unsized{};
   rk_registry registry = nullptr;
-  REQUIRE(rk_registry_default(&registry) == RK_SUCCESS);
-  const char* chosen = nullptr;
-  REQUIRE(rk_registry_select(registry, "cpu_sim", &chosen) == RK_SUCCESS);
-  CHECK(std::string(chosen) == "cpu_sim");
-  CHECK(rk_registry_destroy(registry) == RK_ERROR_INVALID_ARGUMENT);  // it lives as long as the process
+  CHECK(rk_registry_create(&unsized, &registry) == RK_ERROR_INVALID_ARGUMENT);
 }
