@@ -1,0 +1,27 @@
+// SHA-256 for the program cache key: a cache hit loads a binary without looking at it, so
+// two different sources must never share a key. A copy of plugins/cpu_sim/sha256.hpp (one
+// plugin must not build another's files); both belong in a shared plugins/common/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace rk::opencl {
+
+class Sha256 {
+ public:
+  Sha256();
+  void update(std::string_view bytes);
+  std::string hex_digest();  // finishes the hash; call once
+
+ private:
+  void compress(const uint8_t* block);
+
+  uint32_t state_[8];
+  uint8_t buffer_[64] = {};
+  size_t buffered_ = 0;
+  uint64_t total_bytes_ = 0;
+};
+
+}  // namespace rk::opencl
