@@ -94,7 +94,8 @@ RK_INLINE void rk_copy_payload(rk_global uint8_t* dst, const void* src, uint32_t
 /* Stamps the header of a message this kernel sends. The HLC ticks on every send. */
 RK_INLINE void rk_stamp(rk_ctx* ctx, rk_global rk_msg_header* header, uint32_t type_id, uint32_t size,
                         uint32_t dest, uint64_t correlation_id, uint32_t flags) {
-  rk_hlc_result tick = rk_hlc_tick(ctx->env->hlc, rk_clock_ns());
+  int64_t now = rk_clock_ns(); /* one reading serves the HLC tick and sent_ns */
+  rk_hlc_result tick = rk_hlc_tick(ctx->env->hlc, now);
   if (tick.status == RK_SUCCESS) ctx->env->hlc = tick.clock;
   header->type_id = type_id;
   header->payload_size = size;
@@ -105,7 +106,7 @@ RK_INLINE void rk_stamp(rk_ctx* ctx, rk_global rk_msg_header* header, uint32_t t
   header->timestamp = ctx->env->hlc;
   header->flags = flags;
   header->reserved0 = 0u;
-  header->sent_ns = rk_clock_ns();
+  header->sent_ns = now;
 }
 
 RK_INLINE int32_t rk_check_outgoing(rk_global rk_queue_header* q, uint32_t type_id, uint32_t size) {

@@ -149,21 +149,29 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
   }
 }
 
+/* Only the leader writes these counters, so plain relaxed stores do (no locked RMW per
+ * message); the host reads each field on its own. messages_dropped and error_code are the
+ * exceptions: the host adds to them too, so they stay atomic RMWs (rk_count_*). */
+RK_INLINE void rk_add_u64_single_writer(rk_global uint64_t* p, uint64_t v) {
+  rk_store_relaxed_u64(p, rk_load_relaxed_u64(p) + v);
+}
+
 RK_INLINE void rk_loop_account(rk_ctx* ctx, rk_global const rk_msg_header* message, int32_t result) {
   int64_t now = rk_clock_ns();
   rk_global rk_telemetry* telemetry = ctx->telemetry;
-  rk_fetch_add_u64((rk_global uint64_t*)&ctx->control->messages_processed, 1u);
   rk_store_relaxed_u64((rk_global uint64_t*)&ctx->control->last_activity_ticks, (uint64_t)now);
   rk_store_relaxed_u64((rk_global uint64_t*)&telemetry->last_processed_timestamp, (uint64_t)now);
   if (message->sent_ns > 0 && now >= message->sent_ns) {
     uint64_t latency = (uint64_t)(now - message->sent_ns);
-    rk_fetch_add_u64(&telemetry->total_latency_ns, latency);
-    rk_fetch_max_u64(&telemetry->max_latency_ns, latency);
-    rk_fetch_min_u64(&telemetry->min_latency_ns, latency);
+    rk_add_u64_single_writer(&telemetry->total_latency_ns, latency);
+    if (latency > rk_load_relaxed_u64(&telemetry->max_latency_ns)) rk_store_relaxed_u64(&telemetry->max_latency_ns, latency);
+    if (latency < rk_load_relaxed_u64(&telemetry->min_latency_ns)) rk_store_relaxed_u64(&telemetry->min_latency_ns, latency);
   }
   if (result != RK_SUCCESS) rk_count_error(ctx, result);
-  /* Published last: a host that sees the count also sees the rest. */
-  rk_fetch_add_u64(&telemetry->messages_processed, 1u);
+  /* Published last, with release: a host that sees the count also sees the rest. */
+  rk_global uint64_t* control_count = (rk_global uint64_t*)&ctx->control->messages_processed;
+  rk_store_release_u64(control_count, rk_load_relaxed_u64(control_count) + 1u);
+  rk_store_release_u64(&telemetry->messages_processed, rk_load_relaxed_u64(&telemetry->messages_processed) + 1u);
 }
 
 RK_INLINE void rk_loop_finish(rk_ctx* ctx) {
