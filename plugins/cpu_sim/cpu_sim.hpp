@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/plugin_support.hpp"
+#include "common/sha256.hpp"
 #include "rk_plugin.h"
 
 extern "C" {
@@ -63,16 +65,20 @@ struct rk_backend_module_s {
 
 namespace rk::cpu_sim {
 
+// Shared with every plugin (plugins/common/).
+using rk::plugin_common::fail;
+using rk::plugin_common::last_error;
+using rk::plugin_common::log;
+using rk::plugin_common::set_host;
+using rk::plugin_common::Sha256;
+using rk::plugin_common::write_text;
+
 // Block-shared memory: RK_SHARED_ARRAY arrays come from a static arena per block, the
 // launch's shared_memory_bytes from a second one (rk_dynamic_shared()).
 constexpr size_t kStaticSharedBytes = 48 * 1024;
 constexpr uint32_t kMaxDynamicSharedBytes = 64 * 1024;
 
 // Per-thread last error, and a helper that records it and returns the code.
-rk_result fail(rk_result code, std::string message);
-const char* last_error();
-void log(rk_log_level level, const std::string& message);
-void set_host(const rk_host_services* host);
 
 // stream.cpp
 rk_result stream_create(rk_backend_context context, rk_backend_stream* stream);
@@ -99,7 +105,5 @@ rk_result function_get(rk_backend_module module, const char* name, rk_backend_fu
 rk_result launch(rk_backend_stream stream, rk_backend_function function, const rk_launch_config* config,
                  const rk_kernel_arg* args, uint32_t arg_count);
 
-// Writes text into a caller's rk_text_out (truncated, NUL-terminated, full size reported).
-void write_text(rk_text_out* out, const std::string& text);
 
 }  // namespace rk::cpu_sim

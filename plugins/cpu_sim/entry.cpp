@@ -12,11 +12,6 @@
 namespace rk::cpu_sim {
 namespace {
 
-thread_local std::string t_last_error;
-// Set by every rk_plugin_entry call (a second registry may load this same library), read
-// by any thread that logs.
-std::atomic<const rk_host_services*> g_host{nullptr};
-
 constexpr uint64_t kCaps = RK_CAP_PERSISTENT_KERNELS | RK_CAP_HOST_COHERENT | RK_CAP_K2K | RK_CAP_ASYNC_COPY |
                            RK_CAP_COOPERATIVE_LAUNCH | RK_CAP_DEVICE_MEMORY_MAP | RK_CAP_HOST_WAKEUP;
 
@@ -84,29 +79,6 @@ const rk_backend_table kTable = {
 };
 
 }  // namespace
-
-rk_result fail(rk_result code, std::string message) {
-  t_last_error = std::move(message);
-  return code;
-}
-
-const char* last_error() { return t_last_error.c_str(); }
-
-void set_host(const rk_host_services* host) { g_host.store(host); }
-
-void log(rk_log_level level, const std::string& message) {
-  const rk_host_services* host = g_host.load();
-  if (host && host->log) host->log(host->user, level, message.data(), message.size());
-}
-
-void write_text(rk_text_out* out, const std::string& text) {
-  if (out == nullptr) return;
-  out->size = text.size();
-  if (out->data == nullptr || out->capacity == 0) return;
-  size_t n = std::min(text.size(), out->capacity - 1);
-  std::memcpy(out->data, text.data(), n);
-  out->data[n] = '\0';
-}
 
 }  // namespace rk::cpu_sim
 

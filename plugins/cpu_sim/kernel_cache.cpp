@@ -12,7 +12,7 @@
 
 #include "cpu_sim.hpp"
 #include "process.hpp"
-#include "sha256.hpp"
+#include "common/sha256.hpp"
 
 namespace rk::cpu_sim {
 namespace fs = std::filesystem;

@@ -10,9 +10,19 @@
 #include <vector>
 
 #include "cl_api.hpp"
+#include "common/plugin_support.hpp"
+#include "common/sha256.hpp"
 #include "rk_plugin.h"
 
 namespace rk::opencl {
+
+// Shared with every plugin (plugins/common/).
+using rk::plugin_common::fail;
+using rk::plugin_common::last_error;
+using rk::plugin_common::log;
+using rk::plugin_common::set_host;
+using rk::plugin_common::Sha256;
+using rk::plugin_common::write_text;
 
 class HostClock;
 
@@ -100,11 +110,6 @@ struct rk_backend_module_s {
 namespace rk::opencl {
 
 // entry.cpp: per-thread last error, logging through the host, text out.
-rk_result fail(rk_result code, std::string message);
-const char* last_error();
-void log(rk_log_level level, const std::string& message);
-void set_host(const rk_host_services* host);
-void write_text(rk_text_out* out, const std::string& text);
 
 // devices.cpp
 rk_result probe(uint32_t* device_count);

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "sha256.hpp"
+#include "common/sha256.hpp"
 
 namespace rk::opencl {
 namespace fs = std::filesystem;

@@ -1,13 +1,12 @@
-// SHA-256 for the program cache key: a cache hit loads a binary without looking at it, so
-// two different sources must never share a key. A copy of plugins/cpu_sim/sha256.hpp (one
-// plugin must not build another's files); both belong in a shared plugins/common/.
+// SHA-256 for the plugins' kernel cache keys: a cache hit loads a compiled object without looking at
+// it, so two different sources must never share a key.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace rk::opencl {
+namespace rk::plugin_common {
 
 class Sha256 {
  public:
@@ -24,4 +23,4 @@ class Sha256 {
   uint64_t total_bytes_ = 0;
 };
 
-}  // namespace rk::opencl
+}  // namespace rk::plugin_common

@@ -1,10 +1,10 @@
 // SHA-256 (FIPS 180-4), byte-oriented and small; speed is irrelevant next to a compiler run.
-#include "sha256.hpp"
+#include "common/sha256.hpp"
 
 #include <cstdio>
 #include <cstring>
 
-namespace rk::cpu_sim {
+namespace rk::plugin_common {
 namespace {
 
 constexpr uint32_t kRound[64] = {
@@ -76,4 +76,4 @@ std::string Sha256::hex_digest() {
   return hex;
 }
 
-}  // namespace rk::cpu_sim
+}  // namespace rk::plugin_common
