@@ -11,8 +11,9 @@
  *
  * Everything read from the other side is bounds-checked: indices more than one lap apart
  * (or a head past the tail) give count 0 with `corrupt` set, never a slot outside the ring.
- * The `_in` forms take the sequence array explicitly so the host can pass its own mapping
- * of it; the short forms use sequence_ptr as the address. */
+ * The `_in` forms take the ring's geometry (capacity; MPSC: also the sequence array)
+ * explicitly, so the host runs them on the values it validated and its own mapping; the
+ * short forms, which kernels use, read them from the header. */
 #ifndef RINGKERNEL_RK_QUEUE_OPS_H
 #define RINGKERNEL_RK_QUEUE_OPS_H
 
@@ -49,11 +50,12 @@ RK_INLINE uint32_t rk_queue_depth(rk_global rk_queue_header* q) {
  * needed, and rare: only a caller that gives up on a full queue counts). */
 RK_INLINE void rk_queue_count_rejected(rk_global rk_queue_header* q) { rk_fetch_add_u64(&q->rejected_full, 1u); }
 
-/* Free slots from `tail` when the consumer is at `head`; more than a lap apart is corrupt. */
+/* Free slots from `tail` when the consumer is at `head`. In unsigned arithmetic the result
+ * exceeds capacity exactly when the indices are corrupt (more than a lap apart, or head
+ * past tail). */
 RK_INLINE rk_reservation rk_queue_free_span(uint64_t tail, uint64_t head, uint32_t capacity, uint32_t want) {
-  uint64_t used = tail - head;
-  if (used > (uint64_t)capacity) return rk_reservation_of(tail, 0u, 1u);
-  uint64_t free_slots = (uint64_t)capacity - used;
+  uint64_t free_slots = (uint64_t)capacity - (tail - head);
+  if (free_slots > (uint64_t)capacity) return rk_reservation_of(tail, 0u, 1u);
   return rk_reservation_of(tail, free_slots < (uint64_t)want ? (uint32_t)free_slots : want, 0u);
 }
 
@@ -67,18 +69,15 @@ RK_INLINE rk_reservation rk_queue_filled_span(uint64_t head, uint64_t tail, uint
 /* ---- SPSC ------------------------------------------------------------------------- */
 
 /* Up to `want` free slots from the returned index. Fill them, then publish once. */
-RK_INLINE rk_reservation rk_spsc_try_reserve(rk_global rk_queue_header* q, uint32_t want) {
-  uint32_t capacity = q->capacity;
+RK_INLINE rk_reservation rk_spsc_try_reserve_in(rk_global rk_queue_header* q, uint32_t capacity, uint32_t want) {
   /* Relaxed: tail and cached_head are written by this producer only. */
   uint64_t tail = rk_load_relaxed_u64(&q->tail);
-  uint64_t head = rk_load_relaxed_u64(&q->cached_head);
-  uint64_t used = tail - head;
-  if (used > (uint64_t)capacity || (uint64_t)capacity - used < (uint64_t)want) { /* the cache falls short: ask */
-    /* Acquire: pairs with the consumer's release of head, so it has finished reading the
-     * slots we are about to overwrite. */
-    head = rk_load_acquire_u64(&q->head);
-    rk_store_relaxed_u64(&q->cached_head, head);
-  }
+  uint64_t cached_free = (uint64_t)capacity - (tail - rk_load_relaxed_u64(&q->cached_head));
+  if (cached_free <= (uint64_t)capacity && cached_free >= (uint64_t)want) return rk_reservation_of(tail, want, 0u);
+  /* The cache falls short: ask. Acquire pairs with the consumer's release of head, so it
+   * has finished reading the slots we are about to overwrite. */
+  uint64_t head = rk_load_acquire_u64(&q->head);
+  rk_store_relaxed_u64(&q->cached_head, head);
   return rk_queue_free_span(tail, head, capacity, want);
 }
 
@@ -89,17 +88,15 @@ RK_INLINE void rk_spsc_publish(rk_global rk_queue_header* q, uint64_t new_tail) 
 }
 
 /* Up to `want` filled slots from the returned index. Read them, then release once. */
-RK_INLINE rk_reservation rk_spsc_peek(rk_global rk_queue_header* q, uint32_t want) {
-  uint32_t capacity = q->capacity;
+RK_INLINE rk_reservation rk_spsc_peek_in(rk_global rk_queue_header* q, uint32_t capacity, uint32_t want) {
   /* Relaxed: head and cached_tail are written by this consumer only. */
   uint64_t head = rk_load_relaxed_u64(&q->head);
-  uint64_t tail = rk_load_relaxed_u64(&q->cached_tail);
-  uint64_t filled = tail - head;
-  if (filled > (uint64_t)capacity || filled < (uint64_t)want) { /* the cache falls short: ask */
-    /* Acquire: pairs with the producer's release of tail, so the slots are filled. */
-    tail = rk_load_acquire_u64(&q->tail);
-    rk_store_relaxed_u64(&q->cached_tail, tail);
-  }
+  uint64_t cached_filled = rk_load_relaxed_u64(&q->cached_tail) - head;
+  if (cached_filled <= (uint64_t)capacity && cached_filled >= (uint64_t)want) return rk_reservation_of(head, want, 0u);
+  /* The cache falls short: ask. Acquire pairs with the producer's release of tail, so the
+   * slots are filled. */
+  uint64_t tail = rk_load_acquire_u64(&q->tail);
+  rk_store_relaxed_u64(&q->cached_tail, tail);
   return rk_queue_filled_span(head, tail, capacity, want);
 }
 
@@ -108,8 +105,16 @@ RK_INLINE void rk_spsc_release(rk_global rk_queue_header* q, uint64_t new_head) 
   rk_store_release_u64(&q->head, new_head);
 }
 
+RK_INLINE rk_reservation rk_spsc_try_reserve(rk_global rk_queue_header* q, uint32_t want) {
+  return rk_spsc_try_reserve_in(q, q->capacity, want);
+}
+
+RK_INLINE rk_reservation rk_spsc_peek(rk_global rk_queue_header* q, uint32_t want) {
+  return rk_spsc_peek_in(q, q->capacity, want);
+}
+
 /* ---- MPSC ------------------------------------------------------------------------- */
-/* sequence[i & mask] == i: free for index i; == i + 1: index i published;
+/* sequence[i & (capacity - 1)] == i: free for index i; == i + 1: index i published;
  * == i + capacity: index i consumed, free for index i + capacity. */
 
 RK_INLINE rk_global uint64_t* rk_mpsc_sequences(rk_global rk_queue_header* q) {
@@ -117,11 +122,13 @@ RK_INLINE rk_global uint64_t* rk_mpsc_sequences(rk_global rk_queue_header* q) {
 }
 
 /* count 1: `index` is ours to fill, then rk_mpsc_publish it. count 0: full (or corrupt). */
-RK_INLINE rk_reservation rk_mpsc_try_claim_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence) {
+RK_INLINE rk_reservation rk_mpsc_try_claim_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence,
+                                              uint32_t capacity) {
+  uint64_t mask = (uint64_t)capacity - 1u;
   uint64_t pos = rk_load_relaxed_u64(&q->tail); /* a hint: the CAS decides */
   for (;;) {
     /* Acquire: the consumer's reads of this slot (its release of sequence) are done. */
-    int64_t lag = (int64_t)(rk_load_acquire_u64(&sequence[pos & q->mask]) - pos);
+    int64_t lag = (int64_t)(rk_load_acquire_u64(&sequence[pos & mask]) - pos);
     if (lag < 0) return rk_reservation_of(pos, 0u, 0u); /* a lap behind: full */
     if (lag == 0 && rk_cas_u64(&q->tail, pos, pos + 1u)) return rk_reservation_of(pos, 1u, 0u);
     uint64_t tail = rk_load_relaxed_u64(&q->tail);
@@ -133,37 +140,41 @@ RK_INLINE rk_reservation rk_mpsc_try_claim_in(rk_global rk_queue_header* q, rk_g
 }
 
 /* Release: the slot's contents before its sequence number says "published". */
-RK_INLINE void rk_mpsc_publish_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence, uint64_t index) {
-  rk_store_release_u64(&sequence[index & q->mask], index + 1u);
+RK_INLINE void rk_mpsc_publish_in(rk_global uint64_t* sequence, uint32_t capacity, uint64_t index) {
+  rk_store_release_u64(&sequence[index & ((uint64_t)capacity - 1u)], index + 1u);
 }
 
 /* count 1: the slot at head is published and may be read. */
-RK_INLINE rk_reservation rk_mpsc_peek_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence) {
+RK_INLINE rk_reservation rk_mpsc_peek_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence,
+                                         uint32_t capacity) {
   uint64_t head = rk_load_relaxed_u64(&q->head); /* ours */
   /* Acquire: pairs with the producer's release in publish, so the slot is filled. */
-  uint64_t seq = rk_load_acquire_u64(&sequence[head & q->mask]);
+  uint64_t seq = rk_load_acquire_u64(&sequence[head & ((uint64_t)capacity - 1u)]);
   return rk_reservation_of(head, seq == head + 1u ? 1u : 0u, 0u);
 }
 
 /* Release (both stores): our reads of the slot finish before a producer a lap ahead claims
  * it; head only feeds rk_queue_depth. */
-RK_INLINE void rk_mpsc_release_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence, uint64_t index) {
-  rk_store_release_u64(&sequence[index & q->mask], index + (uint64_t)q->capacity);
+RK_INLINE void rk_mpsc_release_in(rk_global rk_queue_header* q, rk_global uint64_t* sequence, uint32_t capacity,
+                                  uint64_t index) {
+  rk_store_release_u64(&sequence[index & ((uint64_t)capacity - 1u)], index + (uint64_t)capacity);
   rk_store_release_u64(&q->head, index + 1u);
 }
 
 RK_INLINE rk_reservation rk_mpsc_try_claim(rk_global rk_queue_header* q) {
-  return rk_mpsc_try_claim_in(q, rk_mpsc_sequences(q));
+  return rk_mpsc_try_claim_in(q, rk_mpsc_sequences(q), q->capacity);
 }
 
 RK_INLINE void rk_mpsc_publish(rk_global rk_queue_header* q, uint64_t index) {
-  rk_mpsc_publish_in(q, rk_mpsc_sequences(q), index);
+  rk_mpsc_publish_in(rk_mpsc_sequences(q), q->capacity, index);
 }
 
-RK_INLINE rk_reservation rk_mpsc_peek(rk_global rk_queue_header* q) { return rk_mpsc_peek_in(q, rk_mpsc_sequences(q)); }
+RK_INLINE rk_reservation rk_mpsc_peek(rk_global rk_queue_header* q) {
+  return rk_mpsc_peek_in(q, rk_mpsc_sequences(q), q->capacity);
+}
 
 RK_INLINE void rk_mpsc_release(rk_global rk_queue_header* q, uint64_t index) {
-  rk_mpsc_release_in(q, rk_mpsc_sequences(q), index);
+  rk_mpsc_release_in(q, rk_mpsc_sequences(q), q->capacity, index);
 }
 
 #endif /* RINGKERNEL_RK_QUEUE_OPS_H */

@@ -1,10 +1,13 @@
 // The host's view of a queue living in memory the device also sees: the dialect's queue
 // operations (the very code the kernels run) plus what the host adds: device-address to
-// host-pointer translation, a header validated once and snapshotted, and bounds checks on
-// every index the other side wrote. Nothing read from shared memory can make the host
-// touch a byte outside the queue; corruption comes back as RK_ERROR_DEVICE_FAULT.
+// host-pointer translation, a header validated once and snapshotted (the operations run on
+// the snapshot's capacity and addresses, never on what shared memory says later), and
+// bounds checks on every index the other side wrote. Nothing read from shared memory can
+// make the host touch a byte outside the queue; corruption comes back as
+// RK_ERROR_DEVICE_FAULT. A HostQueue is a small value: give each thread its own copy.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -40,7 +43,7 @@ struct QueueSpan {
   uint64_t index = 0;
   uint32_t count = 0;
   // RK_SUCCESS; RK_ERROR_QUEUE_FULL (producer) / RK_ERROR_QUEUE_EMPTY (consumer);
-  // RK_ERROR_DEVICE_FAULT: an index or the header was corrupted by the other side;
+  // RK_ERROR_DEVICE_FAULT: an index the other side wrote is out of range (corrupt);
   // RK_ERROR_INVALID_STATE: the queue is not open, or is the other kind.
   rk_result status = RK_ERROR_INVALID_STATE;
 
@@ -66,46 +69,43 @@ class HostQueue {
 
   // --- SPSC: reserve, fill, publish(span.end()); peek, read, release(span.end()) ---
   QueueSpan spsc_try_reserve(uint32_t want) {
-    if (rk_result r = ready_for(RK_QUEUE_SPSC); r != RK_SUCCESS) return QueueSpan{0, 0, r};
-    return checked(rk_spsc_try_reserve(header_, want), RK_ERROR_QUEUE_FULL);
+    if (kind_ != RK_QUEUE_SPSC) return refused();
+    return checked(rk_spsc_try_reserve_in(header_, capacity_, want), RK_ERROR_QUEUE_FULL);
   }
   void spsc_publish(uint64_t new_tail) { rk_spsc_publish(header_, new_tail); }
   QueueSpan spsc_peek(uint32_t want) {
-    if (rk_result r = ready_for(RK_QUEUE_SPSC); r != RK_SUCCESS) return QueueSpan{0, 0, r};
-    return checked(rk_spsc_peek(header_, want), RK_ERROR_QUEUE_EMPTY);
+    if (kind_ != RK_QUEUE_SPSC) return refused();
+    return checked(rk_spsc_peek_in(header_, capacity_, want), RK_ERROR_QUEUE_EMPTY);
   }
   void spsc_release(uint64_t new_head) { rk_spsc_release(header_, new_head); }
 
   // --- MPSC: claim one, fill, publish(index); peek one, read, release(index) ---
   QueueSpan mpsc_try_claim() {
-    if (rk_result r = ready_for(RK_QUEUE_MPSC); r != RK_SUCCESS) return QueueSpan{0, 0, r};
-    return checked(rk_mpsc_try_claim_in(header_, sequence_), RK_ERROR_QUEUE_FULL);
+    if (kind_ != RK_QUEUE_MPSC) return refused();
+    return checked(rk_mpsc_try_claim_in(header_, sequence_, capacity_), RK_ERROR_QUEUE_FULL);
   }
-  void mpsc_publish(uint64_t index) { rk_mpsc_publish_in(header_, sequence_, index); }
+  void mpsc_publish(uint64_t index) { rk_mpsc_publish_in(sequence_, capacity_, index); }
   QueueSpan mpsc_peek() {
-    if (rk_result r = ready_for(RK_QUEUE_MPSC); r != RK_SUCCESS) return QueueSpan{0, 0, r};
-    return checked(rk_mpsc_peek_in(header_, sequence_), RK_ERROR_QUEUE_EMPTY);
+    if (kind_ != RK_QUEUE_MPSC) return refused();
+    return checked(rk_mpsc_peek_in(header_, sequence_, capacity_), RK_ERROR_QUEUE_EMPTY);
   }
-  void mpsc_release(uint64_t index) { rk_mpsc_release_in(header_, sequence_, index); }
+  void mpsc_release(uint64_t index) { rk_mpsc_release_in(header_, sequence_, capacity_, index); }
 
-  uint32_t depth() const { return status_ == RK_SUCCESS ? rk_queue_depth(header_) : 0u; }
+  // Messages in flight, a hint clamped to [0, capacity].
+  uint32_t depth() const { return status_ == RK_SUCCESS ? std::min(rk_queue_depth(header_), capacity_) : 0u; }
   // Every caller that gives up on a full queue counts it, so no drop is silent.
-  void count_rejected() { rk_queue_count_rejected(header_); }
-  uint64_t rejected() const { return rk_load_relaxed_u64(&header_->rejected_full); }
+  void count_rejected() {
+    if (status_ == RK_SUCCESS) rk_queue_count_rejected(header_);
+  }
+  uint64_t rejected() const { return status_ == RK_SUCCESS ? rk_load_relaxed_u64(&header_->rejected_full) : 0u; }
 
  private:
   rk_result open(const AddressMap& map);
-  // The line-2 fields are host-written and read-only; a device that scribbled on them
-  // must not steer the dialect's arithmetic, so each reserve/peek/claim compares them first.
-  bool intact() const { return header_->capacity == capacity_ && header_->mask == mask_; }
-  rk_result ready_for(uint32_t kind) const {
-    if (status_ != RK_SUCCESS) return status_;
-    if (kind_ != kind) return RK_ERROR_INVALID_STATE;
-    return intact() ? RK_SUCCESS : RK_ERROR_DEVICE_FAULT;
-  }
-  QueueSpan checked(const rk_reservation& r, rk_result none) const {
-    if (r.corrupt != 0u || r.count > capacity_) return QueueSpan{r.index, 0, RK_ERROR_DEVICE_FAULT};
-    return QueueSpan{r.index, r.count, r.count != 0 ? RK_SUCCESS : none};
+  // kind_ stays 0 until open() succeeds, so one comparison also refuses a queue not open.
+  QueueSpan refused() const { return QueueSpan{0, 0, status_ != RK_SUCCESS ? status_ : RK_ERROR_INVALID_STATE}; }
+  static QueueSpan checked(const rk_reservation& r, rk_result none) {
+    if (r.count != 0u) return QueueSpan{r.index, r.count, RK_SUCCESS};
+    return QueueSpan{r.index, 0, r.corrupt != 0u ? RK_ERROR_DEVICE_FAULT : none};
   }
 
   rk_queue_header* header_ = nullptr;

@@ -100,9 +100,14 @@ TEST_CASE("MPSC detects a corrupted sequence array instead of spinning", "[queue
   HostQueue q = memory.queue();
   sequences(memory)[0] = 7;  // "claimed by index 6" while the tail still says 0
   CHECK(q.mpsc_try_claim().status == RK_ERROR_DEVICE_FAULT);
-  memory.header()->mask = 1;
   sequences(memory)[0] = 0;
-  CHECK(q.mpsc_try_claim().status == RK_ERROR_DEVICE_FAULT);  // header no longer what it was
+  // A scribbled header steers nothing: the host runs on the geometry it validated.
+  memory.header()->capacity = 1u << 20;
+  memory.header()->mask = 1;
+  memory.header()->sequence_ptr = 0x10;
+  for (uint64_t i = 0; i < 4; ++i) send(q, i);
+  CHECK(q.mpsc_try_claim().status == RK_ERROR_QUEUE_FULL);
+  for (uint64_t i = 0; i < 4; ++i) CHECK(receive(q) == i);
 }
 
 TEST_CASE("MPSC operations on an SPSC queue are refused", "[queue][mpsc]") {

@@ -1,0 +1,67 @@
+// rk-bench: suites register themselves here and return result rows; main.cpp runs them
+// and writes JSON (and a table to stderr). A new suite is one .cpp in this folder with a
+// static SuiteRegistration (plus, if it needs libraries, a same-named .cmake file that
+// links them to the rk-bench target); nothing else is edited.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rk::bench {
+
+struct Param {
+  std::string key;
+  std::string value;
+  bool is_number = false;  // written to JSON unquoted
+};
+
+// One measured thing. median/p99/min/max are over `runs` samples in `unit`. p99 is taken
+// on the worse side: the 1st percentile when higher is better (throughput), the 99th
+// when lower is better (latency).
+struct ResultRow {
+  std::string suite;
+  std::string name;
+  std::string unit;
+  bool higher_is_better = true;
+  double median = 0;
+  double p99 = 0;
+  double min = 0;
+  double max = 0;
+  int runs = 0;
+  std::vector<Param> params;
+
+  ResultRow& set(const std::string& key, const std::string& value);
+  ResultRow& set(const std::string& key, const char* value) { return set(key, std::string(value)); }
+  ResultRow& set(const std::string& key, double value);
+};
+
+// Fills median, p99, min, max and runs from the samples.
+void summarize(ResultRow& row, std::vector<double> samples);
+
+struct Options {
+  bool quick = false;     // fewer runs and messages: a smoke test, not a measurement
+  int runs = 0;           // 0: the suite's default
+  uint64_t messages = 0;  // 0: the suite's default
+};
+
+using SuiteFunction = std::function<std::vector<ResultRow>(const Options&)>;
+
+struct Suite {
+  std::string name;
+  std::string description;
+  SuiteFunction run;
+};
+
+void register_suite(const std::string& name, const std::string& description, SuiteFunction run);
+const std::vector<Suite>& suites();
+
+// `static SuiteRegistration reg{"name", "what it measures", function};` in a suite's .cpp.
+struct SuiteRegistration {
+  SuiteRegistration(const std::string& name, const std::string& description, SuiteFunction run) {
+    register_suite(name, description, std::move(run));
+  }
+};
+
+}  // namespace rk::bench

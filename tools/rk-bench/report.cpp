@@ -1,0 +1,92 @@
+#include "report.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <thread>
+
+namespace rk::bench {
+namespace {
+
+std::string cpu_model() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) != 0) continue;
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
+  }
+  return "unknown";
+}
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+      out += escaped;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+void write_row(std::ostream& out, const ResultRow& row) {
+  out << "    {\"suite\": " << quoted(row.suite) << ", \"name\": " << quoted(row.name) << ", \"unit\": " << quoted(row.unit)
+      << ", \"better\": " << quoted(row.higher_is_better ? "higher" : "lower") << ", \"median\": " << row.median
+      << ", \"p99\": " << row.p99 << ", \"min\": " << row.min << ", \"max\": " << row.max << ", \"runs\": " << row.runs
+      << ", \"params\": {";
+  for (size_t i = 0; i < row.params.size(); ++i) {
+    const Param& p = row.params[i];
+    out << (i ? ", " : "") << quoted(p.key) << ": " << (p.is_number ? p.value : quoted(p.value));
+  }
+  out << "}}";
+}
+
+}  // namespace
+
+Machine describe_machine() {
+  return Machine{cpu_model(), std::thread::hardware_concurrency(), utc_now(), "g++ " __VERSION__};
+}
+
+void write_json(std::ostream& out, const Machine& machine, const std::vector<std::string>& suites,
+                const std::vector<ResultRow>& rows) {
+  out << std::setprecision(6) << "{\n  \"tool\": \"rk-bench\",\n  \"date\": " << quoted(machine.date)
+      << ",\n  \"machine\": {\"cpu\": " << quoted(machine.cpu) << ", \"cores\": " << machine.cores
+      << ", \"compiler\": " << quoted(machine.compiler) << "},\n  \"suites\": [";
+  for (size_t i = 0; i < suites.size(); ++i) out << (i ? ", " : "") << quoted(suites[i]);
+  out << "],\n  \"results\": [\n";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    write_row(out, rows[i]);
+    out << (i + 1 < rows.size() ? ",\n" : "\n");
+  }
+  out << "  ]\n}\n";
+}
+
+void write_table(std::ostream& out, const std::vector<ResultRow>& rows) {
+  out << std::left << std::setw(10) << "suite" << std::setw(34) << "name" << std::right << std::setw(10) << "median"
+      << std::setw(10) << "p99" << std::setw(10) << "min" << std::setw(10) << "max" << std::setw(6) << "runs"
+      << "  unit\n";
+  out << std::fixed << std::setprecision(2);
+  for (const ResultRow& row : rows) {
+    out << std::left << std::setw(10) << row.suite << std::setw(34) << row.name << std::right << std::setw(10)
+        << row.median << std::setw(10) << row.p99 << std::setw(10) << row.min << std::setw(10) << row.max
+        << std::setw(6) << row.runs << "  " << row.unit << "\n";
+  }
+  out << std::defaultfloat;
+}
+
+}  // namespace rk::bench
