@@ -1,0 +1,25 @@
+// The compiled-image cache: where images live, the content key that names them, and atomic
+// publication (temporary file, then rename).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace rk::cuda {
+
+// RINGKERNEL_CACHE_DIR, else $XDG_CACHE_HOME/ringkernel, else ~/.cache/ringkernel; plus /cuda.
+std::filesystem::path cache_directory();
+
+// SHA-256 over the final source, the NVRTC options (the target among them), the NVRTC
+// version and the plugin ABI: everything that decides the image's bytes.
+std::string cache_key(const std::string& source, const std::vector<std::string>& options);
+
+// The file's bytes, or false when it cannot be read (or is empty).
+bool read_image(const std::filesystem::path& path, std::string& bytes);
+
+// Writes through a temporary name and rename(). Returns "" or why it failed (never fatal:
+// the cache only saves time).
+std::string store_image(const std::filesystem::path& path, const std::string& bytes);
+
+}  // namespace rk::cuda

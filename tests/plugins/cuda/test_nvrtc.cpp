@@ -1,0 +1,183 @@
+// The CUDA source the plugin generates compiles with NVRTC for sm_90 — no GPU needed. The
+// test builds the plugin's nvrtc.cpp and prelude itself (the plugin exports one symbol).
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include "nvrtc.hpp"
+
+namespace {
+
+std::string read_file(const std::string& relative) {
+  std::ifstream in(std::string(RK_CUDA_TEST_SOURCE_DIR) + "/" + relative);
+  REQUIRE(in.good());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// What rk::core::assemble_ring_source builds: the dialect headers without their #include
+// lines, the user source, the ring loop.
+std::string without_includes(const std::string& text) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    size_t first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line.compare(first, 8, "#include") != 0) out += line;
+    out += '\n';
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::string ring_source(const std::string& user) {
+  std::string source;
+  for (const char* part : {"abi/ringkernel/rk_result.h", "abi/ringkernel/rk_ring_layout.h", "core/dialect/rk_queue_ops.h",
+                           "core/dialect/rk_hlc_ops.h", "core/dialect/rk_ring_context.h"})
+    source += without_includes(read_file(part));
+  source += "\n#line 1 \"user_source\"\n" + user + "\n";
+  return source + without_includes(read_file("core/dialect/rk_ring_loop.h"));
+}
+
+const char* const kEchoHandler = R"(
+typedef struct echo_state { uint64_t handled; } echo_state;
+typedef struct ping { uint64_t value; } ping;
+typedef struct pong { uint64_t value; uint64_t seen; } pong;
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  if (msg->type_id != 1u) return RK_ERROR_UNKNOWN_MESSAGE_TYPE;
+  rk_global echo_state* state = (rk_global echo_state*)rk_state(ctx);
+  pong out;
+  out.value = ((rk_global const ping*)payload)->value + 1u;
+  out.seen = state->handled;
+  state->handled += 1u;
+  return rk_reply(ctx, 2u, &out, (uint32_t)sizeof(out));
+}
+)";
+
+// Skips (with NVRTC's absence as the reason) where the toolkit is not installed.
+void require_nvrtc() {
+  std::string reason;
+  if (rk::cuda::load_nvrtc(reason) == nullptr) SKIP(reason);
+}
+
+rk::cuda::NvrtcResult compile_sm90(const std::string& user, const char* name) {
+  rk::cuda::NvrtcResult out;
+  std::string error;
+  rk_result r = rk::cuda::nvrtc_compile(rk::cuda::dialect_source(user), rk::cuda::default_options("sm_90"), name, out,
+                                        error);
+  INFO(error);
+  REQUIRE(r == RK_SUCCESS);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("NVRTC is found and targets sm_90", "[cuda][nvrtc]") {
+  require_nvrtc();
+  INFO("NVRTC " << rk::cuda::nvrtc_version());
+  std::string reason;
+  CHECK(rk::cuda::pick_target(9, 0, reason) == "sm_90");
+  // A future architecture falls back to the newest PTX target this NVRTC knows.
+  CHECK(rk::cuda::pick_target(99, 0, reason).rfind("compute_", 0) == 0);
+}
+
+TEST_CASE("a dialect vector add compiles to a CUBIN for sm_90", "[cuda][nvrtc]") {
+  require_nvrtc();
+  auto out = compile_sm90(R"(
+RK_KERNEL void vector_add(rk_global const float* a, rk_global const float* b, rk_global float* c, uint32_t n) {
+  uint32_t i = rk_block_idx(0) * rk_block_dim(0) + rk_thread_idx(0);
+  if (i < n) c[i] = a[i] + b[i];
+}
+)",
+                          "vector_add");
+  CHECK(out.cubin);
+  CHECK(out.image.size() > 4);
+  CHECK(out.image.compare(0, 4, "\x7f" "ELF") == 0);  // a CUBIN is an ELF file
+}
+
+TEST_CASE("every prelude name compiles for sm_90", "[cuda][nvrtc][prelude]") {
+  require_nvrtc();
+  compile_sm90(R"(
+RK_INLINE uint32_t ids(void) {
+  return rk_thread_idx(0) + rk_thread_idx(1) + rk_thread_idx(2) + rk_block_idx(0) + rk_block_idx(1) + rk_block_idx(2) +
+         rk_block_dim(0) + rk_block_dim(1) + rk_block_dim(2) + rk_grid_dim(0) + rk_grid_dim(1) + rk_grid_dim(2);
+}
+RK_KERNEL void all_names(rk_global uint32_t* w32, rk_global uint64_t* w64, rk_global int64_t* out) {
+  RK_SHARED_ARRAY(uint32_t, shared_words, 32);
+  shared_words[rk_thread_idx(0) & 31u] = ids();
+  rk_sync_threads();
+  uint32_t a = rk_load_acquire_u32(w32) + rk_load_relaxed_u32(w32);
+  uint64_t b = rk_load_acquire_u64(w64) + rk_load_relaxed_u64(w64);
+  rk_store_release_u32(w32, a);
+  rk_store_relaxed_u32(w32 + 1, shared_words[0]);
+  rk_store_release_u64(w64, b);
+  rk_store_relaxed_u64(w64 + 1, b);
+  a += rk_fetch_add_u32(w32 + 2, 1u);
+  b += rk_fetch_add_u64(w64 + 2, 1u);
+  int won = rk_cas_u64(w64 + 3, b, b + 1u);
+  rk_fetch_max_u64(w64 + 4, b);
+  rk_fetch_min_u64(w64 + 5, b);
+  rk_fence_seq_cst();
+  rk_pause();
+  rk_yield();
+  rk_park_u32(w32 + 3, a, 1000);
+  rk_unpark_u32(w32 + 3);
+  int8_t i8 = 1; int16_t i16 = 2; uint8_t u8 = 3; uint16_t u16 = 4; uintptr_t up = (uintptr_t)w32;
+  out[0] = rk_clock_ns() + won + i8 + i16 + u8 + u16 + (int64_t)(up & 1u);
+#if !defined(RK_DEVICE_DIALECT) || !defined(RK_DIALECT_CUDA)
+#error the CUDA prelude must define RK_DEVICE_DIALECT and RK_DIALECT_CUDA
+#endif
+}
+)",
+               "all_names");
+}
+
+TEST_CASE("the ring loop with an echo handler compiles for sm_90", "[cuda][nvrtc][ring]") {
+  require_nvrtc();
+  auto out = compile_sm90(ring_source(kEchoHandler), "echo_ring");
+  CHECK(out.cubin);
+  INFO(out.log);
+  CHECK(out.log.find("warning") == std::string::npos);  // the prelude and ring loop build clean
+}
+
+TEST_CASE("the pipeline example's kernels compile for sm_90", "[cuda][nvrtc][ring]") {
+  require_nvrtc();
+  std::string messages = read_file("examples/pipeline/pipeline_messages.h");
+  for (const char* kernel : {"parse_kernel", "aggregate_kernel", "alert_kernel"}) {
+    INFO(kernel);
+    std::string user = messages + "\n" + read_file(std::string("examples/pipeline/") + kernel + ".rkc");
+    auto out = compile_sm90(ring_source(user), kernel);
+    CHECK(out.cubin);
+    CHECK(out.log == "");
+  }
+}
+
+TEST_CASE("a broken source fails with NVRTC's log", "[cuda][nvrtc]") {
+  require_nvrtc();
+  std::string user = std::string(kEchoHandler) + "\nRK_INLINE int32_t oops(void) { return not_declared_anywhere; }\n";
+  rk::cuda::NvrtcResult out;
+  std::string error;
+  rk_result r = rk::cuda::nvrtc_compile(rk::cuda::dialect_source(ring_source(user)),
+                                        rk::cuda::default_options("sm_90"), "broken", out, error);
+  INFO(error);
+  CHECK(r == RK_ERROR_COMPILE_FAILED);
+  CHECK(error.find("not_declared_anywhere") != std::string::npos);
+  CHECK(out.log.find("user_source") != std::string::npos);  // #line points into the user's text
+}
+
+TEST_CASE("host-shared atomics are system-scope PTX", "[cuda][nvrtc][prelude]") {
+  require_nvrtc();
+  rk::cuda::NvrtcResult out;
+  std::string error;
+  REQUIRE(rk::cuda::nvrtc_compile(rk::cuda::dialect_source(ring_source(kEchoHandler)),
+                                  rk::cuda::default_options("compute_90"), "echo_ptx", out, error) == RK_SUCCESS);
+  CHECK_FALSE(out.cubin);
+  for (const char* instruction : {"ld.acquire.sys", "st.release.sys", "atom.acq_rel.sys.add", "fence.sc.sys",
+                                  "%globaltimer", "nanosleep", "bar.sync"}) {
+    INFO(instruction);
+    CHECK(out.image.find(instruction) != std::string::npos);
+  }
+}
