@@ -93,10 +93,12 @@ void stamp(rk_kernel_s* kernel, rk_msg_header* header, uint32_t type_id, uint32_
   header->correlation_id = correlation_id;
   header->source_kernel = RK_KERNEL_ID_HOST;
   header->dest_kernel = kernel->id;
-  header->timestamp = kernel->runtime->kernels->clock().tick();
+  int64_t now = rk_clock_ns();  // one reading for the HLC tick and sent_ns
+  rk_hlc_result tick = kernel->runtime->kernels->clock().tick(now);
+  header->timestamp = tick.clock;
   header->flags = flags;
   header->reserved0 = 0;
-  header->sent_ns = rk_clock_ns();
+  header->sent_ns = now;
 }
 
 rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {

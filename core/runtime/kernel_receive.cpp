@@ -19,12 +19,10 @@ rk_result peek_output(rk_kernel_s* kernel, rk_msg_header*& message, uint64_t& in
   rk_queue_header* output = kernel->views.output;
   rk_reservation slot = rk_spsc_peek(output, 1u);
   message = nullptr;
+  if (slot.corrupt != 0)  // the device's tail is more than a lap from our head
+    return fail(RK_ERROR_DEVICE_FAULT, "kernel '" + kernel->config.name + "' output queue is corrupt: its tail is " +
+                                           "more than a capacity away from head " + std::to_string(slot.index));
   if (slot.count == 0) return RK_SUCCESS;
-  uint64_t tail = rk_load_acquire_u64(&output->tail);
-  if (tail - slot.index > output->capacity)
-    return fail(RK_ERROR_DEVICE_FAULT, "kernel '" + kernel->config.name + "' output queue is corrupt: tail " +
-                                           std::to_string(tail) + " is more than a capacity ahead of head " +
-                                           std::to_string(slot.index));
   auto* header = reinterpret_cast<rk_msg_header*>(rk_queue_slot(output, slot.index));
   if (header->payload_size > output->slot_size - RK_MSG_HEADER_SIZE)
     return fail(RK_ERROR_DEVICE_FAULT, "kernel '" + kernel->config.name + "' wrote an output message claiming " +

@@ -1,6 +1,8 @@
 #include "ring_test_support.hpp"
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 namespace ringtest {
 
@@ -43,6 +45,16 @@ rk::KernelSpec echo_spec(const std::string& name, bool auto_activate) {
   spec.output_capacity = 64;
   spec.auto_activate = auto_activate;
   return spec;
+}
+
+rk_telemetry telemetry_after(rk::Kernel& kernel, uint64_t count) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  rk_telemetry t = kernel.telemetry();
+  while (t.messages_processed < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+    t = kernel.telemetry();
+  }
+  return t;
 }
 
 }  // namespace ringtest

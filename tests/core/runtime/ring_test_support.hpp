@@ -27,4 +27,8 @@ rk::Runtime& runtime();
 
 rk::KernelSpec echo_spec(const std::string& name, bool auto_activate = true);
 
+// Telemetry is written after the handler returns, so a reply can reach the host a moment
+// before its message is counted. Waits (up to 5 s) until `count` messages are processed.
+rk_telemetry telemetry_after(rk::Kernel& kernel, uint64_t count);
+
 }  // namespace ringtest

@@ -70,9 +70,9 @@ TEST_CASE("a K2K chain of three kernels delivers in order with a monotonic HLC",
     CHECK(before(s[1], s[2]));
     CHECK(before(s[2], out->header.timestamp));
   }
-  CHECK(a.telemetry().messages_processed == n);
-  CHECK(b.telemetry().messages_processed == n);
-  CHECK(c.telemetry().messages_processed == n);
+  CHECK(telemetry_after(a, n).messages_processed == n);
+  CHECK(telemetry_after(b, n).messages_processed == n);
+  CHECK(telemetry_after(c, n).messages_processed == n);
   rk_hlc host{};
   REQUIRE(rk_runtime_hlc_now(runtime().get(), &host) == RK_SUCCESS);
   CHECK(host.node_id == RK_KERNEL_ID_HOST);
