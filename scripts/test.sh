@@ -3,6 +3,8 @@
 # lock-free queue and ring-runtime tests again under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# PoCL (the OpenCL backend's CPU device in CI) caches its builds here, not in $HOME.
+export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$PWD/build/pocl-cache}"
 
 cmake --preset default
 cmake --build --preset default
