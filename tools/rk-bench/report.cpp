@@ -77,14 +77,16 @@ void write_json(std::ostream& out, const Machine& machine, const std::vector<std
 }
 
 void write_table(std::ostream& out, const std::vector<ResultRow>& rows) {
-  out << std::left << std::setw(10) << "suite" << std::setw(34) << "name" << std::right << std::setw(10) << "median"
-      << std::setw(10) << "p99" << std::setw(10) << "min" << std::setw(10) << "max" << std::setw(6) << "runs"
-      << "  unit\n";
+  // Numbers get a leading space of their own so a wide value never runs into its neighbour.
+  auto number = [&out](double value) { out << ' ' << std::setw(13) << value; };
+  out << std::left << std::setw(10) << "suite" << std::setw(40) << "name" << std::right;
+  for (const char* head : {"median", "p99", "min", "max"}) out << ' ' << std::setw(13) << head;
+  out << std::setw(7) << "runs" << "  unit\n";
   out << std::fixed << std::setprecision(2);
   for (const ResultRow& row : rows) {
-    out << std::left << std::setw(10) << row.suite << std::setw(34) << row.name << std::right << std::setw(10)
-        << row.median << std::setw(10) << row.p99 << std::setw(10) << row.min << std::setw(10) << row.max
-        << std::setw(6) << row.runs << "  " << row.unit << "\n";
+    out << std::left << std::setw(10) << row.suite << std::setw(40) << row.name << std::right;
+    for (double value : {row.median, row.p99, row.min, row.max}) number(value);
+    out << ' ' << std::setw(6) << row.runs << "  " << row.unit << "\n";
   }
   out << std::defaultfloat;
 }
