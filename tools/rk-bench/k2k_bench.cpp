@@ -1,0 +1,90 @@
+// K2K suite: what one kernel-to-kernel hop adds. The host asks kernel A, which answers
+// itself (1 kernel) or forwards to B over K2K, which answers the host (2 kernels); the
+// difference of the medians is one hop. Runs on the selected backend (RINGKERNEL_BACKEND).
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <ringkernel/ringkernel.hpp>
+
+#include "bench.hpp"
+
+namespace rk::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Hop {
+  static constexpr uint32_t type_id = 7;
+  uint64_t value;
+};
+
+// Forwards to its first peer when it has one, else answers the host.
+const char* const kForward = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint64_t value = *(rk_global const uint64_t*)payload;
+  (void)msg;
+  if (rk_peer(ctx, 0) != 0u) return rk_send_to_kernel_wait(ctx, rk_peer(ctx, 0), 7u, &value, 8u);
+  return rk_enqueue_output(ctx, 7u, &value, 8u);
+})";
+
+rk::KernelSpec forward_spec(const std::string& name, std::vector<std::string> peers) {
+  rk::KernelSpec spec;
+  spec.name = name;
+  spec.source = kForward;
+  spec.input_capacity = spec.output_capacity = spec.inbox_capacity = 64;
+  spec.max_payload_size = 8;
+  spec.peers = std::move(peers);
+  return spec;
+}
+
+// Round trips host -> first -> ... -> last -> host; answers come from `last`.
+std::vector<double> chain_round_trips(rk::Kernel& first, rk::Kernel& last, uint64_t count) {
+  std::vector<double> samples;
+  for (uint64_t i = 0; i < count + 500; ++i) {
+    auto start = Clock::now();
+    first.send(Hop{i});
+    auto reply = last.receive<Hop>(1'000'000'000);
+    if (!reply || reply->message.value != i) throw std::runtime_error("k2k chain lost a message");
+    if (i >= 500) samples.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count());
+  }
+  return samples;
+}
+
+ResultRow row_of(const std::string& name, const std::string& backend, std::vector<double> samples) {
+  ResultRow row;
+  row.suite = "k2k";
+  row.name = name + " (" + backend + ")";
+  row.unit = "ns";
+  row.higher_is_better = false;
+  row.set("backend", backend);
+  summarize(row, std::move(samples));
+  return row;
+}
+
+std::vector<ResultRow> k2k_suite(const Options& options) {
+  uint64_t count = options.messages ? options.messages : (options.quick ? 2000 : 30000);
+  rk::Runtime runtime;
+  std::string backend = runtime.backend();
+  ResultRow one, two;
+  {
+    rk::Kernel solo = runtime.launch(forward_spec("bench_k2k_solo", {}));
+    one = row_of("host -> A -> host", backend, chain_round_trips(solo, solo, count));
+    solo.terminate();
+  }
+  {
+    rk::Kernel b = runtime.launch(forward_spec("bench_k2k_b", {}));
+    rk::Kernel a = runtime.launch(forward_spec("bench_k2k_a", {"bench_k2k_b"}));
+    two = row_of("host -> A -K2K-> B -> host", backend, chain_round_trips(a, b, count));
+    a.terminate();
+    b.terminate();
+  }
+  two.set("one_k2k_hop_ns_p50", two.median - one.median);
+  return {one, two};
+}
+
+SuiteRegistration k2k_registration{"k2k", "latency one kernel-to-kernel hop adds", k2k_suite};
+
+}  // namespace
+}  // namespace rk::bench
