@@ -84,7 +84,8 @@ typedef enum rk_memory_kind {
 #define RK_CAP_ASYNC_COPY 0x8ull
 #define RK_CAP_COOPERATIVE_LAUNCH 0x10ull /* all blocks of a grid co-resident */
 #define RK_CAP_DEVICE_MEMORY_MAP 0x20ull  /* DEVICE memory can be mapped into the host */
-#define RK_CAP_HOST_WAKEUP 0x40ull        /* device rk_unpark_u32 wakes host threads parked on the address */
+#define RK_CAP_HOST_WAKEUP 0x40ull        /* device rk_unpark_u32 wakes host threads parked on the address;
+                                            kernels park too (prelude: RK_CAN_PARK 1) and hosts ring them */
 
 typedef enum rk_source_kind {
   RK_SOURCE_UNDEFINED = 0,

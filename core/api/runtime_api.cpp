@@ -30,6 +30,7 @@ rk_result open_device(rk_runtime_s& rt, const PluginRecord& plugin, uint32_t dev
   rt.device_info = plugin.devices[device_index];
   rt.bridge_mode = bridge_mode_for(rt.device_info.caps);
   rt.kernel_wakes_host = (rt.device_info.caps & RK_CAP_HOST_WAKEUP) != 0;
+  rt.kernels_park = rt.kernel_wakes_host;
   if (rk_result r = rt.backend->context_create(device_index, &rt.context); r != RK_SUCCESS) return r;
   return rt.backend->stream_create(rt.context, &rt.stream);
 }

@@ -115,16 +115,28 @@ RK_INLINE int32_t rk_check_outgoing(rk_global rk_queue_header* q, uint32_t type_
   return RK_SUCCESS;
 }
 
+/* Backends whose code can really sleep and be woken (cpu_sim: a futex) define RK_CAN_PARK 1
+ * in their prelude. Elsewhere (GPUs, PoCL) nothing sleeps: an idle loop keeps polling its
+ * queues, and the message path needs no doorbell, no fence and no shared flag per message. */
+#ifndef RK_CAN_PARK
+#define RK_CAN_PARK 0
+#endif
+
 /* Wakes a sleeper parked on `doorbell` after this side published work. Dekker pairing
  * with rk_park's caller, which raises `parked`, fences, and re-checks the queue before it
  * sleeps: either it sees our publish, or we see its flag. So the shared doorbell line is
  * written only when somebody actually sleeps. */
 RK_INLINE void rk_ring_doorbell(rk_global uint32_t* doorbell, rk_global uint32_t* parked) {
+#if RK_CAN_PARK
   rk_fence_seq_cst();
   if (rk_load_relaxed_u32(parked) != 0u) {
     rk_fetch_add_u32(doorbell, 1u);
     rk_unpark_u32(doorbell);
   }
+#else
+  (void)doorbell;
+  (void)parked;
+#endif
 }
 
 /* Wakes the host if it parked waiting for output. */

@@ -109,12 +109,15 @@ RK_INLINE int rk_loop_drained(rk_ctx* ctx, rk_loop_cursor* cursor) {
   return ctx->inbox == 0 || rk_queue_depth(ctx->inbox) == 0u;
 }
 
-/* Spin, then yield, then park on the doorbell. The doorbell value is read before the
- * kernel_parked flag is raised and the queues rechecked, so a host that publishes and then
- * bumps the doorbell either is seen by the recheck or makes the park return at once. */
+/* Spin, then yield, then park on the doorbell (where the backend can sleep, RK_CAN_PARK;
+ * elsewhere keep yielding, which on a GPU is a short sleep between polls). The doorbell
+ * value is read before the kernel_parked flag is raised and the queues rechecked, so a host
+ * that publishes and then bumps the doorbell either is seen by the recheck or makes the
+ * park return at once. */
 RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
   uint32_t round = ++cursor->idle_rounds;
   if (round < RK_LOOP_SPIN_ROUNDS) { rk_pause(); return; }
+#if RK_CAN_PARK
   if (round < RK_LOOP_YIELD_ROUNDS) { rk_yield(); return; }
   rk_global rk_control_block* control = ctx->control;
   uint32_t seen = rk_load_acquire_u32(&control->kernel_doorbell);
@@ -124,6 +127,11 @@ RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
   if (!work && rk_load_acquire_u32((rk_global uint32_t*)&control->should_terminate) == 0u)
     rk_park_u32(&control->kernel_doorbell, seen, RK_LOOP_PARK_NS);
   rk_store_release_u32(&control->kernel_parked, 0u);
+#else
+  (void)ctx;
+  cursor->idle_rounds = RK_LOOP_SPIN_ROUNDS; /* stay in the yield phase; no counter overflow */
+  rk_yield();
+#endif
 }
 
 /* The leader's poll: the next valid message, idle, or exit. Invalid messages are counted

@@ -107,7 +107,7 @@ rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {
 
 void publish_input(rk_kernel_s* kernel, uint64_t index) {
   rk_spsc_publish(kernel->views.input, index + 1u);
-  ring_kernel_doorbell(kernel->views.control);
+  if (kernel->runtime->kernels_park) ring_kernel_doorbell(kernel->views.control);
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ rk_result kernel_set_active(rk_kernel_s* kernel, bool activate, bool reactivate)
 rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns);
 rk_result kernel_destroy(rk_kernel_s* kernel);
 
-// Host doorbells (the cpu_sim loop parks on them; GPU loops poll).
+// Host doorbells (the cpu_sim loop parks on them; GPU loops poll). Control changes always
+// ring; a send rings only where kernels park (rk_runtime_s::kernels_park).
 void ring_kernel_doorbell(rk_control_block* control);
 
 // Moves every message waiting in the output queue into kernel->held (receive_mutex held).

@@ -18,6 +18,10 @@ struct rk_runtime_s {
   rk_backend_stream stream = nullptr;  // for rk_launch
   rk_bridge_mode bridge_mode = RK_BRIDGE_UNDEFINED;
   bool kernel_wakes_host = false;  // RK_CAP_HOST_WAKEUP: device unpark reaches parked host threads
+  // Kernels that sleep need a doorbell after each publish. Backends with RK_CAP_HOST_WAKEUP
+  // park both ways (their prelude defines RK_CAN_PARK 1); on the others kernels only poll,
+  // so a send skips the fence and the shared-flag read (see rk_ring_doorbell).
+  bool kernels_park = false;
   std::unique_ptr<rk::core::KernelTable> kernels;
 };
 

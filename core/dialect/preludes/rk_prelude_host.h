@@ -17,6 +17,7 @@
 
 #define RK_DEVICE_DIALECT 1
 #define RK_DIALECT_HOST 1
+#define RK_CAN_PARK 1 /* host threads sleep on futexes */
 
 #define rk_global
 #define rk_shared

@@ -20,6 +20,7 @@
 
 #define RK_DEVICE_DIALECT 1
 #define RK_DIALECT_CPU 1
+#define RK_CAN_PARK 1 /* rk_park_u32 is a futex wait; rk_unpark_u32 wakes it (host threads too) */
 
 #define rk_global
 #define rk_shared
