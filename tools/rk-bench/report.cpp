@@ -1,5 +1,6 @@
 #include "report.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -79,12 +80,14 @@ void write_json(std::ostream& out, const Machine& machine, const std::vector<std
 void write_table(std::ostream& out, const std::vector<ResultRow>& rows) {
   // Numbers get a leading space of their own so a wide value never runs into its neighbour.
   auto number = [&out](double value) { out << ' ' << std::setw(13) << value; };
-  out << std::left << std::setw(10) << "suite" << std::setw(40) << "name" << std::right;
+  int name_width = 34;
+  for (const ResultRow& row : rows) name_width = std::max(name_width, int(row.name.size()) + 1);
+  out << std::left << std::setw(10) << "suite" << std::setw(name_width) << "name" << std::right;
   for (const char* head : {"median", "p99", "min", "max"}) out << ' ' << std::setw(13) << head;
   out << std::setw(7) << "runs" << "  unit\n";
   out << std::fixed << std::setprecision(2);
   for (const ResultRow& row : rows) {
-    out << std::left << std::setw(10) << row.suite << std::setw(40) << row.name << std::right;
+    out << std::left << std::setw(10) << row.suite << std::setw(name_width) << row.name << std::right;
     for (double value : {row.median, row.p99, row.min, row.max}) number(value);
     out << ' ' << std::setw(6) << row.runs << "  " << row.unit << "\n";
   }
