@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,12 @@ struct Options {
   bool quick = false;     // fewer runs and messages: a smoke test, not a measurement
   int runs = 0;           // 0: the suite's default
   uint64_t messages = 0;  // 0: the suite's default
+};
+
+// Thrown by a suite that cannot run on this machine (no driver, no device): rk-bench
+// reports it as skipped with the reason, in the table and the JSON, and goes on.
+struct SuiteSkipped : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 using SuiteFunction = std::function<std::vector<ResultRow>(const Options&)>;

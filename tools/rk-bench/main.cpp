@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   if (cl.suites.empty())
     for (const auto& suite : rk::bench::suites()) cl.suites.push_back(suite.name);
   std::vector<rk::bench::ResultRow> rows;
+  std::vector<rk::bench::SkippedSuite> skipped;
   for (const std::string& name : cl.suites) {
     const rk::bench::Suite* suite = find_suite(name);
     if (suite == nullptr) {
@@ -69,17 +70,22 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::cerr << "rk-bench: running suite " << name << "...\n";
-    for (auto& row : suite->run(cl.options)) rows.push_back(std::move(row));
+    try {
+      for (auto& row : suite->run(cl.options)) rows.push_back(std::move(row));
+    } catch (const rk::bench::SuiteSkipped& skip) {
+      std::cerr << "rk-bench: suite " << name << " skipped: " << skip.what() << "\n";
+      skipped.push_back({name, skip.what()});
+    }
   }
   const rk::bench::Machine machine = rk::bench::describe_machine();
   std::cerr << machine.cpu << ", " << machine.cores << " cores, " << machine.date << "\n";
   rk::bench::write_table(std::cerr, rows);
   if (cl.json_path.empty()) {
-    rk::bench::write_json(std::cout, machine, cl.suites, rows);
+    rk::bench::write_json(std::cout, machine, cl.suites, rows, skipped);
     return 0;
   }
   std::ofstream file(cl.json_path);
-  rk::bench::write_json(file, machine, cl.suites, rows);
+  rk::bench::write_json(file, machine, cl.suites, rows, skipped);
   if (!file) {
     std::cerr << "rk-bench: cannot write " << cl.json_path << "\n";
     return 1;

@@ -64,11 +64,14 @@ Machine describe_machine() {
 }
 
 void write_json(std::ostream& out, const Machine& machine, const std::vector<std::string>& suites,
-                const std::vector<ResultRow>& rows) {
+                const std::vector<ResultRow>& rows, const std::vector<SkippedSuite>& skipped) {
   out << std::setprecision(6) << "{\n  \"tool\": \"rk-bench\",\n  \"date\": " << quoted(machine.date)
       << ",\n  \"machine\": {\"cpu\": " << quoted(machine.cpu) << ", \"cores\": " << machine.cores
       << ", \"compiler\": " << quoted(machine.compiler) << "},\n  \"suites\": [";
   for (size_t i = 0; i < suites.size(); ++i) out << (i ? ", " : "") << quoted(suites[i]);
+  out << "],\n  \"skipped\": [";
+  for (size_t i = 0; i < skipped.size(); ++i)
+    out << (i ? ", " : "") << "{\"suite\": " << quoted(skipped[i].suite) << ", \"reason\": " << quoted(skipped[i].reason) << "}";
   out << "],\n  \"results\": [\n";
   for (size_t i = 0; i < rows.size(); ++i) {
     write_row(out, rows[i]);

@@ -17,8 +17,14 @@ struct Machine {
 };
 
 Machine describe_machine();
+// A suite that could not run here, and why (SuiteSkipped).
+struct SkippedSuite {
+  std::string suite;
+  std::string reason;
+};
+
 void write_json(std::ostream& out, const Machine& machine, const std::vector<std::string>& suites,
-                const std::vector<ResultRow>& rows);
+                const std::vector<ResultRow>& rows, const std::vector<SkippedSuite>& skipped);
 void write_table(std::ostream& out, const std::vector<ResultRow>& rows);
 
 }  // namespace rk::bench
