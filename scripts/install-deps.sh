@@ -13,5 +13,6 @@ apt-get install -y -qq --no-install-recommends \
   libboost-dev libspdlog-dev libfmt-dev \
   libreaderwriterqueue-dev libconcurrentqueue-dev \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
-  libze-dev libze1 spirv-tools
+  libze-dev libze1 spirv-tools \
+  libamdhip64-dev
 apt-get install -y -qq --no-install-recommends -t bookworm-backports catch2

@@ -1,62 +1,57 @@
-// Resolves the CUDA driver API from libcuda.so.1 with dlopen/dlsym and initializes it.
+// Resolves the CUDA driver API from libcuda.so.1 into gpu_common's driver table, and
+// initializes it. Only names and constants live here; the logic is in gpu_common.
 #include "cuda_api.hpp"
 
-#include <dlfcn.h>
-
 #include <mutex>
+
+#include "gpu_common/resolve.hpp"
 
 namespace rk::cuda {
 namespace {
 
-CuApi g_api;
+gpu::DriverApi g_api;
+CUresult (*g_get_error_name)(CUresult error, const char** name) = nullptr;
 std::string g_load_failure;
 std::once_flag g_load_once;
 
-template <class Fn>
-bool resolve(void* library, const char* symbol, Fn& slot) {
-  slot = reinterpret_cast<Fn>(dlsym(library, symbol));
-  return slot != nullptr;
-}
-
 // Returns the first missing entry point, or "". Versioned names are the ones cuda.h's
 // macros select (the unversioned symbols keep old 32-bit signatures for old binaries).
-std::string resolve_all(void* library, CuApi& api) {
+std::string resolve_all(void* library, gpu::DriverApi& api) {
 #define RK_CU(member, symbol) \
-  if (!resolve(library, symbol, api.member)) return symbol
-  RK_CU(cuInit, "cuInit");
-  RK_CU(cuDriverGetVersion, "cuDriverGetVersion");
-  RK_CU(cuGetErrorName, "cuGetErrorName");
-  RK_CU(cuDeviceGetCount, "cuDeviceGetCount");
-  RK_CU(cuDeviceGet, "cuDeviceGet");
-  RK_CU(cuDeviceGetName, "cuDeviceGetName");
-  RK_CU(cuDeviceTotalMem, "cuDeviceTotalMem_v2");
-  RK_CU(cuDeviceGetAttribute, "cuDeviceGetAttribute");
-  RK_CU(cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
-  RK_CU(cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
-  RK_CU(cuCtxSetCurrent, "cuCtxSetCurrent");
-  RK_CU(cuStreamCreate, "cuStreamCreate");
-  RK_CU(cuStreamDestroy, "cuStreamDestroy_v2");
-  RK_CU(cuStreamSynchronize, "cuStreamSynchronize");
-  RK_CU(cuStreamQuery, "cuStreamQuery");
-  RK_CU(cuMemAlloc, "cuMemAlloc_v2");
-  RK_CU(cuMemFree, "cuMemFree_v2");
-  RK_CU(cuMemHostAlloc, "cuMemHostAlloc");
-  RK_CU(cuMemFreeHost, "cuMemFreeHost");
-  RK_CU(cuMemHostGetDevicePointer, "cuMemHostGetDevicePointer_v2");
-  RK_CU(cuMemAllocManaged, "cuMemAllocManaged");
-  RK_CU(cuMemsetD8, "cuMemsetD8_v2");
-  RK_CU(cuMemcpyHtoD, "cuMemcpyHtoD_v2");
-  RK_CU(cuMemcpyDtoH, "cuMemcpyDtoH_v2");
-  RK_CU(cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
-  RK_CU(cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
-  RK_CU(cuModuleLoadData, "cuModuleLoadData");
-  RK_CU(cuModuleUnload, "cuModuleUnload");
-  RK_CU(cuModuleGetFunction, "cuModuleGetFunction");
-  RK_CU(cuFuncGetAttribute, "cuFuncGetAttribute");
-  RK_CU(cuFuncSetAttribute, "cuFuncSetAttribute");
-  RK_CU(cuLaunchKernel, "cuLaunchKernel");
-  RK_CU(cuLaunchCooperativeKernel, "cuLaunchCooperativeKernel");
+  if (!gpu::resolve(library, symbol, api.member)) return symbol
+  RK_CU(driver_version, "cuDriverGetVersion");
+  RK_CU(device_count, "cuDeviceGetCount");
+  RK_CU(device_get, "cuDeviceGet");
+  RK_CU(device_name, "cuDeviceGetName");
+  RK_CU(device_total_memory, "cuDeviceTotalMem_v2");
+  RK_CU(device_attribute, "cuDeviceGetAttribute");
+  RK_CU(primary_context_retain, "cuDevicePrimaryCtxRetain");
+  RK_CU(primary_context_release, "cuDevicePrimaryCtxRelease_v2");
+  RK_CU(context_set_current, "cuCtxSetCurrent");
+  RK_CU(stream_create, "cuStreamCreate");
+  RK_CU(stream_destroy, "cuStreamDestroy_v2");
+  RK_CU(stream_synchronize, "cuStreamSynchronize");
+  RK_CU(stream_query, "cuStreamQuery");
+  RK_CU(mem_alloc, "cuMemAlloc_v2");
+  RK_CU(mem_free, "cuMemFree_v2");
+  RK_CU(host_alloc, "cuMemHostAlloc");
+  RK_CU(host_free, "cuMemFreeHost");
+  RK_CU(host_device_pointer, "cuMemHostGetDevicePointer_v2");
+  RK_CU(managed_alloc, "cuMemAllocManaged");
+  RK_CU(memset_d8, "cuMemsetD8_v2");
+  RK_CU(copy_htod, "cuMemcpyHtoD_v2");
+  RK_CU(copy_dtoh, "cuMemcpyDtoH_v2");
+  RK_CU(copy_htod_async, "cuMemcpyHtoDAsync_v2");
+  RK_CU(copy_dtoh_async, "cuMemcpyDtoHAsync_v2");
+  RK_CU(module_load_data, "cuModuleLoadData");
+  RK_CU(module_unload, "cuModuleUnload");
+  RK_CU(module_get_function, "cuModuleGetFunction");
+  RK_CU(function_attribute, "cuFuncGetAttribute");
+  RK_CU(function_set_attribute, "cuFuncSetAttribute");
+  RK_CU(launch_kernel, "cuLaunchKernel");
+  RK_CU(launch_cooperative_kernel, "cuLaunchCooperativeKernel");
 #undef RK_CU
+  if (!gpu::resolve(library, "cuGetErrorName", g_get_error_name)) return "cuGetErrorName";
   return "";
 }
 
@@ -68,32 +63,38 @@ void load_once() {
     g_load_failure = std::string(kDriverName) + " not found (no NVIDIA driver): " + (why ? why : "dlopen failed");
     return;
   }
-  CuApi api;
+  gpu::DriverApi api;
   std::string missing = resolve_all(library, api);
+  CUresult (*init)(unsigned flags) = nullptr;
+  if (missing.empty() && !gpu::resolve(library, "cuInit", init)) missing = "cuInit";
   if (!missing.empty()) {
     g_load_failure = std::string(kDriverName) + " lacks " + missing + " (driver too old?)";
     return;
   }
-  g_api = api;  // cu_error_name needs cuGetErrorName from here on
-  CUresult status = api.cuInit(0);
+  g_api = api;
+  CUresult status = init(0);
   if (status != CUDA_SUCCESS) g_load_failure = "cuInit failed: " + cu_error_name(status);
 }
 
 }  // namespace
 
-const CuApi* load_cu_api(std::string& reason) {
+const gpu::DriverApi* load_cu_api(std::string& reason) {
   std::call_once(g_load_once, load_once);
   reason = g_load_failure;
   return g_load_failure.empty() ? &g_api : nullptr;
 }
 
-const CuApi& cu() { return g_api; }
-
 std::string cu_error_name(CUresult code) {
   const char* name = nullptr;
-  if (g_api.cuGetErrorName == nullptr || g_api.cuGetErrorName(code, &name) != CUDA_SUCCESS || name == nullptr)
+  if (g_get_error_name == nullptr || g_get_error_name(code, &name) != CUDA_SUCCESS || name == nullptr)
     name = "CUresult";
   return std::string(name) + " (" + std::to_string(code) + ")";
+}
+
+int device_attribute(CUdevice device, int attribute) {
+  int value = 0;
+  if (g_api.device_attribute == nullptr || g_api.device_attribute(&value, attribute, device) != CUDA_SUCCESS) return 0;
+  return value;
 }
 
 }  // namespace rk::cuda

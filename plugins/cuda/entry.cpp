@@ -1,47 +1,33 @@
-// The cuda plugin's one exported symbol and its backend table.
-#include "cuda.hpp"
+// The cuda plugin: gpu_common's logic over the CUDA driver API and NVRTC. This file says
+// what is CUDA about it and exports the one entry symbol.
+#include "cuda_api.hpp"
+#include "cuda_backend.hpp"
+#include "gpu_common/gpu.hpp"
 
-namespace rk::cuda {
-namespace {
+namespace rk::gpu {
 
-// What the backend can offer at all; each device says what it has (devices.cpp). No
+// What the backend can offer at all; each device says what it has (cuda_device.cpp). No
 // DEVICE_MEMORY_MAP: cuMemAlloc memory cannot be mapped into the host, and the conformance
 // suite holds a device with that cap to mapping DEVICE buffers.
-constexpr uint64_t kCaps = RK_CAP_PERSISTENT_KERNELS | RK_CAP_HOST_COHERENT | RK_CAP_K2K | RK_CAP_ASYNC_COPY |
-                           RK_CAP_COOPERATIVE_LAUNCH;
-
-const rk_backend_table kTable = {
-    sizeof(rk_backend_table), RK_PLUGIN_ABI_MAJOR, RK_PLUGIN_ABI_MINOR, 0, "cuda", kCaps,
-    probe, get_device_info, last_error,
-    context_create, context_destroy,
-    stream_create, stream_destroy, stream_synchronize, stream_query,
-    buffer_alloc, buffer_free, buffer_map, buffer_device_address, copy_to_device, copy_to_host,
-    module_compile, module_destroy, function_get, launch,
+const Backend kBackend = {
+    "cuda",
+    RK_CAP_PERSISTENT_KERNELS | RK_CAP_HOST_COHERENT | RK_CAP_K2K | RK_CAP_ASYNC_COPY | RK_CAP_COOPERATIVE_LAUNCH,
+    {cuda::CUDA_SUCCESS, cuda::CUDA_ERROR_INVALID_VALUE, cuda::CUDA_ERROR_NOT_FOUND, cuda::CUDA_ERROR_NOT_READY,
+     cuda::CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES},
+    {cuda::CU_STREAM_NON_BLOCKING, cuda::CU_MEMHOSTALLOC_DEVICEMAP | cuda::CU_MEMHOSTALLOC_PORTABLE,
+     cuda::CU_MEM_ATTACH_GLOBAL, cuda::CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK,
+     cuda::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 48 * 1024},
+    cuda::load_cu_api,
+    cuda::cu_error_name,
+    "the NVIDIA driver reports no CUDA device",
+    cuda::describe_device,
+    &cuda::kNvrtcCompiler,
+    nullptr,
 };
 
-}  // namespace
-
-rk_result fail_cu(rk_result code, const std::string& what, CUresult status) {
-  return fail(code, "cuda: " + what + ": " + cu_error_name(status));
-}
-
-rk_result bind(rk_backend_context context) {
-  CUresult status = cu().cuCtxSetCurrent(context->context);
-  return status == CUDA_SUCCESS ? RK_SUCCESS : fail_cu(RK_ERROR_INTERNAL, "cuCtxSetCurrent", status);
-}
-
-}  // namespace rk::cuda
+}  // namespace rk::gpu
 
 extern "C" RK_PLUGIN_EXPORT rk_result rk_plugin_entry(const rk_host_services* host, const rk_backend_table** table,
                                                       rk_text_out* error) {
-  if (host == nullptr || table == nullptr) return RK_ERROR_INVALID_ARGUMENT;
-  if (host->core_abi_major != RK_PLUGIN_ABI_MAJOR) {
-    rk::cuda::write_text(error, "cuda is built for plugin ABI " + std::to_string(RK_PLUGIN_ABI_MAJOR) +
-                                    ", the core speaks " + std::to_string(host->core_abi_major));
-    return RK_ERROR_ABI_MISMATCH;
-  }
-  // An older core's shorter services struct may lack the log callback: then stay quiet.
-  if (RK_TABLE_HAS(host, rk_host_services, log)) rk::cuda::set_host(host);
-  *table = &rk::cuda::kTable;
-  return RK_SUCCESS;
+  return rk::gpu::enter(host, table, error);
 }

@@ -1,38 +1,36 @@
-// launch: cuLaunchKernel, or cuLaunchCooperativeKernel for RK_LAUNCH_COOPERATIVE (ring
-// kernels: every block resident at once). Asynchronous: returns once queued.
+// launch: the driver's kernel launch, or its cooperative launch for RK_LAUNCH_COOPERATIVE
+// (ring kernels: every block resident at once). Asynchronous: returns once queued.
 #include <vector>
 
-#include "cuda.hpp"
+#include "gpu_common/gpu.hpp"
 
-namespace rk::cuda {
+namespace rk::gpu {
 namespace {
-
-constexpr uint32_t kDefaultDynamicShared = 48 * 1024;  // more needs an explicit opt-in
 
 rk_result check_shape(rk_backend_function f, const rk_launch_config& c) {
   for (int d = 0; d < 3; ++d)
     if (c.grid[d] == 0 || c.block[d] == 0)
-      return fail(RK_ERROR_INVALID_ARGUMENT, "cuda: launch of '" + f->name + "' has a zero grid or block dimension");
+      return fail(RK_ERROR_INVALID_ARGUMENT, prefixed("launch of '" + f->name + "' has a zero grid or block dimension"));
   uint64_t threads = uint64_t(c.block[0]) * c.block[1] * c.block[2];
   if (f->max_threads > 0 && threads > uint64_t(f->max_threads))
-    return fail(RK_ERROR_INVALID_ARGUMENT, "cuda: block of " + std::to_string(threads) + " threads exceeds '" + f->name +
-                                               "''s limit of " + std::to_string(f->max_threads));
+    return fail(RK_ERROR_INVALID_ARGUMENT, prefixed("block of " + std::to_string(threads) + " threads exceeds '" +
+                                                    f->name + "''s limit of " + std::to_string(f->max_threads)));
   const Device& device = *f->module->context->device;
   if (c.shared_memory_bytes > device.info.max_shared_memory_bytes)
-    return fail(RK_ERROR_INVALID_ARGUMENT, "cuda: " + std::to_string(c.shared_memory_bytes) +
-                                               " bytes of dynamic shared memory exceed the device's " +
-                                               std::to_string(device.info.max_shared_memory_bytes));
+    return fail(RK_ERROR_INVALID_ARGUMENT, prefixed(std::to_string(c.shared_memory_bytes) +
+                                                    " bytes of dynamic shared memory exceed the device's " +
+                                                    std::to_string(device.info.max_shared_memory_bytes)));
   return RK_SUCCESS;
 }
 
-// cuLaunchKernel takes one pointer per parameter, to the parameter's bytes. Buffers become
-// their CUdeviceptr (kept in `pointers`, reserved so its addresses stay put).
-rk_result marshal(const rk_kernel_arg* args, uint32_t count, std::vector<CUdeviceptr>& pointers,
+// The launch takes one pointer per parameter, to the parameter's bytes. Buffers become their
+// device address (kept in `pointers`, reserved so its addresses stay put).
+rk_result marshal(const rk_kernel_arg* args, uint32_t count, std::vector<DevicePtr>& pointers,
                   std::vector<void*>& params) {
   pointers.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     const rk_kernel_arg& a = args[i];
-    std::string which = "cuda: argument " + std::to_string(i);
+    std::string which = prefixed("argument " + std::to_string(i));
     if (a.kind == RK_ARG_BUFFER) {
       if (a.buffer == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, which + " is a NULL buffer");
       pointers.push_back(a.buffer->device);
@@ -50,19 +48,20 @@ rk_result marshal(const rk_kernel_arg* args, uint32_t count, std::vector<CUdevic
   return RK_SUCCESS;
 }
 
+// CUDA needs an opt-in above 48 KiB of dynamic shared memory; HIP has no such step.
 rk_result opt_in_shared(rk_backend_function f, uint32_t bytes) {
-  if (bytes <= kDefaultDynamicShared) return RK_SUCCESS;
-  CUresult status =
-      cu().cuFuncSetAttribute(f->function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, static_cast<int>(bytes));
-  return status == CUDA_SUCCESS ? RK_SUCCESS : fail_cu(RK_ERROR_INVALID_ARGUMENT, "cuFuncSetAttribute", status);
+  const DriverConstants& k = kBackend.constants;
+  if (bytes <= k.default_dynamic_shared || api().function_set_attribute == nullptr) return RK_SUCCESS;
+  Status status = api().function_set_attribute(f->function, k.function_max_dynamic_shared, static_cast<int>(bytes));
+  return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INVALID_ARGUMENT, "opting in to dynamic shared memory", status);
 }
 
-rk_result launch_status(rk_backend_function f, CUresult status) {
-  if (status == CUDA_SUCCESS) return RK_SUCCESS;
+rk_result launch_status(rk_backend_function f, Status status) {
+  if (succeeded(status)) return RK_SUCCESS;
   std::string what = "launching '" + f->name + "'";
-  if (status == CUDA_ERROR_INVALID_VALUE || status == CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES)
-    return fail_cu(RK_ERROR_INVALID_ARGUMENT, what, status);
-  return fail_cu(RK_ERROR_LAUNCH_FAILED, what, status);  // e.g. COOPERATIVE_LAUNCH_TOO_LARGE
+  if (status == kBackend.status.invalid_value || status == kBackend.status.launch_out_of_resources)
+    return fail_status(RK_ERROR_INVALID_ARGUMENT, what, status);
+  return fail_status(RK_ERROR_LAUNCH_FAILED, what, status);  // e.g. COOPERATIVE_LAUNCH_TOO_LARGE
 }
 
 }  // namespace
@@ -73,19 +72,19 @@ rk_result launch(rk_backend_stream stream, rk_backend_function function, const r
     return fail(RK_ERROR_INVALID_ARGUMENT, "stream, function and config must be set");
   const rk_launch_config& c = *config;
   if (rk_result r = check_shape(function, c); r != RK_SUCCESS) return r;
-  std::vector<CUdeviceptr> pointers;
+  std::vector<DevicePtr> pointers;
   std::vector<void*> params;
   if (rk_result r = marshal(args, arg_count, pointers, params); r != RK_SUCCESS) return r;
   if (rk_result r = bind(stream->context); r != RK_SUCCESS) return r;
   if (rk_result r = opt_in_shared(function, c.shared_memory_bytes); r != RK_SUCCESS) return r;
   void** p = params.empty() ? nullptr : params.data();
-  CUresult status =
+  Status status =
       (c.flags & RK_LAUNCH_COOPERATIVE)
-          ? cu().cuLaunchCooperativeKernel(function->function, c.grid[0], c.grid[1], c.grid[2], c.block[0], c.block[1],
-                                           c.block[2], c.shared_memory_bytes, stream->stream, p)
-          : cu().cuLaunchKernel(function->function, c.grid[0], c.grid[1], c.grid[2], c.block[0], c.block[1],
+          ? api().launch_cooperative_kernel(function->function, c.grid[0], c.grid[1], c.grid[2], c.block[0],
+                                            c.block[1], c.block[2], c.shared_memory_bytes, stream->stream, p)
+          : api().launch_kernel(function->function, c.grid[0], c.grid[1], c.grid[2], c.block[0], c.block[1],
                                 c.block[2], c.shared_memory_bytes, stream->stream, p, nullptr);
   return launch_status(function, status);
 }
 
-}  // namespace rk::cuda
+}  // namespace rk::gpu

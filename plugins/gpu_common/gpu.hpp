@@ -1,5 +1,5 @@
-// cuda plugin internals: the handles behind the ABI's opaque pointers, and what each file
-// provides.
+// gpu_common internals: the handles behind the ABI's opaque pointers and the backend table's
+// entries, written once for every driver-style GPU API (CUDA, HIP).
 #pragma once
 
 #include <memory>
@@ -8,73 +8,64 @@
 #include <vector>
 
 #include "common/plugin_support.hpp"
-#include "common/sha256.hpp"
-#include "cuda_api.hpp"
+#include "gpu_common/backend.hpp"
 #include "rk_plugin.h"
-
-namespace rk::cuda {
-
-using rk::plugin_common::fail;
-using rk::plugin_common::last_error;
-using rk::plugin_common::log;
-using rk::plugin_common::set_host;
-using rk::plugin_common::Sha256;
-using rk::plugin_common::write_text;
-
-// One CUDA device as probe() found it; lives until the plugin is unloaded.
-struct Device {
-  CUdevice handle = 0;
-  rk_device_info info{};
-  int major = 0, minor = 0;  // compute capability: picks the NVRTC target
-  bool host_mapped = false;  // CAN_MAP_HOST_MEMORY and UNIFIED_ADDRESSING: HOST_MAPPED buffers
-  bool managed = false;      // MANAGED_MEMORY: SHARED buffers
-  int shared_optin = 0;      // the most dynamic shared memory a kernel may opt in to
-};
-
-}  // namespace rk::cuda
 
 // The device's primary context, retained for the handle's life. Every entry point makes it
 // current on the calling thread first (bind), because the core calls from any thread.
 struct rk_backend_context_s {
-  rk::cuda::Device* device = nullptr;
-  rk::cuda::CUcontext context = nullptr;
+  rk::gpu::Device* device = nullptr;
+  rk::gpu::Context context = nullptr;
 };
 
 // A non-blocking stream: it never waits for the legacy default stream, so synchronous
 // copies do not queue behind a persistent kernel.
 struct rk_backend_stream_s {
   rk_backend_context context = nullptr;
-  rk::cuda::CUstream stream = nullptr;
+  rk::gpu::Stream stream = nullptr;
 };
 
 struct rk_backend_buffer_s {
   rk_backend_context context = nullptr;
   size_t bytes = 0;
   rk_memory_kind kind = RK_MEMORY_UNDEFINED;
-  rk::cuda::CUdeviceptr device = 0;  // what kernels see
-  void* host = nullptr;              // HOST_MAPPED and SHARED only
+  rk::gpu::DevicePtr device = 0;  // what kernels see
+  void* host = nullptr;           // HOST_MAPPED and SHARED only
 };
 
 struct rk_backend_function_s {
   rk_backend_module module = nullptr;
-  rk::cuda::CUfunction function = nullptr;
+  rk::gpu::Function function = nullptr;
   std::string name;
-  int max_threads = 0;  // CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK
+  int max_threads = 0;
 };
 
 struct rk_backend_module_s {
   rk_backend_context context = nullptr;
-  rk::cuda::CUmodule module = nullptr;
+  rk::gpu::Module module = nullptr;
   std::mutex mutex;  // guards functions: function_get may be called from several threads
   std::vector<std::unique_ptr<rk_backend_function_s>> functions;
 };
 
-namespace rk::cuda {
+namespace rk::gpu {
 
-// A failed CUDA call as an rk_result with "cuda: <what>: <CUresult name>" as last error.
-rk_result fail_cu(rk_result code, const std::string& what, CUresult status);
+using rk::plugin_common::fail;
+using rk::plugin_common::last_error;
+using rk::plugin_common::log;
+using rk::plugin_common::write_text;
+
+// The loaded driver table; valid once probe() found the library (every handle implies it).
+const DriverApi& api();
+bool succeeded(Status status);
+// A failed driver call as an rk_result, "<backend>: <what>: <status name>" as last error.
+rk_result fail_status(rk_result code, const std::string& what, Status status);
+// "<backend>: <text>"
+std::string prefixed(const std::string& text);
 // Makes the context current on this thread.
 rk_result bind(rk_backend_context context);
+
+// The plugin's entry: checks the ABI, keeps the host services, hands out the table.
+rk_result enter(const rk_host_services* host, const rk_backend_table** table, rk_text_out* error);
 
 // devices.cpp
 rk_result probe(uint32_t* device_count);
@@ -109,4 +100,4 @@ rk_result function_get(rk_backend_module module, const char* name, rk_backend_fu
 rk_result launch(rk_backend_stream stream, rk_backend_function function, const rk_launch_config* config,
                  const rk_kernel_arg* args, uint32_t arg_count);
 
-}  // namespace rk::cuda
+}  // namespace rk::gpu

@@ -1,4 +1,5 @@
-#include "kernel_cache.hpp"
+// The compiled-image cache of gpu_common (kernel_cache.hpp).
+#include "gpu_common/kernel_cache.hpp"
 
 #include <unistd.h>
 
@@ -8,13 +9,12 @@
 #include <iterator>
 
 #include "common/sha256.hpp"
-#include "nvrtc.hpp"
 #include "rk_plugin.h"
 
-namespace rk::cuda {
+namespace rk::gpu {
 namespace fs = std::filesystem;
 
-fs::path cache_directory() {
+fs::path cache_directory(const std::string& backend) {
   fs::path base;
   if (const char* env = std::getenv("RINGKERNEL_CACHE_DIR"); env && *env)
     base = env;
@@ -24,10 +24,10 @@ fs::path cache_directory() {
     base = fs::path(home) / ".cache" / "ringkernel";
   else
     base = fs::temp_directory_path() / "ringkernel-cache";
-  return base / "cuda";
+  return base / backend;
 }
 
-std::string cache_key(const std::string& source, const std::vector<std::string>& options) {
+std::string cache_key(const std::string& source, const std::vector<std::string>& options, const std::string& compiler) {
   rk::plugin_common::Sha256 hash;
   // Length-prefixed parts: moving bytes from one part to the next changes the key.
   auto add = [&hash](const std::string& part) {
@@ -36,7 +36,7 @@ std::string cache_key(const std::string& source, const std::vector<std::string>&
   };
   add(source);
   for (const auto& option : options) add(option);
-  add("nvrtc " + nvrtc_version());
+  add(compiler);
   add(std::to_string(RK_PLUGIN_ABI_MAJOR) + "." + std::to_string(RK_PLUGIN_ABI_MINOR));
   return hash.hex_digest();
 }
@@ -70,4 +70,4 @@ std::string store_image(const fs::path& path, const std::string& bytes) {
   return "";
 }
 
-}  // namespace rk::cuda
+}  // namespace rk::gpu

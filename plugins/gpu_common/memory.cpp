@@ -1,59 +1,59 @@
-// Buffers: DEVICE = cuMemAlloc (copies only); HOST_MAPPED = pinned, device-mapped host
-// memory (cuMemHostAlloc DEVICEMAP|PORTABLE), which ring kernels poll while the host writes
-// it; SHARED = managed memory. All zeroed, like every other backend's.
+// Buffers: DEVICE = device memory (copies only); HOST_MAPPED = pinned, device-mapped host
+// memory, which ring kernels poll while the host writes it; SHARED = managed memory. All
+// zeroed, like every other backend's.
 #include <cinttypes>
 #include <cstring>
 
-#include "cuda.hpp"
+#include "gpu_common/gpu.hpp"
 
-namespace rk::cuda {
+namespace rk::gpu {
 namespace {
 
 rk_result alloc_device(rk_backend_buffer b) {
-  CUresult status = cu().cuMemAlloc(&b->device, b->bytes);
-  if (status != CUDA_SUCCESS) return fail_cu(RK_ERROR_OUT_OF_MEMORY, "cuMemAlloc", status);
-  status = cu().cuMemsetD8(b->device, 0, b->bytes);
-  return status == CUDA_SUCCESS ? RK_SUCCESS : fail_cu(RK_ERROR_INTERNAL, "cuMemsetD8", status);
+  Status status = api().mem_alloc(&b->device, b->bytes);
+  if (!succeeded(status)) return fail_status(RK_ERROR_OUT_OF_MEMORY, "allocating device memory", status);
+  status = api().memset_d8(b->device, 0, b->bytes);
+  return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, "zeroing device memory", status);
 }
 
-// Under UVA the device pointer equals the host pointer; the ring runtime stores host
-// addresses in the ring env, so a mismatch would break ring kernels: say so loudly.
+// Under unified addressing the device pointer equals the host pointer; the ring runtime
+// stores host addresses in the ring env, so a mismatch would break ring kernels: say so.
 rk_result alloc_host_mapped(rk_backend_buffer b) {
   if (!b->context->device->host_mapped)
-    return fail(RK_ERROR_UNSUPPORTED, "cuda: HOST_MAPPED needs CAN_MAP_HOST_MEMORY and unified addressing");
-  CUresult status = cu().cuMemHostAlloc(&b->host, b->bytes, CU_MEMHOSTALLOC_DEVICEMAP | CU_MEMHOSTALLOC_PORTABLE);
-  if (status != CUDA_SUCCESS) return fail_cu(RK_ERROR_OUT_OF_MEMORY, "cuMemHostAlloc", status);
+    return fail(RK_ERROR_UNSUPPORTED, prefixed("HOST_MAPPED needs host memory mapping and unified addressing"));
+  Status status = api().host_alloc(&b->host, b->bytes, kBackend.constants.host_alloc_flags);
+  if (!succeeded(status)) return fail_status(RK_ERROR_OUT_OF_MEMORY, "allocating mapped host memory", status);
   std::memset(b->host, 0, b->bytes);
-  status = cu().cuMemHostGetDevicePointer(&b->device, b->host, 0);
-  if (status != CUDA_SUCCESS) return fail_cu(RK_ERROR_INTERNAL, "cuMemHostGetDevicePointer", status);
+  status = api().host_device_pointer(&b->device, b->host, 0);
+  if (!succeeded(status)) return fail_status(RK_ERROR_INTERNAL, "getting the device address of host memory", status);
   if (b->device != reinterpret_cast<uintptr_t>(b->host))
-    log(RK_LOG_LEVEL_WARN, "cuda: HOST_MAPPED device address differs from the host address (no UVA?): ring "
-                           "kernels will not work on this device");
+    log(RK_LOG_LEVEL_WARN, prefixed("HOST_MAPPED device address differs from the host address (no unified "
+                                    "addressing?): ring kernels will not work on this device"));
   return RK_SUCCESS;
 }
 
 rk_result alloc_shared(rk_backend_buffer b) {
-  if (!b->context->device->managed) return fail(RK_ERROR_UNSUPPORTED, "cuda: the device has no managed memory");
-  CUresult status = cu().cuMemAllocManaged(&b->device, b->bytes, CU_MEM_ATTACH_GLOBAL);
-  if (status != CUDA_SUCCESS) return fail_cu(RK_ERROR_OUT_OF_MEMORY, "cuMemAllocManaged", status);
+  if (!b->context->device->managed) return fail(RK_ERROR_UNSUPPORTED, prefixed("the device has no managed memory"));
+  Status status = api().managed_alloc(&b->device, b->bytes, kBackend.constants.managed_attach_global);
+  if (!succeeded(status)) return fail_status(RK_ERROR_OUT_OF_MEMORY, "allocating managed memory", status);
   b->host = reinterpret_cast<void*>(static_cast<uintptr_t>(b->device));
-  status = cu().cuMemsetD8(b->device, 0, b->bytes);
-  return status == CUDA_SUCCESS ? RK_SUCCESS : fail_cu(RK_ERROR_INTERNAL, "cuMemsetD8", status);
+  status = api().memset_d8(b->device, 0, b->bytes);
+  return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, "zeroing managed memory", status);
 }
 
 void release(rk_backend_buffer b) {
   if (b->kind == RK_MEMORY_HOST_MAPPED) {
-    if (b->host) cu().cuMemFreeHost(b->host);
+    if (b->host) api().host_free(b->host);
   } else if (b->device) {
-    cu().cuMemFree(b->device);
+    api().mem_free(b->device);
   }
 }
 
 rk_result check_range(rk_backend_buffer b, size_t offset, size_t bytes) {
   if (offset > b->bytes || bytes > b->bytes - offset)
-    return fail(RK_ERROR_INVALID_ARGUMENT, "cuda: copy of " + std::to_string(bytes) + " bytes at offset " +
-                                               std::to_string(offset) + " passes the buffer's " +
-                                               std::to_string(b->bytes) + " bytes");
+    return fail(RK_ERROR_INVALID_ARGUMENT, prefixed("copy of " + std::to_string(bytes) + " bytes at offset " +
+                                                    std::to_string(offset) + " passes the buffer's " +
+                                                    std::to_string(b->bytes) + " bytes"));
   return RK_SUCCESS;
 }
 
@@ -70,7 +70,7 @@ rk_result buffer_alloc(rk_backend_context context, size_t bytes, rk_memory_kind 
   rk_result r = kind == RK_MEMORY_DEVICE        ? alloc_device(b.get())
                 : kind == RK_MEMORY_HOST_MAPPED ? alloc_host_mapped(b.get())
                 : kind == RK_MEMORY_SHARED      ? alloc_shared(b.get())
-                                                : fail(RK_ERROR_INVALID_ARGUMENT, "cuda: unknown memory kind");
+                                                : fail(RK_ERROR_INVALID_ARGUMENT, prefixed("unknown memory kind"));
   if (r != RK_SUCCESS) {
     release(b.get());
     return r;
@@ -89,7 +89,7 @@ rk_result buffer_free(rk_backend_buffer buffer) {
 
 rk_result buffer_map(rk_backend_buffer buffer, void** host_pointer) {
   if (buffer == nullptr || host_pointer == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "buffer and pointer required");
-  if (buffer->host == nullptr) return fail(RK_ERROR_UNSUPPORTED, "cuda: DEVICE memory cannot be mapped into the host");
+  if (buffer->host == nullptr) return fail(RK_ERROR_UNSUPPORTED, prefixed("DEVICE memory cannot be mapped into the host"));
   *host_pointer = buffer->host;
   return RK_SUCCESS;
 }
@@ -101,7 +101,7 @@ rk_result buffer_device_address(rk_backend_buffer buffer, uint64_t* address) {
 }
 
 // With a NULL stream: host-visible memory is a plain memcpy (no driver round trip, and no
-// waiting for a running kernel); DEVICE memory a synchronous cuMemcpy.
+// waiting for a running kernel); DEVICE memory a synchronous driver copy.
 rk_result copy_to_device(rk_backend_stream stream, rk_backend_buffer dst, size_t offset, const void* src, size_t bytes) {
   if (dst == nullptr || (src == nullptr && bytes > 0)) return fail(RK_ERROR_INVALID_ARGUMENT, "dst and src required");
   if (rk_result r = check_range(dst, offset, bytes); r != RK_SUCCESS) return r;
@@ -111,9 +111,9 @@ rk_result copy_to_device(rk_backend_stream stream, rk_backend_buffer dst, size_t
     return RK_SUCCESS;
   }
   if (rk_result r = bind(dst->context); r != RK_SUCCESS) return r;
-  CUresult status = stream ? cu().cuMemcpyHtoDAsync(dst->device + offset, src, bytes, stream->stream)
-                           : cu().cuMemcpyHtoD(dst->device + offset, src, bytes);
-  return status == CUDA_SUCCESS ? RK_SUCCESS : fail_cu(RK_ERROR_INTERNAL, "cuMemcpyHtoD", status);
+  Status status = stream ? api().copy_htod_async(dst->device + offset, src, bytes, stream->stream)
+                         : api().copy_htod(dst->device + offset, src, bytes);
+  return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, "copying to the device", status);
 }
 
 rk_result copy_to_host(rk_backend_stream stream, void* dst, rk_backend_buffer src, size_t offset, size_t bytes) {
@@ -125,9 +125,9 @@ rk_result copy_to_host(rk_backend_stream stream, void* dst, rk_backend_buffer sr
     return RK_SUCCESS;
   }
   if (rk_result r = bind(src->context); r != RK_SUCCESS) return r;
-  CUresult status = stream ? cu().cuMemcpyDtoHAsync(dst, src->device + offset, bytes, stream->stream)
-                           : cu().cuMemcpyDtoH(dst, src->device + offset, bytes);
-  return status == CUDA_SUCCESS ? RK_SUCCESS : fail_cu(RK_ERROR_INTERNAL, "cuMemcpyDtoH", status);
+  Status status = stream ? api().copy_dtoh_async(dst, src->device + offset, bytes, stream->stream)
+                         : api().copy_dtoh(dst, src->device + offset, bytes);
+  return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, "copying to the host", status);
 }
 
-}  // namespace rk::cuda
+}  // namespace rk::gpu

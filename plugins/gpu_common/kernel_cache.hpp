@@ -6,14 +6,15 @@
 #include <string>
 #include <vector>
 
-namespace rk::cuda {
+namespace rk::gpu {
 
-// RINGKERNEL_CACHE_DIR, else $XDG_CACHE_HOME/ringkernel, else ~/.cache/ringkernel; plus /cuda.
-std::filesystem::path cache_directory();
+// RINGKERNEL_CACHE_DIR, else $XDG_CACHE_HOME/ringkernel, else ~/.cache/ringkernel; plus
+// /<backend>.
+std::filesystem::path cache_directory(const std::string& backend);
 
-// SHA-256 over the final source, the NVRTC options (the target among them), the NVRTC
-// version and the plugin ABI: everything that decides the image's bytes.
-std::string cache_key(const std::string& source, const std::vector<std::string>& options);
+// SHA-256 over the final source, the compiler options (the target among them), the
+// compiler's name and version and the plugin ABI: everything that decides the image's bytes.
+std::string cache_key(const std::string& source, const std::vector<std::string>& options, const std::string& compiler);
 
 // The file's bytes, or false when it cannot be read (or is empty).
 bool read_image(const std::filesystem::path& path, std::string& bytes);
@@ -22,4 +23,4 @@ bool read_image(const std::filesystem::path& path, std::string& bytes);
 // the cache only saves time).
 std::string store_image(const std::filesystem::path& path, const std::string& bytes);
 
-}  // namespace rk::cuda
+}  // namespace rk::gpu
