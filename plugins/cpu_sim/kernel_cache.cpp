@@ -11,10 +11,13 @@
 #include <sstream>
 
 #include "cpu_sim.hpp"
-#include "process.hpp"
+#include "common/process.hpp"
 #include "common/sha256.hpp"
 
 namespace rk::cpu_sim {
+
+using plugin_common::ProcessResult;
+using plugin_common::run_process;
 namespace fs = std::filesystem;
 namespace {
 

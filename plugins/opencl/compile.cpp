@@ -5,33 +5,18 @@
 // module that came from the cache starts with "opencl: cache hit: <path>"; a fresh build
 // starts with "opencl: cache miss, built <path>", and a program bound to its context's clock
 // (below) with "opencl: built, not cached". All are also logged at debug level.
-#include <cinttypes>
-#include <cstdio>
-
+#include "dialect_source.hpp"
 #include "host_clock.hpp"
 #include "opencl.hpp"
 #include "program_cache.hpp"
 
 namespace rk::opencl {
-extern const char* const kPrelude;
-
 namespace fs = std::filesystem;
 namespace {
 
 // A source that reads the clock gets the context's clock-word address compiled in (see
 // host_clock.hpp). Its binary is good for this context only, so it is not written to the
 // disk cache (the driver's own cache, PoCL's kcache, still serves repeats in this process).
-bool reads_clock(const std::string& user) {
-  return user.find("rk_clock_ns") != std::string::npos || user.find("rk_park_u32") != std::string::npos;
-}
-
-std::string clock_define(rk_backend_context context) {
-  char line[96];
-  std::snprintf(line, sizeof(line), "#define RK_OPENCL_CLOCK_WORD 0x%" PRIxPTR "ul\n",
-                reinterpret_cast<uintptr_t>(context->clock->word()));
-  return line;
-}
-
 ProgramBuild plan_build(rk_backend_context context, const rk_compile_request* request) {
   ProgramBuild build;
   std::string user(request->source, request->source_size);
@@ -39,10 +24,7 @@ ProgramBuild plan_build(rk_backend_context context, const rk_compile_request* re
     build.source = std::move(user);
   } else {
     build.context_bound = context->clock && reads_clock(user);
-    if (build.context_bound) build.source = clock_define(context);
-    // The module name stays out of the text (and so the key): it names nothing the program
-    // does, and the same source under another name must be a cache hit.
-    build.source += std::string(kPrelude) + "\n#line 1 \"source\"\n" + user + "\n";
+    build.source = dialect_source(user, build.context_bound ? context->clock->word() : nullptr);
   }
   build.options = "-cl-std=" + context->device->language;
   if (request->options != nullptr && request->options[0] != '\0') build.options += std::string(" ") + request->options;

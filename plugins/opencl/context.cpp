@@ -64,7 +64,7 @@ rk_result context_create(uint32_t device, rk_backend_context* context) {
   }
   if (d->fine_grain_svm) {
     std::string error;
-    c->clock = HostClock::create(c->context, error);
+    c->clock = create_host_clock(c->context, error);
     if (!c->clock) {
       release(c);
       return fail(RK_ERROR_OUT_OF_MEMORY, "opencl: " + error);

@@ -14,17 +14,20 @@
 #include "common/sha256.hpp"
 #include "rk_plugin.h"
 
+namespace rk::plugin_common {
+class HostClock;
+}
+
 namespace rk::opencl {
 
 // Shared with every plugin (plugins/common/).
 using rk::plugin_common::fail;
+using rk::plugin_common::HostClock;
 using rk::plugin_common::last_error;
 using rk::plugin_common::log;
 using rk::plugin_common::set_host;
 using rk::plugin_common::Sha256;
 using rk::plugin_common::write_text;
-
-class HostClock;
 
 // One OpenCL device as probe() found it; lives until the plugin is unloaded.
 struct Device {

@@ -1,6 +1,6 @@
 // What rk::core::assemble_ring_source builds, from this tree's files (the core does not
 // export it): the dialect headers without their #include lines, the user source, the ring
-// loop. Shared by the cuda and hip compile tests, with the echo handler both compile.
+// loop. Shared by the cuda, hip and level_zero compile tests, with the echo handler both compile.
 #pragma once
 
 #include <string>

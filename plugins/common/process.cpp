@@ -1,6 +1,6 @@
 // posix_spawn with stdout and stderr redirected to one file: a pipe would need a reader
 // thread to avoid a compiler blocking on a full pipe, and a file needs nothing.
-#include "process.hpp"
+#include "common/process.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace rk::cpu_sim {
+namespace rk::plugin_common {
 namespace {
 
 std::string read_whole_file(const std::filesystem::path& path) {
@@ -56,4 +56,4 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::files
   return result;
 }
 
-}  // namespace rk::cpu_sim
+}  // namespace rk::plugin_common

@@ -1,11 +1,11 @@
-// Runs the host compiler without a shell, so no source name or flag is ever reparsed.
+// Runs a compiler (cpu_sim: the host C++ compiler; level_zero: clang, llvm-spirv) without a shell, so no source name or flag is ever reparsed.
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-namespace rk::cpu_sim {
+namespace rk::plugin_common {
 
 struct ProcessResult {
   int exit_code = -1;  // 128 + signal when killed; -1 when it never started
@@ -16,4 +16,4 @@ struct ProcessResult {
 // removed afterwards.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& scratch_file);
 
-}  // namespace rk::cpu_sim
+}  // namespace rk::plugin_common
