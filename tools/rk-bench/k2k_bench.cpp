@@ -1,6 +1,10 @@
-// K2K suite: what one kernel-to-kernel hop adds. The host asks kernel A, which answers
-// itself (1 kernel) or forwards to B over K2K, which answers the host (2 kernels); the
-// difference of the medians is one hop. Runs on the selected backend (RINGKERNEL_BACKEND).
+// K2K suite: what one kernel-to-kernel hop costs, on the selected backend
+// (RINGKERNEL_BACKEND). Two views:
+// - chain: the host asks kernel A, which answers itself (1 kernel) or forwards to B over K2K,
+//   which answers the host (2 kernels); the difference of the medians is one hop, host
+//   included (three busy parties: on a 2-core machine this measures oversubscription too);
+// - ping-pong: one host message starts 1000 hops between A and B, and only the last one
+//   answers the host, so each sample / 1000 is one hop with the host waiting, not polling.
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -20,7 +24,7 @@ struct Hop {
   uint64_t value;
 };
 
-// Forwards to its first peer when it has one, else answers the host.
+// Chain: forwards to its first peer when it has one, else answers the host.
 const char* const kForward = R"(
 RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
   uint64_t value = *(rk_global const uint64_t*)payload;
@@ -29,10 +33,28 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
   return rk_enqueue_output(ctx, 7u, &value, 8u);
 })";
 
-rk::KernelSpec forward_spec(const std::string& name, std::vector<std::string> peers) {
+// Ping-pong: {hops left}; 0 answers the host, else one hop on: A to its peer B, B back to
+// whoever sent it (A).
+struct Volley {
+  static constexpr uint32_t type_id = 8;
+  uint64_t hops_left;
+};
+
+const char* const kVolley = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint64_t left = *(rk_global const uint64_t*)payload;
+  if (left == 0u) return rk_enqueue_output(ctx, 8u, &left, 8u);
+  left -= 1u;
+  uint32_t next = rk_peer(ctx, 0) != 0u ? rk_peer(ctx, 0) : msg->source_kernel;
+  return rk_send_to_kernel_wait(ctx, next, 8u, &left, 8u);
+})";
+
+constexpr uint64_t kVolleyHops = 1000;
+
+rk::KernelSpec forward_spec(const std::string& name, std::vector<std::string> peers, const char* source = kForward) {
   rk::KernelSpec spec;
   spec.name = name;
-  spec.source = kForward;
+  spec.source = source;
   spec.input_capacity = spec.output_capacity = spec.inbox_capacity = 64;
   spec.max_payload_size = 8;
   spec.peers = std::move(peers);
@@ -48,6 +70,20 @@ std::vector<double> chain_round_trips(rk::Kernel& first, rk::Kernel& last, uint6
     auto reply = last.receive<Hop>(1'000'000'000);
     if (!reply || reply->message.value != i) throw std::runtime_error("k2k chain lost a message");
     if (i >= 500) samples.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count());
+  }
+  return samples;
+}
+
+// Per-hop time of `count` volleys of kVolleyHops hops each.
+std::vector<double> volley_hops(rk::Kernel& a, uint64_t count) {
+  std::vector<double> samples;
+  for (uint64_t i = 0; i < count + 10; ++i) {
+    auto start = Clock::now();
+    a.send(Volley{kVolleyHops});
+    auto reply = a.receive<Volley>(10'000'000'000);
+    if (!reply) throw std::runtime_error("k2k ping-pong lost its volley");
+    double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+    if (i >= 10) samples.push_back(ns / double(kVolleyHops));
   }
   return samples;
 }
@@ -81,7 +117,16 @@ std::vector<ResultRow> k2k_suite(const Options& options) {
     b.terminate();
   }
   two.set("one_k2k_hop_ns_p50", two.median - one.median);
-  return {one, two};
+  ResultRow volley;
+  {
+    rk::Kernel b = runtime.launch(forward_spec("bench_volley_b", {}, kVolley));
+    rk::Kernel a = runtime.launch(forward_spec("bench_volley_a", {"bench_volley_b"}, kVolley));
+    volley = row_of("A <-K2K-> B ping-pong, per hop", backend, volley_hops(a, options.quick ? 20 : 200));
+    volley.set("hops_per_sample", double(kVolleyHops));
+    a.terminate();
+    b.terminate();
+  }
+  return {one, two, volley};
 }
 
 SuiteRegistration k2k_registration{"k2k", "latency one kernel-to-kernel hop adds", k2k_suite};
