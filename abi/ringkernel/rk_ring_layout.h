@@ -23,7 +23,8 @@
 
 #include "rk_result.h"
 
-#define RK_RING_LAYOUT_VERSION 1
+/* 2: rk_msg_header.publish_seq (was reserved0) publishes a message in an SPSC ring queue. */
+#define RK_RING_LAYOUT_VERSION 2
 #define RK_ALIGNED(n) __attribute__((aligned(n)))
 
 /* --------------------------------------------------------------------------------- */
@@ -67,7 +68,7 @@ typedef struct RK_ALIGNED(64) rk_telemetry {
   uint64_t messages_processed;     /* 0 */
   uint64_t messages_dropped;       /* 8  every rejected or undeliverable message, host or device side */
   int64_t last_processed_timestamp;/* 16 rk_clock_ns() */
-  int32_t queue_depth;             /* 24 input depth seen at the last dequeue */
+  int32_t queue_depth;             /* 24 input messages found ready at the last dequeue (<= batch) */
   uint32_t reserved0;              /* 28 */
   uint64_t total_latency_ns;       /* 32 sum of (handler done - message sent_ns) */
   uint64_t max_latency_ns;         /* 40 */
@@ -105,7 +106,9 @@ typedef struct rk_msg_header {
   uint32_t dest_kernel;    /* 28 */
   rk_hlc timestamp;        /* 32 sender's HLC at send */
   uint32_t flags;          /* 48 RK_MSG_FLAG_* */
-  uint32_t reserved0;      /* 52 */
+  uint32_t publish_seq;    /* 52 SPSC ring queues: low 32 bits of (slot index + 1), stored last
+                                 with release, so the consumer finds the message ready on the
+                                 line it reads anyway (rk_spsc_publish_msg); 0 elsewhere */
   int64_t sent_ns;         /* 56 rk_clock_ns() at send, for latency telemetry */
 } rk_msg_header;
 

@@ -105,8 +105,7 @@ RK_INLINE void rk_stamp(rk_ctx* ctx, rk_global rk_msg_header* header, uint32_t t
   header->dest_kernel = dest;
   header->timestamp = ctx->env->hlc;
   header->flags = flags;
-  header->reserved0 = 0u;
-  header->sent_ns = now;
+  header->sent_ns = now; /* publish_seq is the queue's to write (rk_spsc_publish_msg / K2K: 0) */
 }
 
 RK_INLINE int32_t rk_check_outgoing(rk_global rk_queue_header* q, uint32_t type_id, uint32_t size) {
@@ -159,7 +158,7 @@ RK_INLINE int32_t rk_output_message(rk_ctx* ctx, uint32_t type_id, const void* p
   rk_global rk_msg_header* header = (rk_global rk_msg_header*)rk_queue_slot(ctx->output, slot.index);
   rk_stamp(ctx, header, type_id, size, RK_KERNEL_ID_HOST, correlation_id, flags);
   rk_copy_payload((rk_global uint8_t*)header + RK_MSG_HEADER_SIZE, payload, size);
-  rk_spsc_publish(ctx->output, slot.index + 1u);
+  rk_spsc_publish_msg(ctx->output, slot.index);
   rk_ring_host_doorbell(ctx);
   return RK_SUCCESS;
 }
@@ -224,6 +223,7 @@ RK_INLINE int32_t rk_send_to_kernel(rk_ctx* ctx, uint32_t target, uint32_t type_
   }
   rk_global rk_msg_header* header = (rk_global rk_msg_header*)rk_queue_slot(inbox, slot.index);
   rk_stamp(ctx, header, type_id, size, target, 0u, RK_MSG_FLAG_K2K);
+  header->publish_seq = 0u; /* MPSC slots publish through the sequence array */
   rk_copy_payload((rk_global uint8_t*)header + RK_MSG_HEADER_SIZE, payload, size);
   rk_mpsc_publish(inbox, slot.index);
   /* Wake the target if it parked (cpu_sim); GPU kernels poll. */

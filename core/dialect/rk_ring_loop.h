@@ -68,11 +68,13 @@ RK_INLINE rk_loop_step rk_loop_take_input(rk_ctx* ctx, rk_loop_cursor* cursor) {
   rk_loop_step step;
   step.command = RK_LOOP_IDLE;
   if (cursor->batch_next == cursor->batch_end) {
-    rk_reservation batch = rk_spsc_peek(ctx->input, RK_LOOP_INPUT_BATCH);
+    rk_reservation batch = rk_spsc_peek_msg(ctx->input, RK_LOOP_INPUT_BATCH);
     if (batch.count == 0u) return step;
     cursor->batch_next = batch.index;
     cursor->batch_end = batch.index + batch.count;
-    rk_store_relaxed_u32((rk_global uint32_t*)&ctx->telemetry->queue_depth, rk_queue_depth(ctx->input));
+    /* The batch found is the depth seen: reading the host's tail here would cost a
+     * cache-line (or PCIe) round trip on every message's critical path. */
+    rk_store_relaxed_u32((rk_global uint32_t*)&ctx->telemetry->queue_depth, batch.count);
   }
   step.command = RK_LOOP_MESSAGE;
   step.source = RK_LOOP_FROM_INPUT;

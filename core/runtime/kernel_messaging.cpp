@@ -1,6 +1,7 @@
 // Host side of a ring kernel's queues: send (copy or reserve/fill/commit in place),
 // receive, request/reply by correlation id, status and telemetry snapshots.
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <thread>
 
@@ -85,20 +86,29 @@ rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t
   }
 }
 
+// Builds the header aside and writes it in two copies around publish_seq (which only the
+// publish writes): the kernel polls this line, so it is written in one burst, not field by
+// field around a clock read and the HLC lock.
 void stamp(rk_kernel_s* kernel, rk_msg_header* header, uint32_t type_id, uint32_t size, uint32_t flags,
            uint64_t correlation_id) {
-  header->type_id = type_id;
-  header->payload_size = size;
-  header->message_id = ++kernel->next_message_id;
-  header->correlation_id = correlation_id;
-  header->source_kernel = RK_KERNEL_ID_HOST;
-  header->dest_kernel = kernel->id;
   int64_t now = rk_clock_ns();  // one reading for the HLC tick and sent_ns
   rk_hlc_result tick = kernel->runtime->kernels->clock().tick(now);
-  header->timestamp = tick.clock;
-  header->flags = flags;
-  header->reserved0 = 0;
-  header->sent_ns = now;
+  rk_msg_header local{};
+  local.type_id = type_id;
+  local.payload_size = size;
+  local.message_id = ++kernel->next_message_id;
+  local.correlation_id = correlation_id;
+  local.source_kernel = RK_KERNEL_ID_HOST;
+  local.dest_kernel = kernel->id;
+  local.timestamp = tick.clock;
+  local.flags = flags;
+  local.sent_ns = now;
+  constexpr size_t seq_at = offsetof(rk_msg_header, publish_seq), after_seq = seq_at + sizeof(uint32_t);
+  static_assert(after_seq == offsetof(rk_msg_header, sent_ns));
+  auto* out = reinterpret_cast<uint8_t*>(header);
+  const auto* in = reinterpret_cast<const uint8_t*>(&local);
+  std::memcpy(out, in, seq_at);
+  std::memcpy(out + after_seq, in + after_seq, sizeof(rk_msg_header) - after_seq);
 }
 
 rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {
@@ -106,7 +116,7 @@ rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {
 }
 
 void publish_input(rk_kernel_s* kernel, uint64_t index) {
-  rk_spsc_publish(kernel->views.input, index + 1u);
+  rk_spsc_publish_msg(kernel->views.input, index);
   if (kernel->runtime->kernels_park) ring_kernel_doorbell(kernel->views.control);
 }
 
@@ -131,8 +141,8 @@ rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload
   uint64_t index = 0;
   if (rk_result r = wait_for_input_slot(kernel, timeout, index); r != RK_SUCCESS) return r;
   rk_msg_header* header = input_slot(kernel, index);
+  if (size > 0) std::memcpy(header + 1, payload, size);  // payload first: the header line is the one polled
   stamp(kernel, header, type_id, size, options ? options->flags : 0u, options ? options->correlation_id : 0u);
-  if (size > 0) std::memcpy(header + 1, payload, size);
   if (message_id) *message_id = header->message_id;
   publish_input(kernel, index);
   return RK_SUCCESS;

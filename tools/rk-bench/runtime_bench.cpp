@@ -79,7 +79,8 @@ std::vector<double> runtime_round_trips(rk::Runtime& runtime, uint64_t count) {
   return samples;
 }
 
-// Two threads and two of our SPSC queues, no runtime: the floor for a round trip.
+// Two threads and two of our SPSC queues, no runtime: the floor for a round trip. Slots
+// hold a message header and are published and found as the runtime does (publish_seq).
 std::vector<double> raw_ping_pong(uint64_t count) {
   constexpr uint32_t kCapacity = 64, kSlot = 128;
   size_t bytes = rk::core::queue_bytes(kCapacity, kSlot, RK_QUEUE_SPSC);
@@ -92,7 +93,7 @@ std::vector<double> raw_ping_pong(uint64_t count) {
   std::atomic<bool> stop{false};
   std::thread echo([&] {
     while (!stop.load(std::memory_order_relaxed)) {
-      rk_reservation in = rk_spsc_peek(a, 1);
+      rk_reservation in = rk_spsc_peek_msg(a, 1);
       if (in.count == 0) {
         rk_pause();
         continue;
@@ -101,7 +102,7 @@ std::vector<double> raw_ping_pong(uint64_t count) {
       if (out.count == 0) continue;
       std::memcpy(rk_queue_slot(b, out.index), rk_queue_slot(a, in.index), kSlot);
       rk_spsc_release(a, in.index + 1);
-      rk_spsc_publish(b, out.index + 1);
+      rk_spsc_publish_msg(b, out.index);
     }
   });
   std::vector<double> samples;
@@ -112,9 +113,9 @@ std::vector<double> raw_ping_pong(uint64_t count) {
     rk_reservation slot;
     while ((slot = rk_spsc_try_reserve(a, 1)).count == 0) rk_pause();
     std::memcpy(rk_queue_slot(a, slot.index), message, kSlot);
-    rk_spsc_publish(a, slot.index + 1);
+    rk_spsc_publish_msg(a, slot.index);
     rk_reservation reply;
-    while ((reply = rk_spsc_peek(b, 1)).count == 0) rk_pause();
+    while ((reply = rk_spsc_peek_msg(b, 1)).count == 0) rk_pause();
     std::memcpy(message, rk_queue_slot(b, reply.index), kSlot);
     rk_spsc_release(b, reply.index + 1);
     if (i >= 1000) samples.push_back(ns_since(start));  // the first 1000 warm up
