@@ -58,8 +58,9 @@ void init_env(rk_kernel_s* kernel, const std::vector<uint32_t>& peer_ids) {
   env->peer_count = static_cast<uint32_t>(peer_ids.size());
   for (size_t i = 0; i < peer_ids.size(); ++i) env->peer_ids[i] = peer_ids[i];
   env->hlc.node_id = kernel->id;
-  std::memcpy(at<uint32_t>(kernel, layout.accepted_types), config.accepted_types.data(),
-              config.accepted_types.size() * sizeof(uint32_t));
+  if (!config.accepted_types.empty())  // an empty vector's data() may be null, which memcpy forbids
+    std::memcpy(at<uint32_t>(kernel, layout.accepted_types), config.accepted_types.data(),
+                config.accepted_types.size() * sizeof(uint32_t));
 }
 
 }  // namespace
