@@ -142,8 +142,13 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
   for (;;) {
     rk_loop_step step;
     step.command = RK_LOOP_IDLE;
-    uint32_t terminate = rk_load_acquire_u32((rk_global uint32_t*)&ctx->control->should_terminate);
-    uint32_t active = rk_load_acquire_u32((rk_global uint32_t*)&ctx->control->is_active);
+    /* Relaxed: on a GPU these are reads across PCIe, and acquire loads would each wait for
+     * the one before, then hold up the queue poll after them. Only terminate orders
+     * anything (the drain check must see every message published before it), so the
+     * rare path that sees it reads it again with acquire (it never goes back to 0). */
+    uint32_t terminate = rk_load_relaxed_u32((rk_global uint32_t*)&ctx->control->should_terminate);
+    uint32_t active = rk_load_relaxed_u32((rk_global uint32_t*)&ctx->control->is_active);
+    if (terminate != 0u) terminate = rk_load_acquire_u32((rk_global uint32_t*)&ctx->control->should_terminate);
     if (active != 0u || terminate != 0u) step = rk_loop_take(ctx, cursor);
     if (step.command == RK_LOOP_IDLE) {
       if (terminate != 0u && rk_loop_drained(ctx, cursor)) step.command = RK_LOOP_EXIT;

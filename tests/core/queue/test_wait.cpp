@@ -31,6 +31,10 @@ TEST_CASE("wait_until parks in bounded steps and gives up at the deadline", "[qu
   const auto start = WaitClock::now();
   WaitPolicy policy;
   policy.max_park = 2ms;
+  // Few spins and yields: on a loaded 2-core machine (CI, TSan) 100 yields alone can take
+  // tens of ms, and this case is about the parking that follows them.
+  policy.spins = 10;
+  policy.yields = 10;
   CHECK_FALSE(wait_until([] { return false; }, start + 30ms, park, policy));
   CHECK(WaitClock::now() - start >= 30ms);
   CHECK(parks >= 5);  // slept, not spun, for most of the 30 ms
