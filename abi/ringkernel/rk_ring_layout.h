@@ -66,7 +66,8 @@ typedef struct RK_ALIGNED(128) rk_control_block {
 
 typedef struct RK_ALIGNED(64) rk_telemetry {
   uint64_t messages_processed;     /* 0 */
-  uint64_t messages_dropped;       /* 8  every rejected or undeliverable message, host or device side */
+  uint64_t messages_dropped;       /* 8  rejected or undeliverable on the device side (rk_kernel_telemetry
+                                          adds the host's own count: no host/device RMW on one word) */
   int64_t last_processed_timestamp;/* 16 rk_clock_ns() */
   int32_t queue_depth;             /* 24 input messages found ready at the last dequeue (<= batch) */
   uint32_t reserved0;              /* 28 */

@@ -165,8 +165,9 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
 }
 
 /* Only the leader writes these counters, so plain relaxed stores do (no locked RMW per
- * message); the host reads each field on its own. messages_dropped and error_code are the
- * exceptions: the host adds to them too, so they stay atomic RMWs (rk_count_*). */
+ * message); the host reads each field on its own. messages_dropped and errors_encountered
+ * are the exceptions: any handler thread may count one, so they stay atomic RMWs
+ * (rk_count_*). The host never read-modify-writes them (it counts its own drops). */
 RK_INLINE void rk_add_u64_single_writer(rk_global uint64_t* p, uint64_t v) {
   rk_store_relaxed_u64(p, rk_load_relaxed_u64(p) + v);
 }

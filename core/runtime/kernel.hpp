@@ -56,6 +56,10 @@ struct rk_kernel_s {
   // then lost). Both are seq_cst so at least one side sees the other.
   std::atomic<bool> closing{false};
   std::atomic<uint32_t> sends_in_flight{0};
+  // Messages the host refused or found too late. Kept here, not in the device's telemetry
+  // word: host and GPU read-modify-writing one word over PCIe is not atomic without native
+  // host atomics (absent on PCIe H100s). The telemetry snapshot adds the two.
+  std::atomic<uint64_t> host_dropped{0};
 
   std::mutex send_mutex;     // one host producer at a time on the SPSC input queue
   std::mutex receive_mutex;  // one host consumer at a time on the SPSC output queue

@@ -85,7 +85,7 @@ void count_late_inbox_messages(rk_kernel_s* kernel) {
     rk_reservation slot = rk_mpsc_peek(inbox);
     if (slot.count == 0) break;
     rk_mpsc_release(inbox, slot.index);
-    rk_fetch_add_u64(&kernel->views.telemetry->messages_dropped, 1u);
+    kernel->host_dropped.fetch_add(1, std::memory_order_relaxed);
     log_warn("kernel '" + kernel->config.name + "': a K2K message arrived after termination and was dropped");
   }
 }

@@ -17,7 +17,7 @@ namespace rk::core {
 namespace {
 
 void count_dropped(rk_kernel_s* kernel) {
-  if (kernel->views.telemetry) rk_fetch_add_u64(&kernel->views.telemetry->messages_dropped, 1u);
+  kernel->host_dropped.fetch_add(1, std::memory_order_relaxed);
 }
 
 rk_result refuse_closed(rk_kernel_s* kernel) {

@@ -184,11 +184,12 @@ rk_result kernel_status(rk_kernel_s* kernel, rk_kernel_status* status) {
 rk_result kernel_telemetry(rk_kernel_s* kernel, rk_telemetry* out) {
   if (out == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "telemetry is NULL");
   *out = rk_telemetry{};
+  out->messages_dropped = kernel->host_dropped.load(std::memory_order_relaxed);
   rk_telemetry* t = kernel->views.telemetry;
   if (t == nullptr) return RK_SUCCESS;
   // Field by field: the device keeps updating the block while we read it.
   out->messages_processed = rk_load_acquire_u64(&t->messages_processed);
-  out->messages_dropped = rk_load_relaxed_u64(&t->messages_dropped);
+  out->messages_dropped += rk_load_relaxed_u64(&t->messages_dropped);  // the device's own
   out->last_processed_timestamp = static_cast<int64_t>(rk_load_relaxed_u64(reinterpret_cast<uint64_t*>(&t->last_processed_timestamp)));
   out->queue_depth = static_cast<int32_t>(rk_load_relaxed_u32(reinterpret_cast<uint32_t*>(&t->queue_depth)));
   out->total_latency_ns = rk_load_relaxed_u64(&t->total_latency_ns);

@@ -9,11 +9,20 @@
 namespace rk::gpu {
 namespace {
 
+// memset_d8 and a synchronous copy run on the NULL stream and may return before the device
+// has done them; our streams are non-blocking, so nothing orders them before the next
+// launch. Waiting for the NULL stream alone orders them and never waits on a ring kernel.
+rk_result finish_null_stream(const char* what) {
+  Status status = api().stream_synchronize(nullptr);
+  return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, what, status);
+}
+
 rk_result alloc_device(rk_backend_buffer b) {
   Status status = api().mem_alloc(&b->device, b->bytes);
   if (!succeeded(status)) return fail_status(RK_ERROR_OUT_OF_MEMORY, "allocating device memory", status);
   status = api().memset_d8(b->device, 0, b->bytes);
-  return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, "zeroing device memory", status);
+  if (!succeeded(status)) return fail_status(RK_ERROR_INTERNAL, "zeroing device memory", status);
+  return finish_null_stream("zeroing device memory");
 }
 
 // Under unified addressing the device pointer equals the host pointer; the ring runtime
@@ -38,7 +47,8 @@ rk_result alloc_shared(rk_backend_buffer b) {
   if (!succeeded(status)) return fail_status(RK_ERROR_OUT_OF_MEMORY, "allocating managed memory", status);
   b->host = reinterpret_cast<void*>(static_cast<uintptr_t>(b->device));
   status = api().memset_d8(b->device, 0, b->bytes);
-  return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, "zeroing managed memory", status);
+  if (!succeeded(status)) return fail_status(RK_ERROR_INTERNAL, "zeroing managed memory", status);
+  return finish_null_stream("zeroing managed memory");
 }
 
 void release(rk_backend_buffer b) {
@@ -113,7 +123,8 @@ rk_result copy_to_device(rk_backend_stream stream, rk_backend_buffer dst, size_t
   if (rk_result r = bind(dst->context); r != RK_SUCCESS) return r;
   Status status = stream ? api().copy_htod_async(dst->device + offset, src, bytes, stream->stream)
                          : api().copy_htod(dst->device + offset, src, bytes);
-  return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, "copying to the device", status);
+  if (!succeeded(status)) return fail_status(RK_ERROR_INTERNAL, "copying to the device", status);
+  return stream ? RK_SUCCESS : finish_null_stream("copying to the device");
 }
 
 rk_result copy_to_host(rk_backend_stream stream, void* dst, rk_backend_buffer src, size_t offset, size_t bytes) {

@@ -28,10 +28,12 @@ rk_result stream_create(rk_backend_context context, rk_backend_stream* stream) {
 rk_result stream_destroy(rk_backend_stream stream) {
   if (stream == nullptr) return RK_SUCCESS;
   if (rk_result r = bind(stream->context); r != RK_SUCCESS) return r;
-  // Like cpu_sim: queued work finishes first (destroying alone would not wait).
-  api().stream_synchronize(stream->stream);
+  // Like cpu_sim: queued work finishes first (destroying alone would not wait), and a
+  // kernel that faulted is reported, not lost with the stream.
+  rk_result finished = stream_status(api().stream_synchronize(stream->stream), "finishing a stream's work");
   Status status = api().stream_destroy(stream->stream);
   delete stream;
+  if (finished != RK_SUCCESS) return finished;
   return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, "destroying a stream", status);
 }
 

@@ -25,9 +25,11 @@ hipError_t (*g_occupancy)(int* blocks, Function f, int block_size, size_t dynami
 std::string g_load_failure;
 std::once_flag g_load_once;
 
-// ROCm 5.x has no hipModuleLaunchCooperativeKernel (6.0 added it). Without it, a cooperative
-// launch is a plain launch whose grid the occupancy calculator says fits on the device at
-// once: every block resident, as a ring kernel needs (it uses no grid-wide barrier).
+// A cooperative launch is a plain launch whose grid the occupancy calculator says fits on
+// the device at once: every block resident, as a ring kernel needs (it uses no grid-wide
+// barrier). Not hipModuleLaunchCooperativeKernel (ROCm 6+): ROCm's runtime sends every
+// cooperative launch to one exclusive device queue, so a second persistent ring kernel
+// would wait behind the first forever (and K2K between them would deadlock).
 hipError_t launch_resident(Function f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                            unsigned shared, Stream stream, void** params) {
   int device = 0, per_unit = 0;
@@ -79,8 +81,7 @@ std::string resolve_all(void* library, gpu::DriverApi& api) {
   if (!gpu::resolve(library, "hipGetDeviceProperties", g_get_device_properties)) return "hipGetDeviceProperties";
   if (!gpu::resolve(library, "hipModuleOccupancyMaxActiveBlocksPerMultiprocessor", g_occupancy))
     return "hipModuleOccupancyMaxActiveBlocksPerMultiprocessor";
-  if (!gpu::resolve(library, "hipModuleLaunchCooperativeKernel", api.launch_cooperative_kernel))
-    api.launch_cooperative_kernel = launch_resident;
+  api.launch_cooperative_kernel = launch_resident;
   return "";
 }
 

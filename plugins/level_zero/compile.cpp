@@ -182,8 +182,13 @@ rk_result function_get(rk_backend_module module, const char* name, rk_backend_fu
   if (status != ZE_RESULT_SUCCESS) return fail_ze(RK_ERROR_INTERNAL, std::string("zeKernelCreate('") + name + "')", status);
   // Ring kernels follow pointers stored in memory (env -> queues, routes -> peers): every
   // USM allocation must be resident, not only those passed as arguments.
-  ze().zeKernelSetIndirectAccess(kernel, ZE_KERNEL_INDIRECT_ACCESS_FLAG_HOST | ZE_KERNEL_INDIRECT_ACCESS_FLAG_DEVICE |
-                                             ZE_KERNEL_INDIRECT_ACCESS_FLAG_SHARED);
+  status = ze().zeKernelSetIndirectAccess(kernel, ZE_KERNEL_INDIRECT_ACCESS_FLAG_HOST |
+                                                      ZE_KERNEL_INDIRECT_ACCESS_FLAG_DEVICE |
+                                                      ZE_KERNEL_INDIRECT_ACCESS_FLAG_SHARED);
+  if (status != ZE_RESULT_SUCCESS) {  // a ring kernel would fault on its first queue access
+    ze().zeKernelDestroy(kernel);
+    return fail_ze(RK_ERROR_INTERNAL, std::string("zeKernelSetIndirectAccess('") + name + "')", status);
+  }
   auto created = std::make_unique<rk_backend_function_s>();
   created->module = module;
   created->kernel = kernel;

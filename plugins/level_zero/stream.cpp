@@ -30,7 +30,7 @@ rk_result wait(rk_backend_stream stream, uint64_t timeout_ns) {
   // Not under the mutex: a persistent kernel may hold the queue for a long time, and
   // zeCommandQueueSynchronize may be called from several threads.
   ze_result_t status = ze().zeCommandQueueSynchronize(stream->queue, timeout_ns);
-  if (status == ZE_RESULT_NOT_READY) return RK_ERROR_NOT_READY;
+  if (status == ZE_RESULT_NOT_READY) return fail(RK_ERROR_NOT_READY, "level_zero: the stream still has work running");
   if (status != ZE_RESULT_SUCCESS) return fail_ze(RK_ERROR_LAUNCH_FAILED, "zeCommandQueueSynchronize", status);
   retire(stream, sequence);
   return RK_SUCCESS;
