@@ -156,8 +156,10 @@ RK_INLINE int32_t rk_output_message(rk_ctx* ctx, uint32_t type_id, const void* p
     return RK_ERROR_QUEUE_FULL;
   }
   rk_global rk_msg_header* header = (rk_global rk_msg_header*)rk_queue_slot(ctx->output, slot.index);
-  rk_stamp(ctx, header, type_id, size, RK_KERNEL_ID_HOST, correlation_id, flags);
+  /* Payload first, then the header and its publish_seq back to back: the host polls the
+   * header line, and writing it twice around the payload would pull it back once more. */
   rk_copy_payload((rk_global uint8_t*)header + RK_MSG_HEADER_SIZE, payload, size);
+  rk_stamp(ctx, header, type_id, size, RK_KERNEL_ID_HOST, correlation_id, flags);
   rk_spsc_publish_msg(ctx->output, slot.index);
   rk_ring_host_doorbell(ctx);
   return RK_SUCCESS;
