@@ -2,109 +2,27 @@
 // vector add and a persistent echo ring kernel where a Level Zero device exists (SKIP with
 // the plugin's reason elsewhere).
 #include <string>
-#include <vector>
 
 #include <catch2/catch_test_macros.hpp>
-#include <ringkernel/ringkernel.hpp>
+
+#include "device_plugin_checks.hpp"
 
 namespace {
 
-struct Ping {
-  static constexpr uint32_t type_id = 1;
-  uint64_t value;
-};
-
-struct Pong {
-  static constexpr uint32_t type_id = 2;
-  uint64_t value;
-  uint64_t seen;
-};
-
-const char* const kEchoSource = R"(
-typedef struct echo_state { uint64_t handled; } echo_state;
-typedef struct ping { uint64_t value; } ping;
-typedef struct pong { uint64_t value; uint64_t seen; } pong;
-RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
-  if (msg->type_id != 1u) return RK_ERROR_UNKNOWN_MESSAGE_TYPE;
-  rk_global echo_state* state = (rk_global echo_state*)rk_state(ctx);
-  pong out;
-  out.value = ((rk_global const ping*)payload)->value + 1u;
-  out.seen = state->handled;
-  state->handled += 1u;
-  return rk_reply(ctx, 2u, &out, (uint32_t)sizeof(out));
-}
-)";
-
-const char* const kVectorAdd = R"(
-RK_KERNEL void vector_add(rk_global const float* a, rk_global const float* b, rk_global float* c, uint32_t n) {
-  uint32_t i = rk_block_idx(0) * rk_block_dim(0) + rk_thread_idx(0);
-  if (i < n) c[i] = a[i] + b[i];
-}
-)";
-
-// The level_zero plugin's status in a registry that searches only the plugin's own folder.
-rk_plugin_status level_zero_status(rk_registry& registry) {
-  rk_registry_options options{};
-  options.struct_size = sizeof(options);
-  options.flags = RK_REGISTRY_NO_ENV_PATH | RK_REGISTRY_NO_DEFAULT_DIRS;
-  options.search_path = RK_LEVEL_ZERO_TEST_PLUGIN_DIR;
-  REQUIRE(rk_registry_create(&options, &registry) == RK_SUCCESS);
-  for (uint32_t i = 0; i < rk_registry_plugin_count(registry); ++i) {
-    rk_plugin_status s{};
-    s.struct_size = sizeof(s);
-    REQUIRE(rk_registry_plugin_status(registry, i, &s) == RK_SUCCESS);
-    if (std::string(s.name) == "level_zero") return s;
-  }
-  FAIL("no level_zero plugin in " RK_LEVEL_ZERO_TEST_PLUGIN_DIR);
-  return {};
-}
-
-// Skips with the plugin's reason where there is no Level Zero device.
 void require_level_zero_device() {
-  rk_registry registry = nullptr;
-  rk_plugin_status s = level_zero_status(registry);
-  std::string detail = s.detail ? s.detail : "";
-  uint32_t devices = s.device_count;
-  rk_registry_destroy(registry);
-  if (devices == 0) SKIP("no Level Zero device: " << detail);
-}
-
-rk_module compile(rk::Runtime& rt, const char* source, const char* name, rk_result expected) {
-  rk_module_options options{};
-  options.struct_size = sizeof(options);
-  options.source = source;
-  options.name = name;
-  rk_module module = nullptr;
-  rk_result r = rk_module_compile(rt.get(), &options, &module);
-  INFO(rk_last_error());
-  REQUIRE(r == expected);
-  return module;
+  rk::test::require_device("level_zero", RK_LEVEL_ZERO_TEST_PLUGIN_DIR, "Level Zero");
 }
 
 }  // namespace
 
 TEST_CASE("the level_zero plugin loads and explains a missing device", "[level_zero][plugin]") {
-  rk_registry registry = nullptr;
-  rk_plugin_status s = level_zero_status(registry);
-  INFO(s.path << ": " << (s.detail ? s.detail : ""));
-  CHECK(s.outcome == RK_PLUGIN_LOADED);
-  CHECK(s.abi_major == RK_PLUGIN_ABI_MAJOR);
-  if (s.device_count == 0) {
-    CHECK(s.reason == RK_PLUGIN_REASON_NO_DEVICES);
-    std::string detail = s.detail ? s.detail : "";
-    bool explained = detail.find("0 Level Zero drivers") != std::string::npos ||
-                     detail.find("libze_loader.so.1 not found") != std::string::npos ||
-                     detail.find("report no devices") != std::string::npos;
-    CHECK(explained);
-  } else {
-    CHECK(s.reason == RK_PLUGIN_REASON_OK);
-  }
-  rk_registry_destroy(registry);
+  rk::test::check_loads_and_explains("level_zero", RK_LEVEL_ZERO_TEST_PLUGIN_DIR,
+                                     {"0 Level Zero drivers", "libze_loader.so.1 not found", "report no devices"});
 }
 
 TEST_CASE("selecting level_zero without a device is an error that names the reason", "[level_zero][plugin]") {
   rk_registry registry = nullptr;
-  rk_plugin_status s = level_zero_status(registry);
+  rk_plugin_status s = rk::test::plugin_status(registry, "level_zero", RK_LEVEL_ZERO_TEST_PLUGIN_DIR);
   uint32_t devices = s.device_count;
   rk_registry_destroy(registry);
   if (devices > 0) SKIP("a Level Zero device is present");
@@ -120,70 +38,19 @@ TEST_CASE("selecting level_zero without a device is an error that names the reas
 TEST_CASE("vector add runs on the Level Zero device", "[level_zero][gpu]") {
   require_level_zero_device();
   rk::Runtime rt("level_zero");
-  const uint32_t n = 1000;
-  std::vector<float> a(n), b(n), c(n, 0.0f);
-  for (uint32_t i = 0; i < n; ++i) {
-    a[i] = float(i);
-    b[i] = 2.0f * float(i);
-  }
-  rk_buffer da = nullptr, db = nullptr, dc = nullptr;
-  REQUIRE(rk_buffer_create(rt.get(), n * sizeof(float), RK_MEMORY_DEVICE, &da) == RK_SUCCESS);
-  REQUIRE(rk_buffer_create(rt.get(), n * sizeof(float), RK_MEMORY_SHARED, &db) == RK_SUCCESS);
-  REQUIRE(rk_buffer_create(rt.get(), n * sizeof(float), RK_MEMORY_HOST_MAPPED, &dc) == RK_SUCCESS);
-  REQUIRE(rk_buffer_write(da, 0, a.data(), n * sizeof(float)) == RK_SUCCESS);
-  REQUIRE(rk_buffer_write(db, 0, b.data(), n * sizeof(float)) == RK_SUCCESS);
-  rk_module module = compile(rt, kVectorAdd, "vector_add", RK_SUCCESS);
-  rk_function function = nullptr;
-  REQUIRE(rk_module_function(module, "vector_add", &function) == RK_SUCCESS);
-  rk_launch_config config{};
-  config.struct_size = sizeof(config);
-  config.grid[0] = (n + 127) / 128;
-  config.grid[1] = config.grid[2] = 1;
-  config.block[0] = 128;
-  config.block[1] = config.block[2] = 1;
-  rk_arg args[4] = {};
-  args[0].kind = args[1].kind = args[2].kind = RK_ARG_BUFFER;
-  args[0].buffer = da;
-  args[1].buffer = db;
-  args[2].buffer = dc;
-  args[3].kind = RK_ARG_VALUE;
-  args[3].size = sizeof(n);
-  args[3].value = &n;
-  REQUIRE(rk_launch(rt.get(), function, &config, args, 4) == RK_SUCCESS);
-  REQUIRE(rk_runtime_synchronize(rt.get()) == RK_SUCCESS);
-  REQUIRE(rk_buffer_read(dc, 0, c.data(), n * sizeof(float)) == RK_SUCCESS);
-  for (uint32_t i = 0; i < n; ++i) REQUIRE(c[i] == 3.0f * float(i));
-  rk_function missing = nullptr;
-  CHECK(rk_module_function(module, "no_such_kernel", &missing) == RK_ERROR_NOT_FOUND);
-  rk_module_destroy(module);
-  for (rk_buffer buffer : {da, db, dc}) rk_buffer_destroy(buffer);
+  rk::test::check_vector_add(rt, RK_MEMORY_SHARED);
 }
 
 TEST_CASE("a broken source fails on the device with the compiler's log", "[level_zero][gpu]") {
   require_level_zero_device();
   rk::Runtime rt("level_zero");
-  compile(rt, "RK_KERNEL void k(rk_global uint32_t* p) { p[0] = not_declared_anywhere; }\n", "broken",
-          RK_ERROR_COMPILE_FAILED);
+  rk::test::compile(rt, "RK_KERNEL void k(rk_global uint32_t* p) { p[0] = not_declared_anywhere; }\n", "broken",
+                    RK_ERROR_COMPILE_FAILED);
   CHECK(std::string(rk_last_error()).find("not_declared_anywhere") != std::string::npos);
 }
 
 TEST_CASE("a persistent echo ring kernel answers requests on the device", "[level_zero][gpu][ring]") {
   require_level_zero_device();
   rk::Runtime rt("level_zero");
-  if (rt.bridge_mode() != RK_BRIDGE_PERSISTENT) SKIP("device '" << rt.device().name << "' runs no persistent kernels");
-  rk::KernelSpec spec;
-  spec.name = "echo";
-  spec.source = kEchoSource;
-  spec.state_bytes = sizeof(uint64_t);
-  spec.input_capacity = 64;
-  spec.output_capacity = 64;
-  rk::Kernel k = rt.launch(spec);
-  for (uint64_t i = 0; i < 100; ++i) {
-    Pong pong = k.request<Pong>(Ping{i * 10});
-    REQUIRE(pong.value == i * 10 + 1);
-    CHECK(pong.seen == i);
-  }
-  CHECK(k.telemetry().messages_processed == 100);
-  k.terminate();
-  CHECK(k.state() == RK_KERNEL_TERMINATED);
+  rk::test::check_echo_ring(rt);
 }
