@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "common/plugin_support.hpp"
-#include "common/sha256.hpp"
 #include "rk_plugin.h"
 
 extern "C" {
@@ -70,7 +69,6 @@ using rk::plugin_common::fail;
 using rk::plugin_common::last_error;
 using rk::plugin_common::log;
 using rk::plugin_common::set_host;
-using rk::plugin_common::Sha256;
 using rk::plugin_common::write_text;
 
 // Block-shared memory: RK_SHARED_ARRAY arrays come from a static arena per block, the

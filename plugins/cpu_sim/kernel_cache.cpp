@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "cpu_sim.hpp"
+#include "common/image_cache.hpp"
 #include "common/process.hpp"
-#include "common/sha256.hpp"
 
 namespace rk::cpu_sim {
 
@@ -65,32 +65,10 @@ KernelBuild plan_build(std::string source, const char* user_options) {
   return build;
 }
 
-fs::path cache_directory() {
-  fs::path base;
-  if (const char* env = std::getenv("RINGKERNEL_CACHE_DIR"); env && *env)
-    base = env;
-  else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    base = fs::path(xdg) / "ringkernel";
-  else if (const char* home = std::getenv("HOME"); home && *home)
-    base = fs::path(home) / ".cache" / "ringkernel";
-  else
-    base = fs::temp_directory_path() / "ringkernel-cache";
-  return base / "cpu_sim";
-}
+fs::path cache_directory() { return plugin_common::cache_directory("cpu_sim"); }
 
 std::string cache_key(const KernelBuild& build) {
-  Sha256 hash;
-  // Every part is length-prefixed, so moving bytes from one part to the next changes the key.
-  auto add = [&hash](const std::string& part) {
-    hash.update(std::to_string(part.size()) + ":");
-    hash.update(part);
-  };
-  add(build.source);
-  add(build.compiler);
-  add(compiler_identity(build.compiler));
-  for (const std::string& flag : build.flags) add(flag);
-  add(std::to_string(RK_PLUGIN_ABI_MAJOR) + "." + std::to_string(RK_PLUGIN_ABI_MINOR));
-  return hash.hex_digest();
+  return plugin_common::cache_key(build.source, build.flags, build.compiler + "\n" + compiler_identity(build.compiler));
 }
 
 rk_result compile_into_cache(const KernelBuild& build, const fs::path& target, std::string& compiler_output) {

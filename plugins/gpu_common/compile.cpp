@@ -7,10 +7,14 @@
 #include <sstream>
 
 #include "gpu_common/gpu.hpp"
-#include "gpu_common/kernel_cache.hpp"
+#include "common/image_cache.hpp"
 
 namespace rk::gpu {
 namespace fs = std::filesystem;
+using plugin_common::cache_directory;
+using plugin_common::cache_key;
+using plugin_common::read_image;
+using plugin_common::store_image;
 namespace {
 
 struct Plan {

@@ -7,7 +7,7 @@
 // <path>"; a program bound to its context's clock with "level_zero: compiled, not cached".
 #include <filesystem>
 
-#include "gpu_common/kernel_cache.hpp"
+#include "common/image_cache.hpp"
 #include "level_zero.hpp"
 #include "opencl/dialect_source.hpp"
 #include "spirv_compiler.hpp"
@@ -92,8 +92,8 @@ rk_result spirv_for(const Plan& plan, const char* name, std::string& spirv, std:
                  (log_text.empty() ? "" : "\n" + log_text);
     return r;
   }
-  fs::path path = gpu::cache_directory("level_zero") / (gpu::cache_key(plan.source, plan.options, tools->identity) + ".spv");
-  if (gpu::read_image(path, spirv) && is_spirv(spirv.data(), spirv.size())) {
+  fs::path path = plugin_common::cache_directory("level_zero") / (plugin_common::cache_key(plan.source, plan.options, tools->identity) + ".spv");
+  if (plugin_common::read_image(path, spirv) && is_spirv(spirv.data(), spirv.size())) {
     log_text = "level_zero: cache hit: " + path.string();
     cached = path;
     return RK_SUCCESS;
@@ -103,7 +103,7 @@ rk_result spirv_for(const Plan& plan, const char* name, std::string& spirv, std:
     log_text = tool_log;
     return r;
   }
-  std::string stored = gpu::store_image(path, spirv);
+  std::string stored = plugin_common::store_image(path, spirv);
   log_text = stored.empty() ? "level_zero: cache miss, compiled " + path.string() : "level_zero: compiled, not cached: " + stored;
   if (!tool_log.empty()) log_text += "\n" + tool_log;
   return RK_SUCCESS;

@@ -104,7 +104,7 @@ rk_result build_from_binary(rk_backend_context context, const std::string& bytes
 rk_result try_cache(rk_backend_context context, const ProgramBuild& plan, const fs::path& path, const char* name,
                     cl_program& program, std::string& log) {
   std::string bytes;
-  if (!read_binary(path, bytes)) return RK_ERROR_NOT_FOUND;
+  if (!read_image(path, bytes)) return RK_ERROR_NOT_FOUND;
   std::string driver_log;
   if (build_from_binary(context, bytes, plan.options, name, program, driver_log) != RK_SUCCESS) {
     std::error_code ec;
@@ -125,7 +125,7 @@ rk_result build_and_store(rk_backend_context context, const ProgramBuild& plan, 
     return r;
   }
   std::string binary = program_binary(program);
-  std::string stored = binary.empty() ? "the driver returned no binary" : store_binary(path, binary);
+  std::string stored = binary.empty() ? "the driver returned no binary" : store_image(path, binary);
   log = stored.empty() ? "opencl: cache miss, built " + path.string() : "opencl: built, not cached: " + stored;
   if (!compiler_log.empty()) log += "\n" + compiler_log;
   return RK_SUCCESS;
@@ -153,7 +153,7 @@ rk_result compile_source(rk_backend_context context, const rk_compile_request* r
                          std::string& log) {
   ProgramBuild plan = plan_build(context, request);
   if (plan.context_bound) return compile_uncached(context, plan, request->name, program, log);
-  fs::path path = cache_directory() / (cache_key(plan, *context->device) + ".bin");
+  fs::path path = cache_directory("opencl") / (cache_key(plan, *context->device) + ".bin");
   if (try_cache(context, plan, path, request->name, program, log) == RK_SUCCESS) return RK_SUCCESS;
   return build_and_store(context, plan, path, request->name, program, log);
 }

@@ -11,7 +11,6 @@
 
 #include "cl_api.hpp"
 #include "common/plugin_support.hpp"
-#include "common/sha256.hpp"
 #include "rk_plugin.h"
 
 namespace rk::plugin_common {
@@ -26,7 +25,6 @@ using rk::plugin_common::HostClock;
 using rk::plugin_common::last_error;
 using rk::plugin_common::log;
 using rk::plugin_common::set_host;
-using rk::plugin_common::Sha256;
 using rk::plugin_common::write_text;
 
 // One OpenCL device as probe() found it; lives until the plugin is unloaded.

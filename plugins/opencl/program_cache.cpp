@@ -1,74 +1,12 @@
 #include "program_cache.hpp"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
-
-#include "common/sha256.hpp"
-
 namespace rk::opencl {
-namespace fs = std::filesystem;
-
-fs::path cache_directory() {
-  fs::path base;
-  if (const char* env = std::getenv("RINGKERNEL_CACHE_DIR"); env && *env)
-    base = env;
-  else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    base = fs::path(xdg) / "ringkernel";
-  else if (const char* home = std::getenv("HOME"); home && *home)
-    base = fs::path(home) / ".cache" / "ringkernel";
-  else
-    base = fs::temp_directory_path() / "ringkernel-cache";
-  return base / "opencl";
-}
 
 std::string cache_key(const ProgramBuild& build, const Device& device) {
-  Sha256 hash;
-  // Every part is length-prefixed, so moving bytes from one part to the next changes the key.
-  auto add = [&hash](const std::string& part) {
-    hash.update(std::to_string(part.size()) + ":");
-    hash.update(part);
-  };
-  add(build.source);
-  add(build.options);
-  add(device.info.name);
-  add(device.info.vendor);
-  add(device.info.driver_version);
-  add(device.platform_version);
-  add(std::to_string(RK_PLUGIN_ABI_MAJOR) + "." + std::to_string(RK_PLUGIN_ABI_MINOR));
-  return hash.hex_digest();
-}
-
-bool read_binary(const fs::path& path, std::string& bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !bytes.empty();
-}
-
-std::string store_binary(const fs::path& path, const std::string& bytes) {
-  static std::atomic<uint64_t> counter{0};
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec) return "cannot create " + path.parent_path().string() + ": " + ec.message();
-  fs::path temp = path.parent_path() / ("tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1)));
-  {
-    std::ofstream out(temp, std::ios::binary);
-    if (!(out << bytes) || !out.flush()) {
-      fs::remove(temp, ec);
-      return "cannot write " + temp.string();
-    }
-  }
-  fs::rename(temp, path, ec);
-  if (ec) {
-    std::string reason = ec.message();
-    fs::remove(temp, ec);
-    return "cannot move the binary into the cache: " + reason;
-  }
-  return "";
+  return plugin_common::cache_key(build.source,
+                                  {build.options, device.info.name, device.info.vendor, device.info.driver_version,
+                                   device.platform_version},
+                                  "opencl");
 }
 
 }  // namespace rk::opencl

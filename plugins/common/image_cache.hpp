@@ -1,19 +1,19 @@
-// The compiled-image cache: where images live, the content key that names them, and atomic
-// publication (temporary file, then rename).
+// The compiled-image cache every plugin uses: where images live, the content key that
+// names them, and atomic publication (temporary file, then rename).
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-namespace rk::gpu {
+namespace rk::plugin_common {
 
 // RINGKERNEL_CACHE_DIR, else $XDG_CACHE_HOME/ringkernel, else ~/.cache/ringkernel; plus
 // /<backend>.
 std::filesystem::path cache_directory(const std::string& backend);
 
-// SHA-256 over the final source, the compiler options (the target among them), the
-// compiler's name and version and the plugin ABI: everything that decides the image's bytes.
+// SHA-256 over the final source, the options (everything else that decides the image's
+// bytes: flags, target, device) and the compiler's name and version, plus the plugin ABI.
 std::string cache_key(const std::string& source, const std::vector<std::string>& options, const std::string& compiler);
 
 // The file's bytes, or false when it cannot be read (or is empty).
@@ -23,4 +23,4 @@ bool read_image(const std::filesystem::path& path, std::string& bytes);
 // the cache only saves time).
 std::string store_image(const std::filesystem::path& path, const std::string& bytes);
 
-}  // namespace rk::gpu
+}  // namespace rk::plugin_common

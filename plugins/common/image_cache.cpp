@@ -1,5 +1,4 @@
-// The compiled-image cache of gpu_common (kernel_cache.hpp).
-#include "gpu_common/kernel_cache.hpp"
+#include "common/image_cache.hpp"
 
 #include <unistd.h>
 
@@ -11,7 +10,7 @@
 #include "common/sha256.hpp"
 #include "rk_plugin.h"
 
-namespace rk::gpu {
+namespace rk::plugin_common {
 namespace fs = std::filesystem;
 
 fs::path cache_directory(const std::string& backend) {
@@ -28,7 +27,7 @@ fs::path cache_directory(const std::string& backend) {
 }
 
 std::string cache_key(const std::string& source, const std::vector<std::string>& options, const std::string& compiler) {
-  rk::plugin_common::Sha256 hash;
+  Sha256 hash;
   // Length-prefixed parts: moving bytes from one part to the next changes the key.
   auto add = [&hash](const std::string& part) {
     hash.update(std::to_string(part.size()) + ":");
@@ -70,4 +69,4 @@ std::string store_image(const fs::path& path, const std::string& bytes) {
   return "";
 }
 
-}  // namespace rk::gpu
+}  // namespace rk::plugin_common
