@@ -14,4 +14,8 @@ std::string ring_source(const std::string& user);
 
 extern const char* const kEchoHandler;
 
+// A kernel that uses every name of the dialect's prelude table once; it fails to compile
+// unless the prelude defines RK_DEVICE_DIALECT and `dialect_macro` (e.g. "RK_DIALECT_HIP").
+std::string every_prelude_name_source(const std::string& dialect_macro);
+
 }  // namespace rk::test

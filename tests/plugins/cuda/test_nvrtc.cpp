@@ -57,39 +57,7 @@ RK_KERNEL void vector_add(rk_global const float* a, rk_global const float* b, rk
 
 TEST_CASE("every prelude name compiles for sm_90", "[cuda][nvrtc][prelude]") {
   require_nvrtc();
-  compile_sm90(R"(
-RK_INLINE uint32_t ids(void) {
-  return rk_thread_idx(0) + rk_thread_idx(1) + rk_thread_idx(2) + rk_block_idx(0) + rk_block_idx(1) + rk_block_idx(2) +
-         rk_block_dim(0) + rk_block_dim(1) + rk_block_dim(2) + rk_grid_dim(0) + rk_grid_dim(1) + rk_grid_dim(2);
-}
-RK_KERNEL void all_names(rk_global uint32_t* w32, rk_global uint64_t* w64, rk_global int64_t* out) {
-  RK_SHARED_ARRAY(uint32_t, shared_words, 32);
-  shared_words[rk_thread_idx(0) & 31u] = ids();
-  rk_sync_threads();
-  uint32_t a = rk_load_acquire_u32(w32) + rk_load_relaxed_u32(w32);
-  uint64_t b = rk_load_acquire_u64(w64) + rk_load_relaxed_u64(w64);
-  rk_store_release_u32(w32, a);
-  rk_store_relaxed_u32(w32 + 1, shared_words[0]);
-  rk_store_release_u64(w64, b);
-  rk_store_relaxed_u64(w64 + 1, b);
-  a += rk_fetch_add_u32(w32 + 2, 1u);
-  b += rk_fetch_add_u64(w64 + 2, 1u);
-  int won = rk_cas_u64(w64 + 3, b, b + 1u);
-  rk_fetch_max_u64(w64 + 4, b);
-  rk_fetch_min_u64(w64 + 5, b);
-  rk_fence_seq_cst();
-  rk_pause();
-  rk_yield();
-  rk_park_u32(w32 + 3, a, 1000);
-  rk_unpark_u32(w32 + 3);
-  int8_t i8 = 1; int16_t i16 = 2; uint8_t u8 = 3; uint16_t u16 = 4; uintptr_t up = (uintptr_t)w32;
-  out[0] = rk_clock_ns() + won + i8 + i16 + u8 + u16 + (int64_t)(up & 1u);
-#if !defined(RK_DEVICE_DIALECT) || !defined(RK_DIALECT_CUDA)
-#error the CUDA prelude must define RK_DEVICE_DIALECT and RK_DIALECT_CUDA
-#endif
-}
-)",
-               "all_names");
+  compile_sm90(rk::test::every_prelude_name_source("RK_DIALECT_CUDA"), "all_names");
 }
 
 TEST_CASE("the ring loop with an echo handler compiles for sm_90", "[cuda][nvrtc][ring]") {
