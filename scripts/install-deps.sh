@@ -10,7 +10,7 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config git ca-certificates \
-  libboost-dev libspdlog-dev libfmt-dev \
+  libboost-dev libspdlog-dev libfmt-dev nlohmann-json3-dev \
   libreaderwriterqueue-dev libconcurrentqueue-dev \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libze-dev libze1 spirv-tools \

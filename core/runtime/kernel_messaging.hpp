@@ -1,4 +1,6 @@
-// Host-side messaging with one ring kernel (see ringkernel.h for the contract).
+// Host-side messaging with one ring kernel (see ringkernel.h for the contract): sending
+// is in kernel_messaging.cpp; receive, request/reply, status and telemetry in
+// kernel_receive.cpp.
 #pragma once
 
 #include <cstdint>

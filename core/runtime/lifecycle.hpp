@@ -1,4 +1,5 @@
-// The ring kernel lifecycle (ARCHITECTURE §6) as a pure table, enforced for every backend.
+// The ring kernel lifecycle (docs/runtime.md, "Lifecycle") as a pure table, enforced for
+// every backend.
 //
 //   Created -launch-> Launched -activate-> Active <-deactivate/reactivate-> Deactivated
 //   Launched | Active | Deactivated -terminate-> Terminating -> Terminated

@@ -1,7 +1,7 @@
 // NVRTC, dlopened (never linked), and the one compile step that needs no device: CUDA C++
-// source to CUBIN (or PTX) for a given compute capability. compile.cpp adds the cache and
-// the driver; tests/plugins/cuda builds this file into its test to compile for sm_90 on a
-// machine without a GPU.
+// source to CUBIN (or PTX) for a given compute capability. cuda_compiler.cpp hands it to
+// gpu_common/compile.cpp, which adds the cache and the driver; tests/plugins/cuda builds
+// this file into its test to compile for sm_90 on a machine without a GPU.
 #pragma once
 
 #include <string>

@@ -1,7 +1,7 @@
 // hiprtc, dlopened (never linked), and the one compile step that needs no device: HIP C++
-// source to an AMD GPU code object for a given gfx target. hip_compiler.cpp adds the cache
-// and the driver; tests/plugins/hip builds this file into its test to compile for gfx90a
-// and gfx942 on a machine without a GPU.
+// source to an AMD GPU code object for a given gfx target. hip_compiler.cpp hands it to
+// gpu_common/compile.cpp, which adds the cache and the driver; tests/plugins/hip builds
+// this file into its test to compile for gfx90a and gfx942 on a machine without a GPU.
 #pragma once
 
 #include <string>

@@ -4,7 +4,6 @@
 // RINGKERNEL_BACKEND, a machine without the default backend is a valid state (exit 0).
 #include <cstdio>
 #include <cstring>
-#include <string>
 
 #include "report.hpp"
 
@@ -44,11 +43,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rk-info: %s\n", rk_last_error());
     return 1;
   }
-  rkinfo::Report report = rkinfo::gather(registry);
-  if (json) rkinfo::print_json(report);
-  else rkinfo::print_text(report);
-  if (!report.selection_error.empty() && report.selection_from_env) {
-    std::fprintf(stderr, "rk-info: RINGKERNEL_BACKEND=%s: %s\n", report.requested.c_str(), report.selection_error.c_str());
+  const rkinfo::Model model = rkinfo::collect_model(registry);
+  if (json) rkinfo::print_json(model);
+  else rkinfo::print_text(model);
+  if (!model.selection_error.empty() && model.selection_from_env) {
+    std::fprintf(stderr, "rk-info: RINGKERNEL_BACKEND=%s: %s\n", model.requested.c_str(), model.selection_error.c_str());
     return 1;
   }
   return 0;
