@@ -1,5 +1,6 @@
 // cpu_sim compile: prelude + source + an entry trampoline per RK_KERNEL, compiled by the
-// host C++ compiler into a shared object (cached by content), then dlopen'ed.
+// host C++ compiler into a shared object (cached by content), then dlopen'ed. A fresh build
+// of a dialect source is first checked as OpenCL C (opencl_check.hpp).
 //
 // Observable cache signal: the build log (rk_text_out, and so rk_module_build_log) of a
 // module that came from the cache starts with "cpu_sim: cache hit: <path>"; a fresh build
@@ -11,6 +12,7 @@
 
 #include "cpu_sim.hpp"
 #include "kernel_cache.hpp"
+#include "opencl_check.hpp"
 
 namespace rk::cpu_sim {
 extern const char* const kPreludeThreadInfo;
@@ -21,30 +23,6 @@ namespace {
 
 std::string user_source(const rk_compile_request* request) {
   return std::string(request->source, request->source_size);
-}
-
-// The source with comments and the insides of string and character literals blanked out
-// (line breaks kept), so only code can declare an RK_KERNEL.
-std::string code_only(const std::string& text) {
-  std::string out = text;
-  auto blank_until = [&out](size_t& i, size_t end) {
-    for (; i < end; ++i)
-      if (out[i] != '\n') out[i] = ' ';
-  };
-  for (size_t i = 0; i < out.size(); ++i) {
-    if (out[i] == '"' || out[i] == '\'') {
-      size_t end = i + 1;
-      while (end < out.size() && out[end] != out[i]) end += out[end] == '\\' ? 2 : 1;
-      ++i;
-      blank_until(i, std::min(end, out.size()));  // i stops on the closing quote
-    } else if (out.compare(i, 2, "//") == 0) {
-      blank_until(i, std::min(out.find('\n', i), out.size()));
-    } else if (out.compare(i, 2, "/*") == 0) {
-      blank_until(i, std::min(out.find("*/", i + 2), out.size() - 2) + 2);
-      --i;
-    }
-  }
-  return out;
 }
 
 // Dialect sources get the prelude in front and one RK_CPU_EXPORT_KERNEL per entry point
@@ -83,16 +61,27 @@ struct Attempt {
   std::string compiler_output;
 };
 
-// Makes sure `target` exists: a cache hit, or a fresh build.
-rk_result ensure_compiled(const KernelBuild& build, const fs::path& target, Attempt& attempt) {
+// What a fresh build says about the OpenCL C check.
+std::string check_note(const rk_compile_request* request, const OpenclCheck& check) {
+  if (request->kind != RK_SOURCE_DIALECT) return "";
+  if (check.argv.empty()) return "; not checked as OpenCL C: " + check.skipped_because;
+  return "; checked as OpenCL C with " + check.argv[0];
+}
+
+// Makes sure `target` exists: a cache hit, or a fresh build. The OpenCL C check runs only
+// for a fresh build, before the host compiler: a source that fails it is never cached.
+rk_result ensure_compiled(const rk_compile_request* request, const KernelBuild& build, const OpenclCheck& check,
+                          const fs::path& target, Attempt& attempt) {
   std::error_code ec;
   attempt.was_hit = fs::exists(target, ec);
   if (attempt.was_hit) {
     attempt.status = "cache hit: " + target.string();
     return RK_SUCCESS;
   }
+  if (!check.argv.empty())
+    if (rk_result r = run_opencl_check(check, user_source(request), target.parent_path()); r != RK_SUCCESS) return r;
   rk_result r = compile_into_cache(build, target, attempt.compiler_output);
-  attempt.status = "cache miss, compiled " + target.string();
+  attempt.status = "cache miss, compiled " + target.string() + check_note(request, check);
   return r;
 }
 
@@ -110,6 +99,28 @@ rk_result load_module(const fs::path& target, const rk_compile_request* request,
 
 }  // namespace
 
+std::string code_only(const std::string& text) {
+  std::string out = text;
+  auto blank_until = [&out](size_t& i, size_t end) {
+    for (; i < end; ++i)
+      if (out[i] != '\n') out[i] = ' ';
+  };
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == '"' || out[i] == '\'') {
+      size_t end = i + 1;
+      while (end < out.size() && out[end] != out[i]) end += out[end] == '\\' ? 2 : 1;
+      ++i;
+      blank_until(i, std::min(end, out.size()));  // i stops on the closing quote
+    } else if (out.compare(i, 2, "//") == 0) {
+      blank_until(i, std::min(out.find('\n', i), out.size()));
+    } else if (out.compare(i, 2, "/*") == 0) {
+      blank_until(i, std::min(out.find("*/", i + 2), out.size() - 2) + 2);
+      --i;
+    }
+  }
+  return out;
+}
+
 rk_result module_compile(rk_backend_context, const rk_compile_request* request, rk_backend_module* module,
                          rk_text_out* log_out) {
   if (request == nullptr || module == nullptr || request->source == nullptr)
@@ -117,6 +128,8 @@ rk_result module_compile(rk_backend_context, const rk_compile_request* request, 
   if (request->kind != RK_SOURCE_DIALECT && request->kind != RK_SOURCE_NATIVE)
     return fail(RK_ERROR_UNSUPPORTED, "cpu_sim compiles dialect or native C++ source, not binaries");
   KernelBuild build = plan_build(full_source(request), request->options);
+  OpenclCheck check = plan_opencl_check(request);
+  build.opencl_check = check.identity;
   fs::path dir = cache_directory();
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -124,11 +137,11 @@ rk_result module_compile(rk_backend_context, const rk_compile_request* request, 
     return fail(RK_ERROR_INTERNAL, "cpu_sim: cannot create the cache folder " + dir.string() + ": " + ec.message());
   fs::path target = dir / (cache_key(build) + ".so");
   Attempt attempt;
-  rk_result r = ensure_compiled(build, target, attempt);
+  rk_result r = ensure_compiled(request, build, check, target, attempt);
   if (r == RK_SUCCESS) r = load_module(target, request, module);
   if (r != RK_SUCCESS && attempt.was_hit) {  // an unloadable cache entry (cut short by a full disk?): rebuild once
     fs::remove(target, ec);
-    r = ensure_compiled(build, target, attempt);
+    r = ensure_compiled(request, build, check, target, attempt);
     if (r == RK_SUCCESS) r = load_module(target, request, module);
   }
   // On failure the log is last_error: the compiler's output, or the loader's complaint. The

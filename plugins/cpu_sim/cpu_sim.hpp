@@ -98,6 +98,9 @@ rk_result module_compile(rk_backend_context context, const rk_compile_request* r
                          rk_text_out* log);
 rk_result module_destroy(rk_backend_module module);
 rk_result function_get(rk_backend_module module, const char* name, rk_backend_function* function);
+// The text with comments and the insides of string and character literals blanked out
+// (line breaks kept), so a search sees only code.
+std::string code_only(const std::string& text);
 
 // launch.cpp
 rk_result launch(rk_backend_stream stream, rk_backend_function function, const rk_launch_config* config,

@@ -1,9 +1,6 @@
 // cpu_sim's kernel cache: host compiler selection, content keys, atomic publication.
 #include "kernel_cache.hpp"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -18,6 +15,7 @@ namespace rk::cpu_sim {
 
 using plugin_common::ProcessResult;
 using plugin_common::run_process;
+using plugin_common::unique_suffix;
 namespace fs = std::filesystem;
 namespace {
 
@@ -32,12 +30,6 @@ std::vector<std::string> split_words(const std::string& text) {
   std::istringstream in(text);
   for (std::string word; in >> word;) words.push_back(word);
   return words;
-}
-
-// Unique within this machine: pid plus a per-process counter (thread ids can repeat).
-std::string unique_suffix() {
-  static std::atomic<uint64_t> counter{0};
-  return std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1));
 }
 
 // `--version` output is part of the key, so upgrading the compiler invalidates the cache.
@@ -68,7 +60,9 @@ KernelBuild plan_build(std::string source, const char* user_options) {
 fs::path cache_directory() { return plugin_common::cache_directory("cpu_sim"); }
 
 std::string cache_key(const KernelBuild& build) {
-  return plugin_common::cache_key(build.source, build.flags, build.compiler + "\n" + compiler_identity(build.compiler));
+  return plugin_common::cache_key(build.source, build.flags,
+                                  build.compiler + "\n" + compiler_identity(build.compiler) +
+                                      "\nOpenCL C check: " + build.opencl_check);
 }
 
 rk_result compile_into_cache(const KernelBuild& build, const fs::path& target, std::string& compiler_output) {

@@ -16,6 +16,9 @@
 
 #define rk_global
 #define rk_shared
+#define rk_any /* one address space: a payload pointer may point anywhere; no overloads needed */
+#define RK_ANY_IS_GENERIC 1
+#define RK_OVERLOADABLE
 #define RK_KERNEL static
 #define RK_INLINE static inline
 

@@ -24,6 +24,9 @@ typedef unsigned long long uintptr_t;
 
 #define rk_global
 #define rk_shared
+#define rk_any /* one generic address space: a payload pointer may point anywhere; no overloads needed */
+#define RK_ANY_IS_GENERIC 1
+#define RK_OVERLOADABLE
 #define RK_KERNEL extern "C" __global__
 #define RK_INLINE static __device__ __forceinline__
 #define RK_SHARED_ARRAY(type, name, count) __shared__ type name[count]

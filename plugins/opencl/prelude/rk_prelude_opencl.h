@@ -32,6 +32,21 @@
 
 #define rk_global __global
 #define rk_shared __local
+
+/* rk_any: a pointer parameter that may point into private, global or local memory (a
+ * payload). The generic address space where the compiler has it (clang announces it with
+ * __opencl_c_generic_address_space; OpenCL C 2.0 compilers have it always). PoCL 3.x's
+ * CPU device has none: rk_any is then private, RK_ANY_IS_GENERIC 0, and the dialect
+ * defines such functions once per address space as clang overloads (RK_OVERLOADABLE). */
+#if defined(__opencl_c_generic_address_space) || (__OPENCL_C_VERSION__ == 200 && !defined(__clang__))
+#define rk_any __generic
+#define RK_ANY_IS_GENERIC 1
+#define RK_OVERLOADABLE
+#else
+#define rk_any
+#define RK_ANY_IS_GENERIC 0
+#define RK_OVERLOADABLE __attribute__((overloadable))
+#endif
 #define RK_KERNEL __kernel
 #define RK_INLINE static inline
 #define RK_SHARED_ARRAY(type, name, count) __local type name[count]

@@ -21,6 +21,10 @@ const char* const kWholeDialect = R"(
 #if defined(RK_DIALECT_CPU) || defined(RK_DIALECT_HOST) || defined(RK_DIALECT_CUDA) || defined(RK_DIALECT_HIP)
 #error exactly one dialect macro
 #endif
+#if !defined(RK_ANY_IS_GENERIC)
+#error the OpenCL prelude must define RK_ANY_IS_GENERIC
+#endif
+RK_INLINE RK_OVERLOADABLE uint32_t first_word(rk_any const uint32_t* p) { return p[0]; }
 RK_INLINE uint32_t widths(void) {
   return (uint32_t)(sizeof(int8_t) + sizeof(int16_t) + sizeof(int32_t) + sizeof(int64_t) + sizeof(uint8_t) +
                     sizeof(uint16_t) + sizeof(uint32_t) + sizeof(uint64_t) + sizeof(uintptr_t));
@@ -33,7 +37,8 @@ RK_KERNEL void everything(rk_global uint32_t* w32, rk_global uint64_t* w64) {
   shared_view[t % 64u] = rk_block_dim(0) * rk_block_dim(1) * rk_block_dim(2) + rk_grid_dim(0) + rk_grid_dim(1) + rk_grid_dim(2);
   rk_sync_threads();
   if (t != 0u || b != 0u) return;
-  w32[0] = widths();
+  uint32_t private_word = widths();
+  w32[0] = first_word(&private_word);
   rk_store_release_u32(&w32[1], rk_load_acquire_u32(&w32[1]) + 1u);
   rk_store_relaxed_u32(&w32[2], rk_load_relaxed_u32(&w32[2]) + shared_view[0]);
   w32[3] = rk_fetch_add_u32(&w32[3], 5u);

@@ -55,6 +55,15 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
 }
 )";
 
+// Issue #15: replies with the incoming payload where it lives (global memory). PoCL has no
+// generic address space, so this builds only once rk_ring_context.h defines its senders per
+// address space (rk_any, RK_OVERLOADABLE: docs/dialect.md, "Portable subset").
+const char* const kPayloadEchoSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  return rk_reply(ctx, 2u, payload, msg->payload_size);
+}
+)";
+
 // The opencl plugin is built with this test: absent is a failure; present without a
 // device is a skip that says why.
 void require_opencl_device() {
@@ -111,6 +120,16 @@ TEST_CASE("the ring loop compiles as OpenCL C", "[opencl][ring]") {
   INFO(rk_last_error());
   REQUIRE(rk_kernel_create(rt.get(), &options, &kernel) == RK_SUCCESS);  // compiles the whole ring source
   CHECK(rk_kernel_get_state(kernel) == RK_KERNEL_CREATED);
+  CHECK(rk_kernel_destroy(kernel) == RK_SUCCESS);
+}
+
+TEST_CASE("a handler replies with the payload where it lives", "[opencl][ring][any_space]") {
+  rk::Runtime& rt = runtime();
+  rk_kernel_options options = options_for("payload_echo", kPayloadEchoSource);
+  rk_kernel kernel = nullptr;
+  rk_result created = rk_kernel_create(rt.get(), &options, &kernel);
+  INFO(rk_last_error());
+  REQUIRE(created == RK_SUCCESS);
   CHECK(rk_kernel_destroy(kernel) == RK_SUCCESS);
 }
 
