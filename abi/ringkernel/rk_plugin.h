@@ -108,6 +108,15 @@ typedef enum rk_arg_kind {
 /* ---------------------------------------------------------------------------------- */
 /* Structs that may grow start with struct_size.                                      */
 
+/* RK_*_INIT: an initializer that sets struct_size and zeroes the rest (webgpu.h's habit),
+ * for C99 (`rk_x v = RK_X_INIT;`) and C++ (where designated initializers that leave
+ * fields out draw -Wmissing-field-initializers, so a lambda builds the value). */
+#ifdef __cplusplus
+#define RK_STRUCT_INIT(type) ([] { type init_value_{}; init_value_.struct_size = sizeof(type); return init_value_; }())
+#else
+#define RK_STRUCT_INIT(type) { .struct_size = sizeof(type) }
+#endif
+
 typedef struct rk_host_services {
   uint32_t struct_size;
   uint32_t core_abi_major;
@@ -132,6 +141,7 @@ typedef struct rk_device_info {
   uint32_t max_shared_memory_bytes;
   uint32_t reserved0;
 } rk_device_info;
+#define RK_DEVICE_INFO_INIT RK_STRUCT_INIT(rk_device_info)
 
 typedef struct rk_compile_request {
   uint32_t struct_size;
@@ -156,6 +166,19 @@ typedef struct rk_launch_config {
   uint32_t shared_memory_bytes; /* dynamic block-shared memory */
   uint32_t flags;               /* RK_LAUNCH_* */
 } rk_launch_config;
+/* One block of one thread. */
+#ifdef __cplusplus
+#define RK_LAUNCH_CONFIG_INIT                                                           \
+  ([] {                                                                                \
+    rk_launch_config init_value_{};                                                    \
+    init_value_.struct_size = sizeof(rk_launch_config);                                \
+    for (int axis_ = 0; axis_ < 3; ++axis_) init_value_.grid[axis_] = init_value_.block[axis_] = 1u; \
+    return init_value_;                                                                \
+  }())
+#else
+#define RK_LAUNCH_CONFIG_INIT \
+  { .struct_size = sizeof(rk_launch_config), .grid = {1u, 1u, 1u}, .block = {1u, 1u, 1u}, .shared_memory_bytes = 0u, .flags = 0u }
+#endif
 
 typedef struct rk_kernel_arg {
   rk_arg_kind kind;

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "api/error.hpp"
+#include "api/struct_growth.hpp"
 #include "runtime/runtime.hpp"
 
 using namespace rk::core;
@@ -64,11 +65,11 @@ rk_compile_request compile_request_from(const rk_module_options& options) {
   return request;
 }
 
-rk_result check_launch_config(const rk_launch_config* config) {
-  if (config->struct_size < sizeof(rk_launch_config))
-    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_launch_config.struct_size must be set to sizeof(rk_launch_config)");
+// A caller's (maybe older) config, read into the current layout for the plugin.
+rk_result read_launch_config(const rk_launch_config* given, rk_launch_config& config) {
+  if (rk_result r = read_struct(*given, config); r != RK_SUCCESS) return r;
   for (int axis = 0; axis < 3; ++axis)
-    if (config->grid[axis] == 0 || config->block[axis] == 0)
+    if (config.grid[axis] == 0 || config.block[axis] == 0)
       return fail(RK_ERROR_INVALID_ARGUMENT, "launch grid and block sizes must be at least 1 on every axis (axis " +
                                                  std::to_string(axis) + " is 0)");
   return RK_SUCCESS;
@@ -153,9 +154,9 @@ RK_API rk_result rk_module_compile(rk_runtime runtime, const rk_module_options* 
   clear_error();
   if (runtime == nullptr || options == nullptr || module == nullptr || options->source == nullptr)
     return fail(RK_ERROR_INVALID_ARGUMENT, "runtime, options, options->source and module must not be NULL");
-  if (options->struct_size < sizeof(rk_module_options))
-    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_module_options.struct_size is too small");
-  rk_compile_request request = compile_request_from(*options);
+  rk_module_options given{};
+  if (rk_result r = read_struct(*options, given); r != RK_SUCCESS) return r;
+  rk_compile_request request = compile_request_from(given);
   if (request.source_size == 0) return fail(RK_ERROR_INVALID_ARGUMENT, "module source is empty");
   CompileOutcome outcome = compile_with_full_log(*runtime, request);
   if (outcome.result == RK_ERROR_COMPILE_FAILED)
@@ -199,11 +200,12 @@ RK_API rk_result rk_launch(rk_runtime runtime, rk_function function, const rk_la
   if (runtime == nullptr || function == nullptr || config == nullptr) return null_handle("runtime, function or config");
   if (function->module->runtime != runtime) return fail(RK_ERROR_INVALID_ARGUMENT, "the function belongs to another runtime");
   if (arg_count > 0 && args == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "arg_count > 0 but args is NULL");
-  if (rk_result r = check_launch_config(config); r != RK_SUCCESS) return r;
+  rk_launch_config launch{};
+  if (rk_result r = read_launch_config(config, launch); r != RK_SUCCESS) return r;
   std::vector<rk_kernel_arg> translated(arg_count);
   for (uint32_t i = 0; i < arg_count; ++i)
     if (rk_result r = translate_arg(runtime, args[i], i, translated[i]); r != RK_SUCCESS) return r;
-  return runtime->backend->launch(runtime->stream, function->function, config, translated.data(), arg_count);
+  return runtime->backend->launch(runtime->stream, function->function, &launch, translated.data(), arg_count);
 }
 
 }  // extern "C"

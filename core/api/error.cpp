@@ -94,6 +94,7 @@ extern "C" {
 RK_API uint32_t rk_abi_major(void) { return RK_PLUGIN_ABI_MAJOR; }
 RK_API uint32_t rk_abi_minor(void) { return RK_PLUGIN_ABI_MINOR; }
 RK_API const char* rk_version_string(void) { return RINGKERNEL_VERSION; }
+RK_API uint32_t rk_api_version(void) { return RK_API_VERSION; }
 RK_API const char* rk_last_error(void) { return rk::core::last_error_text().c_str(); }
 
 RK_API void rk_set_log_level(rk_log_level level) { rk::core::set_log_level(level); }

@@ -1,9 +1,13 @@
-// C entry points for discovery: registries, plugin status records, devices, selection.
+// C entry points for discovery: registries, plugin status records and their names,
+// devices, selection.
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "api/error.hpp"
+#include "api/struct_growth.hpp"
 #include "plugin/registry.hpp"
 
 using namespace rk::core;
@@ -28,6 +32,35 @@ std::vector<DeviceRef> devices_of(rk_registry registry) {
   return out;
 }
 
+// The names behind rk_plugin_*_name. Scripts match on them (rk-info prints them), so a
+// released name never changes; a new enum value is one new line here.
+constexpr std::pair<rk_plugin_reason, const char*> kReasonNames[] = {
+    {RK_PLUGIN_REASON_UNDEFINED, "undefined"},
+    {RK_PLUGIN_REASON_OK, "ok"},
+    {RK_PLUGIN_REASON_NO_DEVICES, "no_devices"},
+    {RK_PLUGIN_REASON_NOT_INSTALLED, "not_installed"},
+    {RK_PLUGIN_REASON_MISSING_DEPENDENCY, "missing_dependency"},
+    {RK_PLUGIN_REASON_MISSING_SYMBOL, "missing_symbol"},
+    {RK_PLUGIN_REASON_ABI_MISMATCH, "abi_mismatch"},
+    {RK_PLUGIN_REASON_INIT_FAILED, "init_failed"},
+    {RK_PLUGIN_REASON_NOT_A_PLUGIN, "not_a_plugin"},
+    {RK_PLUGIN_REASON_DUPLICATE, "duplicate"},
+};
+
+constexpr std::pair<rk_plugin_outcome, const char*> kOutcomeNames[] = {
+    {RK_PLUGIN_OUTCOME_UNDEFINED, "undefined"},
+    {RK_PLUGIN_LOADED, "loaded"},
+    {RK_PLUGIN_REJECTED, "rejected"},
+};
+
+// A caller may pass any integer (a newer header, a cast): those get "unknown", never NULL.
+template <typename Enum, size_t N>
+const char* name_in(const std::pair<Enum, const char*> (&names)[N], Enum value) {
+  for (const auto& [candidate, name] : names)
+    if (candidate == value) return name;
+  return "unknown";
+}
+
 }  // namespace
 
 extern "C" {
@@ -35,10 +68,11 @@ extern "C" {
 RK_API rk_result rk_registry_create(const rk_registry_options* options, rk_registry* registry) {
   clear_error();
   if (registry == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "registry out-pointer is NULL");
-  if (options && options->struct_size < sizeof(rk_registry_options))
-    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_registry_options.struct_size is too small");
+  rk_registry_options given{};
+  if (options)
+    if (rk_result r = read_struct(*options, given); r != RK_SUCCESS) return r;
   auto created = std::make_unique<rk_registry_s>();
-  scan_registry(*created, options ? options->search_path : nullptr, options ? options->flags : 0u);
+  scan_registry(*created, given.search_path, given.flags);
   *registry = created.release();
   return RK_SUCCESS;
 }
@@ -72,16 +106,17 @@ RK_API rk_result rk_registry_plugin_status(rk_registry registry, uint32_t index,
   clear_error();
   if (registry == nullptr) return null_registry();
   if (status == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "status out-pointer is NULL");
-  if (status->struct_size < sizeof(rk_plugin_status))  // the caller's struct may be older and shorter
-    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_plugin_status.struct_size must be set to sizeof(rk_plugin_status)");
   if (index >= registry->plugins.size())
     return fail(RK_ERROR_INVALID_ARGUMENT, "plugin index " + std::to_string(index) + " out of range (" +
                                                std::to_string(registry->plugins.size()) + " plugins)");
   const PluginRecord& p = registry->plugins[index];
-  *status = rk_plugin_status{sizeof(rk_plugin_status), p.outcome,        p.reason,          p.abi_major,   p.abi_minor,
-                             p.device_count,           p.caps,           p.path.c_str(),    p.name.c_str(), p.detail.c_str()};
-  return RK_SUCCESS;
+  return write_struct(rk_plugin_status{sizeof(rk_plugin_status), p.outcome, p.reason, p.abi_major, p.abi_minor,
+                                       p.device_count, p.caps, p.path.c_str(), p.name.c_str(), p.detail.c_str()},
+                      status);
 }
+
+RK_API const char* rk_plugin_reason_name(rk_plugin_reason reason) { return name_in(kReasonNames, reason); }
+RK_API const char* rk_plugin_outcome_name(rk_plugin_outcome outcome) { return name_in(kOutcomeNames, outcome); }
 
 RK_API const char* rk_registry_search_path(rk_registry registry) { return registry ? registry->search_path.c_str() : ""; }
 
@@ -93,17 +128,20 @@ RK_API rk_result rk_registry_device(rk_registry registry, uint32_t index, rk_dev
   clear_error();
   if (registry == nullptr) return null_registry();
   if (entry == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "entry out-pointer is NULL");
-  if (entry->struct_size < sizeof(rk_device_entry))
-    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_device_entry.struct_size must be set to sizeof(rk_device_entry)");
   std::vector<DeviceRef> devices = devices_of(registry);
   if (index >= devices.size())
     return fail(RK_ERROR_INVALID_ARGUMENT, "device index " + std::to_string(index) + " out of range (" +
                                                std::to_string(devices.size()) + " devices)");
-  entry->struct_size = sizeof(*entry);
-  entry->backend_device_index = devices[index].index;
-  entry->backend = devices[index].plugin->name.c_str();
-  entry->info = devices[index].plugin->devices[devices[index].index];
-  return RK_SUCCESS;
+  rk_device_entry found{};
+  found.struct_size = sizeof(found);
+  found.backend_device_index = devices[index].index;
+  found.backend = devices[index].plugin->name.c_str();
+  found.info = devices[index].plugin->devices[devices[index].index];
+  // The nested info says how much of it fits in the caller's (maybe older) entry.
+  size_t entry_bytes = 0;
+  if (rk_result r = usable_bytes<rk_device_entry>(entry->struct_size, entry_bytes); r != RK_SUCCESS) return r;
+  found.info.struct_size = static_cast<uint32_t>(entry_bytes - offsetof(rk_device_entry, info));
+  return write_struct(found, entry);
 }
 
 RK_API rk_result rk_registry_select(rk_registry registry, const char* name, const char** chosen) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "api/error.hpp"
+#include "api/struct_growth.hpp"
 #include "plugin/registry.hpp"
 #include "runtime/device_calls.hpp"
 #include "runtime/kernel.hpp"
@@ -74,17 +75,19 @@ extern "C" {
 RK_API rk_result rk_runtime_create(const rk_runtime_options* options, rk_runtime* runtime) {
   clear_error();
   if (runtime == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime out-pointer is NULL");
-  if (options && options->struct_size < sizeof(rk_runtime_options))
-    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_runtime_options.struct_size is too small");
-  rk_registry registry = options ? options->registry : nullptr;
+  rk_runtime_options given{};
+  if (options)
+    if (rk_result r = read_struct(*options, given); r != RK_SUCCESS) return r;
+  options = &given;
+  rk_registry registry = options->registry;
   if (registry == nullptr) rk_registry_default(&registry);
   const PluginRecord* plugin = nullptr;
-  if (rk_result r = select_backend(*registry, options ? options->backend : nullptr, &plugin); r != RK_SUCCESS) return r;
+  if (rk_result r = select_backend(*registry, options->backend, &plugin); r != RK_SUCCESS) return r;
   auto rt = new rk_runtime_s();
-  uint32_t max_kernels = options && options->max_kernels ? options->max_kernels : kDefaultMaxKernels;
-  int64_t skew = options && options->max_clock_skew_ns > 0 ? options->max_clock_skew_ns : kDefaultSkewNs;
+  uint32_t max_kernels = options->max_kernels ? options->max_kernels : kDefaultMaxKernels;
+  int64_t skew = options->max_clock_skew_ns > 0 ? options->max_clock_skew_ns : kDefaultSkewNs;
   rt->kernels = std::make_unique<KernelTable>(max_kernels, skew);
-  rk_result r = open_device(*rt, *plugin, options ? options->device_index : 0u);
+  rk_result r = open_device(*rt, *plugin, options->device_index);
   if (r == RK_SUCCESS) r = create_routes(*rt);
   if (r != RK_SUCCESS) {
     std::string why = last_error_text();
@@ -108,8 +111,7 @@ RK_API const char* rk_runtime_backend_name(rk_runtime runtime) {
 RK_API rk_result rk_runtime_device_info(rk_runtime runtime, rk_device_info* info) {
   clear_error();
   if (runtime == nullptr || info == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime and info must not be NULL");
-  *info = runtime->device_info;
-  return RK_SUCCESS;
+  return write_struct(runtime->device_info, info);
 }
 
 RK_API rk_bridge_mode rk_runtime_bridge_mode(rk_runtime runtime) {

@@ -6,6 +6,7 @@
 #include "rk_queue_ops.h"
 #include "rk_hlc_ops.h"
 #include "rk_ring_context.h"
+#include "rk_k2k.h"
 
 RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
   uint64_t value = *(rk_global const uint64_t*)payload + 1u;

@@ -1,0 +1,306 @@
+/* ringkernel — the public C API of libringcore.
+ *
+ * Conventions: prefix rk_; opaque handles; every call returns rk_result (0 = success) and
+ * leaves a human-readable detail for this thread in rk_last_error(). Structs that may
+ * grow start with struct_size (set it to sizeof). Enums keep 0 as "undefined".
+ * Strings returned by the library stay valid as long as the handle they came from.
+ * Thread safety: registries and runtimes may be used from any thread; a kernel's send
+ * side and receive side may each be used from any thread (calls on one side are
+ * serialized inside the core). */
+#ifndef RINGKERNEL_RINGKERNEL_H
+#define RINGKERNEL_RINGKERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rk_plugin.h"
+#include "rk_ring_layout.h"
+#include "rk_result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define RK_API __attribute__((visibility("default")))
+#else
+#define RK_API
+#endif
+
+#define RK_WAIT_FOREVER UINT64_MAX
+
+/* ---------------------------------------------------------------------------------- */
+/* Versions, errors, logging                                                           */
+
+RK_API uint32_t rk_abi_major(void);      /* RK_PLUGIN_ABI_MAJOR the core was built with */
+RK_API uint32_t rk_abi_minor(void);
+RK_API const char* rk_version_string(void); /* library version, e.g. "0.1.0" */
+RK_API const char* rk_result_name(rk_result result); /* "RK_ERROR_QUEUE_FULL" */
+RK_API const char* rk_last_error(void);  /* this thread's last failure detail, "" if none */
+RK_API void rk_set_log_level(rk_log_level level); /* default from RINGKERNEL_LOG_LEVEL, else warn */
+
+/* ---------------------------------------------------------------------------------- */
+/* Discovery: a registry scans plugin folders and keeps the usable plugins loaded.    */
+
+typedef struct rk_registry_s* rk_registry;
+
+typedef enum rk_plugin_outcome {
+  RK_PLUGIN_OUTCOME_UNDEFINED = 0,
+  RK_PLUGIN_LOADED = 1,   /* usable (it may still have 0 devices: see reason) */
+  RK_PLUGIN_REJECTED = 2, /* not usable: see reason and detail */
+  RK_PLUGIN_OUTCOME_FORCE32 = 0x7FFFFFFF
+} rk_plugin_outcome;
+
+typedef enum rk_plugin_reason {
+  RK_PLUGIN_REASON_UNDEFINED = 0,
+  RK_PLUGIN_REASON_OK = 1,                 /* loaded with >= 1 device */
+  RK_PLUGIN_REASON_NO_DEVICES = 2,         /* loaded; probe found no driver or device (detail says which) */
+  RK_PLUGIN_REASON_NOT_INSTALLED = 3,      /* no file for a requested backend */
+  RK_PLUGIN_REASON_MISSING_DEPENDENCY = 4, /* the loader could not resolve a library it needs */
+  RK_PLUGIN_REASON_MISSING_SYMBOL = 5,     /* no rk_plugin_entry */
+  RK_PLUGIN_REASON_ABI_MISMATCH = 6,       /* different abi_major, or a malformed table */
+  RK_PLUGIN_REASON_INIT_FAILED = 7,        /* entry or probe returned an error */
+  RK_PLUGIN_REASON_NOT_A_PLUGIN = 8,       /* not a loadable shared object */
+  RK_PLUGIN_REASON_DUPLICATE = 9,          /* same backend name already loaded from an earlier folder */
+  RK_PLUGIN_REASON_FORCE32 = 0x7FFFFFFF
+} rk_plugin_reason;
+
+typedef struct rk_plugin_status {
+  uint32_t struct_size;
+  rk_plugin_outcome outcome;
+  rk_plugin_reason reason;
+  uint32_t abi_major; /* as the plugin declared it, 0 if unknown */
+  uint32_t abi_minor;
+  uint32_t device_count;
+  uint64_t caps;
+  const char* path;   /* file tried */
+  const char* name;   /* backend name, or the file's stem when it never said */
+  const char* detail; /* the loader's or plugin's own words; "" when OK */
+} rk_plugin_status;
+
+#define RK_REGISTRY_NO_ENV_PATH 0x1u     /* ignore RINGKERNEL_PLUGIN_PATH */
+#define RK_REGISTRY_NO_DEFAULT_DIRS 0x2u /* skip plugins/ beside libringcore and the install dir */
+
+typedef struct rk_registry_options {
+  uint32_t struct_size;
+  uint32_t flags;          /* RK_REGISTRY_* */
+  const char* search_path; /* ':'-separated folders searched before everything else; may be NULL */
+} rk_registry_options;
+
+/* Search order: options->search_path, RINGKERNEL_PLUGIN_PATH, plugins/ beside
+ * libringcore, the install plugin folder. Files named librk_backend_*.so are candidates.
+ * Zero usable plugins is a valid registry. */
+RK_API rk_result rk_registry_create(const rk_registry_options* options, rk_registry* registry);
+RK_API rk_result rk_registry_destroy(rk_registry registry);
+/* The process-wide registry with default options, created on first use. */
+RK_API rk_result rk_registry_default(rk_registry* registry);
+RK_API uint32_t rk_registry_plugin_count(rk_registry registry);
+RK_API rk_result rk_registry_plugin_status(rk_registry registry, uint32_t index, rk_plugin_status* status);
+/* The folders searched, in order, ':'-joined. */
+RK_API const char* rk_registry_search_path(rk_registry registry);
+
+typedef struct rk_device_entry {
+  uint32_t struct_size;
+  uint32_t backend_device_index; /* N in [backend:N] */
+  const char* backend;
+  rk_device_info info;
+} rk_device_entry;
+
+RK_API uint32_t rk_registry_device_count(rk_registry registry); /* over every loaded backend */
+RK_API rk_result rk_registry_device(rk_registry registry, uint32_t index, rk_device_entry* entry);
+
+/* Resolves the backend to use: `name`, else RINGKERNEL_BACKEND, else "cpu_sim".
+ * Fails with the reason (not installed, rejected because..., no devices) - never falls
+ * back to another backend. *chosen points into the registry. */
+RK_API rk_result rk_registry_select(rk_registry registry, const char* name, const char** chosen);
+
+/* ---------------------------------------------------------------------------------- */
+/* Runtime: one backend device, its context and stream, and the ring kernels on it.   */
+
+typedef struct rk_runtime_s* rk_runtime;
+
+typedef enum rk_bridge_mode {
+  RK_BRIDGE_UNDEFINED = 0,
+  RK_BRIDGE_PERSISTENT = 1, /* ring kernels run for their whole life; host talks through shared memory */
+  RK_BRIDGE_RELAUNCH = 2,   /* backend lacks concurrent host-device memory: one launch drains a batch */
+  RK_BRIDGE_FORCE32 = 0x7FFFFFFF
+} rk_bridge_mode;
+
+typedef struct rk_runtime_options {
+  uint32_t struct_size;
+  uint32_t device_index;
+  const char* backend;       /* NULL: RINGKERNEL_BACKEND, else "cpu_sim" */
+  rk_registry registry;      /* NULL: rk_registry_default() */
+  uint32_t max_kernels;      /* K2K routing table size; 0 = 256 */
+  uint32_t reserved0;
+  int64_t max_clock_skew_ns; /* 0 = 10 s */
+} rk_runtime_options;
+
+RK_API rk_result rk_runtime_create(const rk_runtime_options* options, rk_runtime* runtime);
+/* Terminates every kernel still running (with a bounded wait), then frees everything. */
+RK_API rk_result rk_runtime_destroy(rk_runtime runtime);
+RK_API const char* rk_runtime_backend_name(rk_runtime runtime);
+RK_API rk_result rk_runtime_device_info(rk_runtime runtime, rk_device_info* info);
+RK_API rk_bridge_mode rk_runtime_bridge_mode(rk_runtime runtime);
+RK_API rk_result rk_runtime_synchronize(rk_runtime runtime); /* waits for rk_launch work */
+
+/* ---------------------------------------------------------------------------------- */
+/* Device level: buffers, modules, launches (what the conformance suite drives).      */
+
+typedef struct rk_buffer_s* rk_buffer;
+typedef struct rk_module_s* rk_module;
+typedef struct rk_function_s* rk_function;
+
+RK_API rk_result rk_buffer_create(rk_runtime runtime, size_t bytes, rk_memory_kind kind, rk_buffer* buffer);
+RK_API rk_result rk_buffer_destroy(rk_buffer buffer);
+RK_API size_t rk_buffer_size(rk_buffer buffer);
+RK_API rk_result rk_buffer_map(rk_buffer buffer, void** host_pointer); /* UNSUPPORTED for device-only memory */
+RK_API rk_result rk_buffer_write(rk_buffer buffer, size_t offset, const void* src, size_t bytes);
+RK_API rk_result rk_buffer_read(rk_buffer buffer, size_t offset, void* dst, size_t bytes);
+
+typedef struct rk_module_options {
+  uint32_t struct_size;
+  rk_source_kind kind;     /* 0 means RK_SOURCE_DIALECT */
+  const char* source;
+  size_t source_size;      /* 0: strlen(source) */
+  const char* compile_flags;
+  const char* name;
+} rk_module_options;
+
+/* On RK_ERROR_COMPILE_FAILED, rk_last_error() holds the compiler's log. */
+RK_API rk_result rk_module_compile(rk_runtime runtime, const rk_module_options* options, rk_module* module);
+RK_API rk_result rk_module_destroy(rk_module module);
+RK_API const char* rk_module_build_log(rk_module module); /* warnings of a successful build, "" if none */
+/* The function handle belongs to the module and is freed with it. */
+RK_API rk_result rk_module_function(rk_module module, const char* name, rk_function* function);
+
+typedef struct rk_arg {
+  rk_arg_kind kind;
+  uint32_t size;      /* RK_ARG_VALUE */
+  const void* value;  /* RK_ARG_VALUE */
+  rk_buffer buffer;   /* RK_ARG_BUFFER */
+} rk_arg;
+
+/* Queued on the runtime's stream; rk_runtime_synchronize waits for it. */
+RK_API rk_result rk_launch(rk_runtime runtime, rk_function function, const rk_launch_config* config,
+                           const rk_arg* args, uint32_t arg_count);
+
+/* ---------------------------------------------------------------------------------- */
+/* Ring kernels.                                                                        */
+
+typedef struct rk_kernel_s* rk_kernel;
+
+typedef enum rk_kernel_state {
+  RK_KERNEL_STATE_UNDEFINED = 0,
+  RK_KERNEL_CREATED = 1,
+  RK_KERNEL_LAUNCHED = 2,    /* running, inactive: accepts messages, does not process them */
+  RK_KERNEL_ACTIVE = 3,
+  RK_KERNEL_DEACTIVATED = 4, /* paused: keeps its state and its queued messages */
+  RK_KERNEL_TERMINATING = 5, /* draining; stays here if the device does not stop in time */
+  RK_KERNEL_TERMINATED = 6,  /* device resources freed; undelivered output still receivable */
+  RK_KERNEL_STATE_FORCE32 = 0x7FFFFFFF
+} rk_kernel_state;
+
+RK_API const char* rk_kernel_state_name(rk_kernel_state state); /* "Active" */
+
+#define RK_KERNEL_AUTO_ACTIVATE 0x1u
+
+typedef struct rk_kernel_options {
+  uint32_t struct_size;
+  uint32_t flags;               /* RK_KERNEL_* */
+  const char* name;             /* unique within the runtime; the K2K address */
+  const char* source;           /* dialect source: message types + rk_handler (docs/dialect.md) */
+  size_t source_size;           /* 0: strlen(source) */
+  const char* compile_flags;
+  uint32_t grid_size;           /* 0 = 1. Ring kernels run one block in ABI 1 */
+  uint32_t block_size;          /* 0 = 1 */
+  uint32_t input_capacity;      /* power of two; 0 = 1024 */
+  uint32_t output_capacity;     /* 0 = 1024 */
+  uint32_t inbox_capacity;      /* K2K inbox; 0 = 1024 */
+  uint32_t max_payload_size;    /* 0 = 64; slots are 64-byte header + this, rounded to 64 */
+  uint32_t state_bytes;         /* device-resident user state, zeroed at launch */
+  uint32_t accepted_type_count; /* 0 = every type id except 0 */
+  const uint32_t* accepted_types;
+  uint32_t peer_count;          /* <= RK_MAX_PEERS */
+  uint32_t reserved0;
+  const char* const* peers;     /* kernel names this one sends to; rk_peer(ctx, i) on device */
+} rk_kernel_options;
+
+/* Validates options and compiles the kernel (state Created). */
+RK_API rk_result rk_kernel_create(rk_runtime runtime, const rk_kernel_options* options, rk_kernel* kernel);
+RK_API rk_result rk_kernel_launch(rk_kernel kernel);     /* Created -> Launched (or Active) */
+RK_API rk_result rk_kernel_activate(rk_kernel kernel);   /* Launched -> Active */
+RK_API rk_result rk_kernel_deactivate(rk_kernel kernel); /* Active -> Deactivated */
+RK_API rk_result rk_kernel_reactivate(rk_kernel kernel); /* Deactivated -> Active */
+/* Launched/Active/Deactivated -> Terminating -> Terminated. The kernel first processes
+ * every message already accepted (input and K2K inbox), then stops; outputs it leaves are
+ * kept and stay receivable. RK_ERROR_TIMEOUT leaves the kernel Terminating (a hung
+ * handler); calling terminate again keeps waiting. */
+RK_API rk_result rk_kernel_terminate(rk_kernel kernel, uint64_t timeout_ns);
+/* Terminates if needed (bounded), then frees the handle. */
+RK_API rk_result rk_kernel_destroy(rk_kernel kernel);
+RK_API rk_kernel_state rk_kernel_get_state(rk_kernel kernel);
+RK_API uint32_t rk_kernel_id(rk_kernel kernel);
+RK_API const char* rk_kernel_name(rk_kernel kernel);
+RK_API rk_result rk_runtime_find_kernel(rk_runtime runtime, const char* name, rk_kernel* kernel);
+
+/* Sending. timeout_ns: 0 = reject at once with RK_ERROR_QUEUE_FULL when full;
+ * RK_WAIT_FOREVER = block; otherwise block up to that long, then RK_ERROR_TIMEOUT. */
+typedef struct rk_send_options {
+  uint32_t struct_size;
+  uint32_t flags;          /* RK_MSG_FLAG_* to set */
+  uint64_t correlation_id; /* 0 = none */
+  uint64_t timeout_ns;
+} rk_send_options;
+
+RK_API rk_result rk_kernel_send(rk_kernel kernel, uint32_t type_id, const void* payload, uint32_t size,
+                                const rk_send_options* options, uint64_t* message_id);
+
+/* In place: reserve a slot, fill header fields and payload, commit. Exactly one reservation
+ * may be open per kernel at a time (others wait in reserve). */
+typedef struct rk_slot {
+  rk_msg_header* header; /* type_id and payload_size filled in by reserve */
+  void* payload;
+  uint32_t capacity;     /* payload bytes available */
+  uint32_t reserved0;
+  uint64_t token;        /* internal */
+} rk_slot;
+RK_API rk_result rk_kernel_reserve(rk_kernel kernel, uint32_t type_id, uint32_t size, uint64_t timeout_ns,
+                                   rk_slot* slot);
+RK_API rk_result rk_kernel_commit(rk_kernel kernel, rk_slot* slot, uint64_t* message_id);
+
+/* Receiving from the kernel's output queue. timeout_ns as for send (0 = try).
+ * header may be NULL; *size gets the payload size; payloads larger than capacity fail with
+ * RK_ERROR_MESSAGE_TOO_LARGE and stay queued. */
+RK_API rk_result rk_kernel_receive(rk_kernel kernel, rk_msg_header* header, void* payload, uint32_t capacity,
+                                   uint32_t* size, uint64_t timeout_ns);
+/* Sends with a fresh correlation id and waits for the reply carrying it. Other output that
+ * arrives meanwhile stays receivable, in order. */
+RK_API rk_result rk_kernel_request(rk_kernel kernel, uint32_t type_id, const void* payload, uint32_t size,
+                                   rk_msg_header* reply_header, void* reply, uint32_t reply_capacity,
+                                   uint32_t* reply_size, uint64_t timeout_ns);
+
+typedef struct rk_kernel_status {
+  uint32_t struct_size;
+  rk_kernel_state state;
+  int32_t has_terminated;
+  int32_t errors_encountered;
+  int64_t messages_processed;
+  int64_t last_activity_ns;
+  uint32_t input_depth;
+  uint32_t output_depth;
+  uint32_t inbox_depth;
+  uint32_t reserved0;
+} rk_kernel_status;
+RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status);
+/* A field-by-field snapshot of the live telemetry block. */
+RK_API rk_result rk_kernel_get_telemetry(rk_kernel kernel, rk_telemetry* telemetry);
+
+/* The host's HLC (node 0): stamps every message the host sends, merges every reply. */
+RK_API rk_result rk_runtime_hlc_now(rk_runtime runtime, rk_hlc* now);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RINGKERNEL_RINGKERNEL_H */

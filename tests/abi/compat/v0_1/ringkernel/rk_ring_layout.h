@@ -1,0 +1,241 @@
+/* ringkernel — the memory that host and device both read while a ring kernel runs.
+ *
+ * This header is the single source of truth for the ring layout. It is written in the
+ * C subset that compiles as C99, C++, OpenCL C, CUDA C++ and HIP C++. Device code gets
+ * its integer typedefs (int32_t, uint64_t, ...) and the RK_DEVICE_DIALECT macro from its
+ * backend's prelude; host code gets them from <stdint.h>.
+ *
+ * Rules:
+ *  - Fields that both sides change are plain integers; host code touches them through
+ *    std::atomic_ref, device code through the dialect's rk_* atomics. Each field is read
+ *    or written on its own: never copy a whole block back over fields the other side owns.
+ *  - Pointers are device addresses stored as uint64_t.
+ *  - Offsets are fixed. The host-side static asserts at the end check every one of them;
+ *    changing one is an ABI major bump (see docs/abi.md).
+ */
+#ifndef RINGKERNEL_RK_RING_LAYOUT_H
+#define RINGKERNEL_RK_RING_LAYOUT_H
+
+#ifndef RK_DEVICE_DIALECT
+#include <stddef.h>
+#include <stdint.h>
+#endif
+
+#include "rk_result.h"
+
+/* 2: rk_msg_header.publish_seq (was reserved0) publishes a message in an SPSC ring queue. */
+#define RK_RING_LAYOUT_VERSION 2
+#define RK_ALIGNED(n) __attribute__((aligned(n)))
+
+/* --------------------------------------------------------------------------------- */
+/* Control block: 128 bytes, the seed's field order.                                  */
+
+/* has_terminated values */
+#define RK_TERMINATED_RUNNING 0
+#define RK_TERMINATED_DONE 1
+#define RK_TERMINATED_RELAUNCHABLE 2
+
+typedef struct RK_ALIGNED(128) rk_control_block {
+  int32_t is_active;          /* 0   host writes: 0 paused, 1 processing */
+  int32_t should_terminate;   /* 4   host writes 1 to ask the loop to drain and exit */
+  int32_t has_terminated;     /* 8   device writes RK_TERMINATED_* */
+  int32_t errors_encountered; /* 12  device adds: handler errors, rejected messages */
+  int64_t messages_processed; /* 16  device adds */
+  int64_t last_activity_ticks;/* 24  device writes rk_clock_ns() of its last message */
+  uint64_t input_queue_head_ptr;    /* 32 device address of the input queue's head index */
+  uint64_t input_queue_tail_ptr;    /* 40 */
+  uint64_t input_queue_buffer_ptr;  /* 48 slot 0 */
+  int32_t input_queue_capacity;     /* 56 */
+  int32_t input_queue_message_size; /* 60 slot size in bytes */
+  uint64_t output_queue_head_ptr;   /* 64 */
+  uint64_t output_queue_tail_ptr;   /* 72 */
+  uint64_t output_queue_buffer_ptr; /* 80 */
+  int32_t output_queue_capacity;    /* 88 */
+  int32_t output_queue_message_size;/* 92 */
+  /* 96..127: the seed's reserved area, assigned by ring layout 1. */
+  uint32_t kernel_doorbell; /* 96  host increments after publishing input or a control change */
+  uint32_t kernel_parked;   /* 100 kernel sets 1 before it parks on kernel_doorbell */
+  uint32_t host_doorbell;   /* 104 kernel increments after publishing output */
+  uint32_t host_parked;     /* 108 host sets 1 before it parks on host_doorbell */
+  uint64_t ring_env_ptr;    /* 112 device address of this kernel's rk_ring_env */
+  uint64_t reserved0;       /* 120 */
+} rk_control_block;
+
+/* --------------------------------------------------------------------------------- */
+/* Telemetry: 64 bytes, readable while the kernel runs.                              */
+
+typedef struct RK_ALIGNED(64) rk_telemetry {
+  uint64_t messages_processed;     /* 0 */
+  uint64_t messages_dropped;       /* 8  rejected or undeliverable on the device side (rk_kernel_telemetry
+                                          adds the host's own count: no host/device RMW on one word) */
+  int64_t last_processed_timestamp;/* 16 rk_clock_ns() */
+  int32_t queue_depth;             /* 24 input messages found ready at the last dequeue (<= batch) */
+  uint32_t reserved0;              /* 28 */
+  uint64_t total_latency_ns;       /* 32 sum of (handler done - message sent_ns) */
+  uint64_t max_latency_ns;         /* 40 */
+  uint64_t min_latency_ns;         /* 48 UINT64_MAX until the first message */
+  int32_t error_code;              /* 56 last rk_result seen by the loop (0 = none) */
+  uint32_t reserved1;              /* 60 */
+} rk_telemetry;
+
+/* --------------------------------------------------------------------------------- */
+/* Hybrid logical clock timestamp (16 bytes).                                         */
+
+typedef struct rk_hlc {
+  int64_t physical_ns; /* 0 wall-clock nanoseconds */
+  uint32_t logical;    /* 8 */
+  uint32_t node_id;    /* 12 host = 0, kernel = its dense id */
+} rk_hlc;
+
+/* --------------------------------------------------------------------------------- */
+/* Message header: 64 bytes at the start of every queue slot; the payload follows.   */
+
+#define RK_KERNEL_ID_HOST 0u
+#define RK_MSG_TYPE_INVALID 0u
+#define RK_MSG_HEADER_SIZE 64u
+
+/* flags */
+#define RK_MSG_FLAG_REPLY 0x1u   /* correlation_id names the request this answers */
+#define RK_MSG_FLAG_K2K 0x2u     /* sent by another kernel */
+
+typedef struct rk_msg_header {
+  uint32_t type_id;        /* 0  user type id, never 0 */
+  uint32_t payload_size;   /* 4  bytes that follow the header */
+  uint64_t message_id;     /* 8  unique per sender */
+  uint64_t correlation_id; /* 16 request/reply pairing; 0 = none */
+  uint32_t source_kernel;  /* 24 dense kernel id, RK_KERNEL_ID_HOST for the host */
+  uint32_t dest_kernel;    /* 28 */
+  rk_hlc timestamp;        /* 32 sender's HLC at send */
+  uint32_t flags;          /* 48 RK_MSG_FLAG_* */
+  uint32_t publish_seq;    /* 52 SPSC ring queues: low 32 bits of (slot index + 1), stored last
+                                 with release, so the consumer finds the message ready on the
+                                 line it reads anyway (rk_spsc_publish_msg); 0 elsewhere */
+  int64_t sent_ns;         /* 56 rk_clock_ns() at send, for latency telemetry */
+} rk_msg_header;
+
+/* --------------------------------------------------------------------------------- */
+/* Queue header: producer and consumer indices on their own 128-byte lines.           */
+/* Slot i lives at slots_ptr + (i & mask) * slot_size. Indices only grow (64-bit).    */
+
+#define RK_QUEUE_SPSC 1u /* one producer, one consumer: host <-> kernel */
+#define RK_QUEUE_MPSC 2u /* many producers (kernels, host), one consumer: K2K inbox */
+
+typedef struct RK_ALIGNED(128) rk_queue_header {
+  /* line 0: the consumer's */
+  uint64_t head;        /* 0   next index to consume; written by the consumer only */
+  uint64_t cached_tail; /* 8   consumer's private copy of the last tail it saw */
+  uint8_t pad0[112];
+  /* line 1: the producer's */
+  uint64_t tail;        /* 128 SPSC: next index to publish. MPSC: next index to claim (CAS) */
+  uint64_t cached_head; /* 136 SPSC producer's private copy of the last head it saw */
+  uint8_t pad1[112];
+  /* line 2: set once at creation, then read-only; plus the drop counter */
+  uint32_t capacity;      /* 256 power of two */
+  uint32_t slot_size;     /* 260 bytes per slot, multiple of 8 */
+  uint32_t mask;          /* 264 capacity - 1 */
+  uint32_t kind;          /* 268 RK_QUEUE_SPSC or RK_QUEUE_MPSC */
+  uint64_t slots_ptr;     /* 272 device address of slot 0 */
+  uint64_t sequence_ptr;  /* 280 MPSC: device address of uint64_t[capacity], per-slot sequence numbers */
+  uint64_t rejected_full; /* 288 reserve attempts refused because the queue was full */
+  uint8_t pad2[88];
+} rk_queue_header;
+
+/* --------------------------------------------------------------------------------- */
+/* K2K routing table entry (32 bytes). The table is indexed by dense kernel id.      */
+
+#define RK_ROUTE_EMPTY 0u
+#define RK_ROUTE_LIVE 1u
+#define RK_ROUTE_CLOSED 2u /* target terminated: sends fail with RK_ERROR_UNKNOWN_KERNEL */
+
+typedef struct rk_k2k_route {
+  uint64_t inbox_ptr;   /* 0  device address of the target's MPSC rk_queue_header */
+  uint32_t kernel_id;   /* 8 */
+  uint32_t state;       /* 12 RK_ROUTE_*; host publishes with release after inbox_ptr */
+  uint32_t name_hash;   /* 16 FNV-1a 32 of the kernel name (diagnostics) */
+  uint32_t max_payload; /* 20 largest payload the inbox slot holds */
+  uint64_t control_ptr; /* 24 target's rk_control_block: senders ring its kernel_doorbell */
+} rk_k2k_route;
+
+/* --------------------------------------------------------------------------------- */
+/* Per-kernel environment: everything the ring loop needs, written by the host before  */
+/* launch. Only `hlc` and `next_message_id` change afterwards, and only by the kernel. */
+
+#define RK_MAX_PEERS 16
+
+typedef struct RK_ALIGNED(128) rk_ring_env {
+  uint64_t control_ptr;        /* 0   rk_control_block */
+  uint64_t telemetry_ptr;      /* 8   rk_telemetry */
+  uint64_t input_ptr;          /* 16  rk_queue_header, SPSC host -> kernel */
+  uint64_t output_ptr;         /* 24  rk_queue_header, SPSC kernel -> host */
+  uint64_t inbox_ptr;          /* 32  rk_queue_header, MPSC K2K inbox; 0 = none */
+  uint64_t routes_ptr;         /* 40  rk_k2k_route[route_count] */
+  uint64_t state_ptr;          /* 48  user state, state_bytes, zeroed at launch */
+  uint64_t accepted_types_ptr; /* 56  uint32_t[accepted_type_count]; count 0 = any type */
+  uint32_t kernel_id;          /* 64 */
+  uint32_t route_count;        /* 68 */
+  uint32_t state_bytes;        /* 72 */
+  uint32_t accepted_type_count;/* 76 */
+  int64_t max_clock_skew_ns;   /* 80  HLC merge rejects remote time further ahead than this */
+  uint32_t peer_count;         /* 88 */
+  uint32_t reserved0;          /* 92 */
+  uint32_t peer_ids[RK_MAX_PEERS]; /* 96 dense ids of the peers named at launch, in order */
+  rk_hlc hlc;                  /* 160 the kernel's clock; kernel thread 0 only */
+  uint64_t next_message_id;    /* 176 kernel thread 0 only */
+  uint8_t pad0[72];            /* 184 .. 256 */
+} rk_ring_env;
+
+/* --------------------------------------------------------------------------------- */
+/* Host-side layout checks. C99 has no _Static_assert: a negative array size fails.   */
+#ifndef RK_DEVICE_DIALECT
+#define RK_LAYOUT_CHECK(name, cond) typedef char rk_layout_check_##name[(cond) ? 1 : -1]
+RK_LAYOUT_CHECK(cb_size, sizeof(rk_control_block) == 128);
+RK_LAYOUT_CHECK(cb_is_active, offsetof(rk_control_block, is_active) == 0);
+RK_LAYOUT_CHECK(cb_should_terminate, offsetof(rk_control_block, should_terminate) == 4);
+RK_LAYOUT_CHECK(cb_has_terminated, offsetof(rk_control_block, has_terminated) == 8);
+RK_LAYOUT_CHECK(cb_errors, offsetof(rk_control_block, errors_encountered) == 12);
+RK_LAYOUT_CHECK(cb_processed, offsetof(rk_control_block, messages_processed) == 16);
+RK_LAYOUT_CHECK(cb_activity, offsetof(rk_control_block, last_activity_ticks) == 24);
+RK_LAYOUT_CHECK(cb_in_head, offsetof(rk_control_block, input_queue_head_ptr) == 32);
+RK_LAYOUT_CHECK(cb_in_tail, offsetof(rk_control_block, input_queue_tail_ptr) == 40);
+RK_LAYOUT_CHECK(cb_in_buf, offsetof(rk_control_block, input_queue_buffer_ptr) == 48);
+RK_LAYOUT_CHECK(cb_in_cap, offsetof(rk_control_block, input_queue_capacity) == 56);
+RK_LAYOUT_CHECK(cb_in_size, offsetof(rk_control_block, input_queue_message_size) == 60);
+RK_LAYOUT_CHECK(cb_out_head, offsetof(rk_control_block, output_queue_head_ptr) == 64);
+RK_LAYOUT_CHECK(cb_out_tail, offsetof(rk_control_block, output_queue_tail_ptr) == 72);
+RK_LAYOUT_CHECK(cb_out_buf, offsetof(rk_control_block, output_queue_buffer_ptr) == 80);
+RK_LAYOUT_CHECK(cb_out_cap, offsetof(rk_control_block, output_queue_capacity) == 88);
+RK_LAYOUT_CHECK(cb_out_size, offsetof(rk_control_block, output_queue_message_size) == 92);
+RK_LAYOUT_CHECK(cb_doorbell, offsetof(rk_control_block, kernel_doorbell) == 96);
+RK_LAYOUT_CHECK(cb_host_doorbell, offsetof(rk_control_block, host_doorbell) == 104);
+RK_LAYOUT_CHECK(cb_env, offsetof(rk_control_block, ring_env_ptr) == 112);
+RK_LAYOUT_CHECK(tm_size, sizeof(rk_telemetry) == 64);
+RK_LAYOUT_CHECK(tm_dropped, offsetof(rk_telemetry, messages_dropped) == 8);
+RK_LAYOUT_CHECK(tm_last, offsetof(rk_telemetry, last_processed_timestamp) == 16);
+RK_LAYOUT_CHECK(tm_depth, offsetof(rk_telemetry, queue_depth) == 24);
+RK_LAYOUT_CHECK(tm_total, offsetof(rk_telemetry, total_latency_ns) == 32);
+RK_LAYOUT_CHECK(tm_max, offsetof(rk_telemetry, max_latency_ns) == 40);
+RK_LAYOUT_CHECK(tm_min, offsetof(rk_telemetry, min_latency_ns) == 48);
+RK_LAYOUT_CHECK(tm_error, offsetof(rk_telemetry, error_code) == 56);
+RK_LAYOUT_CHECK(hlc_size, sizeof(rk_hlc) == 16);
+RK_LAYOUT_CHECK(msg_size, sizeof(rk_msg_header) == RK_MSG_HEADER_SIZE);
+RK_LAYOUT_CHECK(msg_corr, offsetof(rk_msg_header, correlation_id) == 16);
+RK_LAYOUT_CHECK(msg_src, offsetof(rk_msg_header, source_kernel) == 24);
+RK_LAYOUT_CHECK(msg_hlc, offsetof(rk_msg_header, timestamp) == 32);
+RK_LAYOUT_CHECK(msg_flags, offsetof(rk_msg_header, flags) == 48);
+RK_LAYOUT_CHECK(msg_sent, offsetof(rk_msg_header, sent_ns) == 56);
+RK_LAYOUT_CHECK(q_size, sizeof(rk_queue_header) == 384);
+RK_LAYOUT_CHECK(q_tail, offsetof(rk_queue_header, tail) == 128);
+RK_LAYOUT_CHECK(q_capacity, offsetof(rk_queue_header, capacity) == 256);
+RK_LAYOUT_CHECK(q_slots, offsetof(rk_queue_header, slots_ptr) == 272);
+RK_LAYOUT_CHECK(q_rejected, offsetof(rk_queue_header, rejected_full) == 288);
+RK_LAYOUT_CHECK(route_size, sizeof(rk_k2k_route) == 32);
+RK_LAYOUT_CHECK(env_size, sizeof(rk_ring_env) == 256);
+RK_LAYOUT_CHECK(env_kernel_id, offsetof(rk_ring_env, kernel_id) == 64);
+RK_LAYOUT_CHECK(env_skew, offsetof(rk_ring_env, max_clock_skew_ns) == 80);
+RK_LAYOUT_CHECK(env_peers, offsetof(rk_ring_env, peer_ids) == 96);
+RK_LAYOUT_CHECK(env_hlc, offsetof(rk_ring_env, hlc) == 160);
+RK_LAYOUT_CHECK(env_next_id, offsetof(rk_ring_env, next_message_id) == 176);
+#undef RK_LAYOUT_CHECK
+#endif
+
+#endif /* RINGKERNEL_RK_RING_LAYOUT_H */
