@@ -2,7 +2,10 @@
  *
  * Conventions: prefix rk_; opaque handles; every call returns rk_result (0 = success) and
  * leaves a human-readable detail for this thread in rk_last_error(). Structs that may
- * grow start with struct_size (set it to sizeof). Enums keep 0 as "undefined".
+ * grow start with struct_size: initialize them with their RK_*_INIT macro, which sets it.
+ * Fields are only ever appended; a newer library reads an older, shorter struct (missing
+ * fields take their defaults) and fills an output struct only up to its struct_size.
+ * Enums keep 0 as "undefined".
  * Strings returned by the library stay valid as long as the handle they came from.
  * Thread safety: registries and runtimes may be used from any thread; a kernel's send
  * side and receive side may each be used from any thread (calls on one side are
@@ -29,12 +32,25 @@ extern "C" {
 
 #define RK_WAIT_FOREVER UINT64_MAX
 
+/* The public API's own version, apart from the plugin ABI (docs/abi.md says when each part
+ * moves). 1.0 is the API of libringcore 0.1.0; each minor adds entry points or appends
+ * struct fields, and never changes what a program built against an older minor sees. */
+#define RK_API_VERSION_MAJOR 1
+#define RK_API_VERSION_MINOR 1
+#define RK_MAKE_API_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)))
+#define RK_API_VERSION RK_MAKE_API_VERSION(RK_API_VERSION_MAJOR, RK_API_VERSION_MINOR)
+#define RK_API_VERSION_MAJOR_OF(version) ((uint32_t)(version) >> 16)
+#define RK_API_VERSION_MINOR_OF(version) ((uint32_t)(version) & 0xFFFFu)
+
 /* ---------------------------------------------------------------------------------- */
 /* Versions, errors, logging                                                           */
 
 RK_API uint32_t rk_abi_major(void);      /* RK_PLUGIN_ABI_MAJOR the core was built with */
 RK_API uint32_t rk_abi_minor(void);
 RK_API const char* rk_version_string(void); /* library version, e.g. "0.1.0" */
+/* RK_API_VERSION of the library loaded at run time (a program compiled against headers of
+ * API m.n works with any library of major m and minor >= n). Since API 1.1. */
+RK_API uint32_t rk_api_version(void);
 RK_API const char* rk_result_name(rk_result result); /* "RK_ERROR_QUEUE_FULL" */
 RK_API const char* rk_last_error(void);  /* this thread's last failure detail, "" if none */
 RK_API void rk_set_log_level(rk_log_level level); /* default from RINGKERNEL_LOG_LEVEL, else warn */
@@ -77,6 +93,14 @@ typedef struct rk_plugin_status {
   const char* name;   /* backend name, or the file's stem when it never said */
   const char* detail; /* the loader's or plugin's own words; "" when OK */
 } rk_plugin_status;
+#define RK_PLUGIN_STATUS_INIT RK_STRUCT_INIT(rk_plugin_status)
+
+/* Stable lowercase names, the ones rk-info prints and scripts match on: "ok",
+ * "no_devices", "not_installed", "abi_mismatch", ...; "loaded", "rejected". The
+ * UNDEFINED values give "undefined", anything outside the enum "unknown". Static strings.
+ * Since API 1.1. */
+RK_API const char* rk_plugin_reason_name(rk_plugin_reason reason);
+RK_API const char* rk_plugin_outcome_name(rk_plugin_outcome outcome);
 
 #define RK_REGISTRY_NO_ENV_PATH 0x1u     /* ignore RINGKERNEL_PLUGIN_PATH */
 #define RK_REGISTRY_NO_DEFAULT_DIRS 0x2u /* skip plugins/ beside libringcore and the install dir */
@@ -86,6 +110,7 @@ typedef struct rk_registry_options {
   uint32_t flags;          /* RK_REGISTRY_* */
   const char* search_path; /* ':'-separated folders searched before everything else; may be NULL */
 } rk_registry_options;
+#define RK_REGISTRY_OPTIONS_INIT RK_STRUCT_INIT(rk_registry_options)
 
 /* Search order: options->search_path, RINGKERNEL_PLUGIN_PATH, plugins/ beside
  * libringcore, the install plugin folder. Files named librk_backend_*.so are candidates.
@@ -105,6 +130,17 @@ typedef struct rk_device_entry {
   const char* backend;
   rk_device_info info;
 } rk_device_entry;
+#ifdef __cplusplus
+#define RK_DEVICE_ENTRY_INIT                                           \
+  ([] {                                                               \
+    rk_device_entry init_value_{};                                    \
+    init_value_.struct_size = sizeof(rk_device_entry);                \
+    init_value_.info.struct_size = sizeof(rk_device_info);            \
+    return init_value_;                                               \
+  }())
+#else
+#define RK_DEVICE_ENTRY_INIT { .struct_size = sizeof(rk_device_entry), .info = RK_DEVICE_INFO_INIT }
+#endif
 
 RK_API uint32_t rk_registry_device_count(rk_registry registry); /* over every loaded backend */
 RK_API rk_result rk_registry_device(rk_registry registry, uint32_t index, rk_device_entry* entry);
@@ -135,6 +171,7 @@ typedef struct rk_runtime_options {
   uint32_t reserved0;
   int64_t max_clock_skew_ns; /* 0 = 10 s */
 } rk_runtime_options;
+#define RK_RUNTIME_OPTIONS_INIT RK_STRUCT_INIT(rk_runtime_options)
 
 RK_API rk_result rk_runtime_create(const rk_runtime_options* options, rk_runtime* runtime);
 /* Terminates every kernel still running (with a bounded wait), then frees everything. */
@@ -166,6 +203,7 @@ typedef struct rk_module_options {
   const char* compile_flags;
   const char* name;
 } rk_module_options;
+#define RK_MODULE_OPTIONS_INIT RK_STRUCT_INIT(rk_module_options)
 
 /* On RK_ERROR_COMPILE_FAILED, rk_last_error() holds the compiler's log. */
 RK_API rk_result rk_module_compile(rk_runtime runtime, const rk_module_options* options, rk_module* module);
@@ -224,7 +262,12 @@ typedef struct rk_kernel_options {
   uint32_t peer_count;          /* <= RK_MAX_PEERS */
   uint32_t reserved0;
   const char* const* peers;     /* kernel names this one sends to; rk_peer(ctx, i) on device */
+  /* API 1.1 */
+  uint32_t outbox_capacity;     /* K2K sends waiting for a full inbox (docs/runtime.md); power of two, 0 = 64 */
+  uint32_t reserved1;
+  uint64_t k2k_send_timeout_ns; /* how long rk_send_to_kernel_wait waits for outbox room; 0 = 10 s */
 } rk_kernel_options;
+#define RK_KERNEL_OPTIONS_INIT RK_STRUCT_INIT(rk_kernel_options)
 
 /* Validates options and compiles the kernel (state Created). */
 RK_API rk_result rk_kernel_create(rk_runtime runtime, const rk_kernel_options* options, rk_kernel* kernel);
@@ -242,6 +285,8 @@ RK_API rk_result rk_kernel_destroy(rk_kernel kernel);
 RK_API rk_kernel_state rk_kernel_get_state(rk_kernel kernel);
 RK_API uint32_t rk_kernel_id(rk_kernel kernel);
 RK_API const char* rk_kernel_name(rk_kernel kernel);
+/* The largest payload the kernel's queues hold (its max_payload_size). Since API 1.1. */
+RK_API uint32_t rk_kernel_max_payload_size(rk_kernel kernel);
 RK_API rk_result rk_runtime_find_kernel(rk_runtime runtime, const char* name, rk_kernel* kernel);
 
 /* Sending. timeout_ns: 0 = reject at once with RK_ERROR_QUEUE_FULL when full;
@@ -252,6 +297,7 @@ typedef struct rk_send_options {
   uint64_t correlation_id; /* 0 = none */
   uint64_t timeout_ns;
 } rk_send_options;
+#define RK_SEND_OPTIONS_INIT RK_STRUCT_INIT(rk_send_options) /* timeout 0: reject at once when full */
 
 RK_API rk_result rk_kernel_send(rk_kernel kernel, uint32_t type_id, const void* payload, uint32_t size,
                                 const rk_send_options* options, uint64_t* message_id);
@@ -291,7 +337,14 @@ typedef struct rk_kernel_status {
   uint32_t output_depth;
   uint32_t inbox_depth;
   uint32_t reserved0;
+  /* API 1.1: K2K backpressure (docs/runtime.md, "K2K sends never deadlock the loop") */
+  uint32_t outbox_depth;  /* this kernel's sends waiting for a full inbox */
+  uint32_t reserved1;
+  uint64_t k2k_deferred;  /* sends that found the target's inbox full and waited in the outbox */
+  uint64_t k2k_refused;   /* sends this kernel gave up on (outbox full until the timeout); also in messages_dropped */
+  uint64_t inbox_refused; /* sends to this kernel that others gave up on because its inbox stayed full */
 } rk_kernel_status;
+#define RK_KERNEL_STATUS_INIT RK_STRUCT_INIT(rk_kernel_status)
 RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status);
 /* A field-by-field snapshot of the live telemetry block. */
 RK_API rk_result rk_kernel_get_telemetry(rk_kernel kernel, rk_telemetry* telemetry);

@@ -23,12 +23,13 @@
 
 #include "rk_result.h"
 
-/* 2: rk_msg_header.publish_seq (was reserved0) publishes a message in an SPSC ring queue. */
-#define RK_RING_LAYOUT_VERSION 2
+/* 2: rk_msg_header.publish_seq (was reserved0) publishes a message in an SPSC ring queue.
+ * 3: rk_ring_env gains the K2K outbox and its counters (in what was padding). */
+#define RK_RING_LAYOUT_VERSION 3
 #define RK_ALIGNED(n) __attribute__((aligned(n)))
 
 /* --------------------------------------------------------------------------------- */
-/* Control block: 128 bytes, the seed's field order.                                  */
+/* Control block: 128 bytes, every offset fixed (docs/abi.md, "Ring layout rules").   */
 
 /* has_terminated values */
 #define RK_TERMINATED_RUNNING 0
@@ -52,7 +53,7 @@ typedef struct RK_ALIGNED(128) rk_control_block {
   uint64_t output_queue_buffer_ptr; /* 80 */
   int32_t output_queue_capacity;    /* 88 */
   int32_t output_queue_message_size;/* 92 */
-  /* 96..127: the seed's reserved area, assigned by ring layout 1. */
+  /* 96..127: reserved until ring layout 1 gave them to the doorbells and ring_env_ptr. */
   uint32_t kernel_doorbell; /* 96  host increments after publishing input or a control change */
   uint32_t kernel_parked;   /* 100 kernel sets 1 before it parks on kernel_doorbell */
   uint32_t host_doorbell;   /* 104 kernel increments after publishing output */
@@ -158,7 +159,8 @@ typedef struct rk_k2k_route {
 
 /* --------------------------------------------------------------------------------- */
 /* Per-kernel environment: everything the ring loop needs, written by the host before  */
-/* launch. Only `hlc` and `next_message_id` change afterwards, and only by the kernel. */
+/* launch. Afterwards only the kernel's leader writes, and only `hlc`,                 */
+/* `next_message_id` and the K2K counters (which the host reads, relaxed).            */
 
 #define RK_MAX_PEERS 16
 
@@ -181,7 +183,15 @@ typedef struct RK_ALIGNED(128) rk_ring_env {
   uint32_t peer_ids[RK_MAX_PEERS]; /* 96 dense ids of the peers named at launch, in order */
   rk_hlc hlc;                  /* 160 the kernel's clock; kernel thread 0 only */
   uint64_t next_message_id;    /* 176 kernel thread 0 only */
-  uint8_t pad0[72];            /* 184 .. 256 */
+  /* layout 3: the K2K outbox (docs/runtime.md, "K2K sends never deadlock the loop") */
+  uint64_t outbox_ptr;         /* 184 rk_queue_header, SPSC, the leader on both ends: sends
+                                      waiting for a full inbox, flushed between messages */
+  int64_t k2k_send_timeout_ns; /* 192 how long rk_send_to_kernel_wait waits for outbox room */
+  uint64_t k2k_deferred;       /* 200 sends that found the target inbox full and were queued */
+  uint64_t k2k_refused;        /* 208 sends given up on (counted once, when the sender gives up) */
+  uint32_t outbox_waiting;     /* 216 sends waiting in the outbox now */
+  uint32_t reserved1;          /* 220 */
+  uint8_t pad0[32];            /* 224 .. 256 */
 } rk_ring_env;
 
 /* --------------------------------------------------------------------------------- */
@@ -235,6 +245,11 @@ RK_LAYOUT_CHECK(env_skew, offsetof(rk_ring_env, max_clock_skew_ns) == 80);
 RK_LAYOUT_CHECK(env_peers, offsetof(rk_ring_env, peer_ids) == 96);
 RK_LAYOUT_CHECK(env_hlc, offsetof(rk_ring_env, hlc) == 160);
 RK_LAYOUT_CHECK(env_next_id, offsetof(rk_ring_env, next_message_id) == 176);
+RK_LAYOUT_CHECK(env_outbox, offsetof(rk_ring_env, outbox_ptr) == 184);
+RK_LAYOUT_CHECK(env_send_timeout, offsetof(rk_ring_env, k2k_send_timeout_ns) == 192);
+RK_LAYOUT_CHECK(env_deferred, offsetof(rk_ring_env, k2k_deferred) == 200);
+RK_LAYOUT_CHECK(env_refused, offsetof(rk_ring_env, k2k_refused) == 208);
+RK_LAYOUT_CHECK(env_outbox_waiting, offsetof(rk_ring_env, outbox_waiting) == 216);
 #undef RK_LAYOUT_CHECK
 #endif
 

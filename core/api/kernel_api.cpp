@@ -59,6 +59,8 @@ RK_API uint32_t rk_kernel_id(rk_kernel kernel) { return kernel ? kernel->id : 0;
 
 RK_API const char* rk_kernel_name(rk_kernel kernel) { return kernel ? kernel->config.name.c_str() : ""; }
 
+RK_API uint32_t rk_kernel_max_payload_size(rk_kernel kernel) { return kernel ? kernel->config.max_payload_size : 0; }
+
 RK_API rk_result rk_runtime_find_kernel(rk_runtime runtime, const char* name, rk_kernel* kernel) {
   clear_error();
   if (runtime == nullptr || name == nullptr || kernel == nullptr)

@@ -1,4 +1,5 @@
-/* ringkernel dialect — the handler's view of its ring kernel (the seed's RingContext).
+/* ringkernel dialect — the handler's view of its ring kernel (docs/runtime.md, "The
+ * handler's context").
  *
  * A user source defines
  *     RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg,
@@ -19,6 +20,63 @@
 #define rk_shared
 #endif
 
+/* ---- payloads, wherever the caller has them ------------------------------------------ *
+ * rk_any: the address space of a pointer that may point into private, global or shared
+ * memory. Where it is generic (CPU, CUDA, HIP; OpenCL with the generic address space) one
+ * pointer says it all. OpenCL devices without it (PoCL's CPU device) set RK_ANY_IS_GENERIC
+ * 0: rk_any is private there, and rk_payload_of has one overload per address space
+ * (RK_OVERLOADABLE), so rk_reply(ctx, t, payload, n) compiles wherever `payload` points. */
+#ifndef rk_any
+#define rk_any
+#endif
+#ifndef RK_ANY_IS_GENERIC
+#define RK_ANY_IS_GENERIC 1
+#endif
+#ifndef RK_OVERLOADABLE
+#define RK_OVERLOADABLE
+#endif
+
+/* A caller's payload: exactly one pointer set (all 0 for an empty one). */
+typedef struct rk_payload {
+  rk_any const void* anywhere; /* private memory, or any memory where rk_any is generic */
+#if !RK_ANY_IS_GENERIC
+  rk_global const void* in_global; /* set instead of `anywhere` for a global payload */
+  rk_shared const void* in_shared; /* ... for a block-shared one */
+#endif
+} rk_payload;
+
+#if RK_ANY_IS_GENERIC
+RK_INLINE rk_payload rk_payload_of(rk_any const void* p) {
+  rk_payload payload;
+  payload.anywhere = p;
+  return payload;
+}
+#else
+RK_INLINE RK_OVERLOADABLE rk_payload rk_payload_of(const void* p) {
+  rk_payload payload;
+  payload.anywhere = p;
+  payload.in_global = 0;
+  payload.in_shared = 0;
+  return payload;
+}
+
+RK_INLINE RK_OVERLOADABLE rk_payload rk_payload_of(rk_global const void* p) {
+  rk_payload payload;
+  payload.anywhere = 0;
+  payload.in_global = p;
+  payload.in_shared = 0;
+  return payload;
+}
+
+RK_INLINE RK_OVERLOADABLE rk_payload rk_payload_of(rk_shared const void* p) {
+  rk_payload payload;
+  payload.anywhere = 0;
+  payload.in_global = 0;
+  payload.in_shared = p;
+  return payload;
+}
+#endif
+
 /* Block-shared scratch for handlers: OpenCL allows shared arrays only at kernel scope, so
  * the loop declares one and hands it over through the context. */
 #define RK_RING_SCRATCH_WORDS 512
@@ -31,8 +89,10 @@ typedef struct rk_ctx {
   rk_global rk_queue_header* output;
   rk_global rk_queue_header* inbox; /* 0 when the kernel has no K2K inbox */
   rk_global rk_k2k_route* routes;
+  rk_global rk_queue_header* outbox; /* sends waiting for a full inbox (rk_k2k.h) */
   rk_global const rk_msg_header* current; /* the message being handled */
   rk_shared uint64_t* scratch;            /* RK_RING_SCRATCH_WORDS words shared by the block */
+  rk_shared uint64_t* loop;               /* RK_LOOP_WORDS block-shared words of the loop's (rk_k2k.h) */
 } rk_ctx;
 
 RK_INLINE rk_ctx rk_ctx_make(rk_global rk_ring_env* env) {
@@ -44,8 +104,10 @@ RK_INLINE rk_ctx rk_ctx_make(rk_global rk_ring_env* env) {
   ctx.output = RK_PTR(rk_queue_header, env->output_ptr);
   ctx.inbox = RK_PTR(rk_queue_header, env->inbox_ptr);
   ctx.routes = RK_PTR(rk_k2k_route, env->routes_ptr);
+  ctx.outbox = RK_PTR(rk_queue_header, env->outbox_ptr);
   ctx.current = 0;
   ctx.scratch = 0;
+  ctx.loop = 0;
   return ctx;
 }
 
@@ -84,10 +146,83 @@ RK_INLINE void rk_count_error(rk_ctx* ctx, int32_t reason) {
   rk_store_relaxed_u32((rk_global uint32_t*)&ctx->telemetry->error_code, (uint32_t)reason);
 }
 
+/* Only the leader writes these counters, so plain relaxed stores do (no locked RMW per
+ * message); the host reads each field on its own. messages_dropped and errors_encountered
+ * are the exceptions: any handler thread may count one, so they stay atomic RMWs
+ * (rk_count_*). The host never read-modify-writes them (it counts its own drops). */
+RK_INLINE void rk_add_u64_single_writer(rk_global uint64_t* p, uint64_t v) {
+  rk_store_relaxed_u64(p, rk_load_relaxed_u64(p) + v);
+}
+
+/* ---- taking a message in: admission and accounting ---------------------------------- */
+
+RK_INLINE int rk_type_accepted(rk_ctx* ctx, uint32_t type_id) {
+  if (type_id == RK_MSG_TYPE_INVALID) return 0;
+  uint32_t count = ctx->env->accepted_type_count;
+  if (count == 0u) return 1;
+  rk_global const uint32_t* types = RK_PTR(const uint32_t, ctx->env->accepted_types_ptr);
+  for (uint32_t i = 0; i < count; ++i)
+    if (types[i] == type_id) return 1;
+  return 0;
+}
+
+/* What the loop checks before any thread sees a message, and what a pull checks too: an
+ * accepted type and a size that fits the slot. RK_SUCCESS or the reason to drop it. */
+RK_INLINE int32_t rk_admission(rk_ctx* ctx, rk_global const rk_msg_header* message, uint32_t slot_size) {
+  if (!rk_type_accepted(ctx, message->type_id)) return RK_ERROR_UNKNOWN_MESSAGE_TYPE;
+  if (message->payload_size > slot_size - RK_MSG_HEADER_SIZE) return RK_ERROR_MESSAGE_TOO_LARGE;
+  return RK_SUCCESS;
+}
+
+/* Merges the sender's HLC timestamp (receive rule); a skew beyond the limit drops it. */
+RK_INLINE int32_t rk_merge_clock(rk_ctx* ctx, rk_global const rk_msg_header* message) {
+  rk_hlc_result merged = rk_hlc_merge(ctx->env->hlc, message->timestamp, rk_clock_ns(), ctx->env->max_clock_skew_ns);
+  if (merged.status != RK_SUCCESS) return merged.status;
+  ctx->env->hlc = merged.clock;
+  return RK_SUCCESS;
+}
+
+/* A message that will not reach the handler: counted as dropped and as an error. */
+RK_INLINE void rk_count_refused_message(rk_ctx* ctx, int32_t reason) {
+  rk_count_dropped(ctx, reason);
+  rk_count_error(ctx, reason);
+}
+
+/* One handled message: activity, latency and the processed counters. */
+RK_INLINE void rk_account_message(rk_ctx* ctx, rk_global const rk_msg_header* message, int32_t result) {
+  int64_t now = rk_clock_ns();
+  rk_global rk_telemetry* telemetry = ctx->telemetry;
+  rk_store_relaxed_u64((rk_global uint64_t*)&ctx->control->last_activity_ticks, (uint64_t)now);
+  rk_store_relaxed_u64((rk_global uint64_t*)&telemetry->last_processed_timestamp, (uint64_t)now);
+  if (message->sent_ns > 0 && now >= message->sent_ns) {
+    uint64_t latency = (uint64_t)(now - message->sent_ns);
+    rk_add_u64_single_writer(&telemetry->total_latency_ns, latency);
+    if (latency > rk_load_relaxed_u64(&telemetry->max_latency_ns)) rk_store_relaxed_u64(&telemetry->max_latency_ns, latency);
+    if (latency < rk_load_relaxed_u64(&telemetry->min_latency_ns)) rk_store_relaxed_u64(&telemetry->min_latency_ns, latency);
+  }
+  if (result != RK_SUCCESS) rk_count_error(ctx, result);
+  /* Published last, with release: a host that sees the count also sees the rest. */
+  rk_global uint64_t* control_count = (rk_global uint64_t*)&ctx->control->messages_processed;
+  rk_store_release_u64(control_count, rk_load_relaxed_u64(control_count) + 1u);
+  rk_store_release_u64(&telemetry->messages_processed, rk_load_relaxed_u64(&telemetry->messages_processed) + 1u);
+}
+
 /* ---- writing a message into a slot -------------------------------------------------- */
 
-RK_INLINE void rk_copy_payload(rk_global uint8_t* dst, const void* src, uint32_t size) {
-  const uint8_t* from = (const uint8_t*)src;
+RK_INLINE void rk_copy_payload(rk_global uint8_t* dst, rk_payload src, uint32_t size) {
+#if !RK_ANY_IS_GENERIC
+  if (src.in_global != 0) {
+    rk_global const uint8_t* from = (rk_global const uint8_t*)src.in_global;
+    for (uint32_t i = 0; i < size; ++i) dst[i] = from[i];
+    return;
+  }
+  if (src.in_shared != 0) {
+    rk_shared const uint8_t* from = (rk_shared const uint8_t*)src.in_shared;
+    for (uint32_t i = 0; i < size; ++i) dst[i] = from[i];
+    return;
+  }
+#endif
+  rk_any const uint8_t* from = (rk_any const uint8_t*)src.anywhere;
   for (uint32_t i = 0; i < size; ++i) dst[i] = from[i];
 }
 
@@ -143,7 +278,7 @@ RK_INLINE void rk_ring_host_doorbell(rk_ctx* ctx) {
   rk_ring_doorbell(&ctx->control->host_doorbell, &ctx->control->host_parked);
 }
 
-RK_INLINE int32_t rk_output_message(rk_ctx* ctx, uint32_t type_id, const void* payload, uint32_t size,
+RK_INLINE int32_t rk_output_message(rk_ctx* ctx, uint32_t type_id, rk_payload payload, uint32_t size,
                                     uint64_t correlation_id, uint32_t flags) {
   int32_t check = rk_check_outgoing(ctx->output, type_id, size);
   if (check != RK_SUCCESS) {
@@ -165,106 +300,47 @@ RK_INLINE int32_t rk_output_message(rk_ctx* ctx, uint32_t type_id, const void* p
   return RK_SUCCESS;
 }
 
-/* ---- the seed's RingContext operations ---------------------------------------------- */
+/* Output to the host with a correlation id and flags, waiting for room. */
+RK_INLINE int32_t rk_output_message_wait(rk_ctx* ctx, uint32_t type_id, rk_payload payload, uint32_t size,
+                                         uint64_t correlation_id, uint32_t flags) {
+  uint32_t round = 0u;
+  for (;;) {
+    int32_t result = rk_output_message(ctx, type_id, payload, size, correlation_id, flags);
+    if (result != RK_ERROR_QUEUE_FULL) return result;
+    if (++round < 64u) rk_pause(); else rk_yield();
+  }
+}
+
+/* ---- what a handler calls: output and reply (K2K sends are in rk_k2k.h) ------------- */
 
 /* Output to the host without waiting: RK_ERROR_QUEUE_FULL when the host is behind. */
-RK_INLINE int32_t rk_try_enqueue_output(rk_ctx* ctx, uint32_t type_id, const void* payload, uint32_t size) {
+RK_INLINE int32_t rk_try_enqueue_output_payload(rk_ctx* ctx, uint32_t type_id, rk_payload payload, uint32_t size) {
   return rk_output_message(ctx, type_id, payload, size, 0u, 0u);
 }
+#define rk_try_enqueue_output(ctx, type_id, payload, size) \
+  rk_try_enqueue_output_payload((ctx), (type_id), rk_payload_of(payload), (size))
 
 /* Output to the host, waiting for room (backpressure). The host drains the output queue
  * during terminate, so this cannot deadlock a terminating kernel. */
-RK_INLINE int32_t rk_enqueue_output(rk_ctx* ctx, uint32_t type_id, const void* payload, uint32_t size) {
-  uint32_t round = 0u;
-  for (;;) {
-    int32_t result = rk_output_message(ctx, type_id, payload, size, 0u, 0u);
-    if (result != RK_ERROR_QUEUE_FULL) return result;
-    if (++round < 64u) rk_pause(); else rk_yield();
-  }
+RK_INLINE int32_t rk_enqueue_output_payload(rk_ctx* ctx, uint32_t type_id, rk_payload payload, uint32_t size) {
+  return rk_output_message_wait(ctx, type_id, payload, size, 0u, 0u);
+}
+#define rk_enqueue_output(ctx, type_id, payload, size) \
+  rk_enqueue_output_payload((ctx), (type_id), rk_payload_of(payload), (size))
+
+/* The correlation rule of every reply: the request's correlation id, or its message id
+ * when it had none. */
+RK_INLINE uint64_t rk_correlation_of(uint64_t correlation_id, uint64_t message_id) {
+  return correlation_id != 0u ? correlation_id : message_id;
 }
 
-/* Answers the message being handled: correlation id = the request's correlation id
- * (or its message id when it had none), RK_MSG_FLAG_REPLY set. Waits for room. */
-RK_INLINE int32_t rk_reply(rk_ctx* ctx, uint32_t type_id, const void* payload, uint32_t size) {
-  uint64_t correlation = ctx->current->correlation_id != 0u ? ctx->current->correlation_id
-                                                             : ctx->current->message_id;
-  uint32_t round = 0u;
-  for (;;) {
-    int32_t result = rk_output_message(ctx, type_id, payload, size, correlation, RK_MSG_FLAG_REPLY);
-    if (result != RK_ERROR_QUEUE_FULL) return result;
-    if (++round < 64u) rk_pause(); else rk_yield();
-  }
+/* Answers the message being handled, to the host's output queue: correlation id per
+ * rk_correlation_of, RK_MSG_FLAG_REPLY set. Waits for room. To answer later, or to answer
+ * a kernel, keep rk_reply_address(ctx) and use rk_reply_later (rk_k2k.h). */
+RK_INLINE int32_t rk_reply_payload(rk_ctx* ctx, uint32_t type_id, rk_payload payload, uint32_t size) {
+  uint64_t correlation = rk_correlation_of(ctx->current->correlation_id, ctx->current->message_id);
+  return rk_output_message_wait(ctx, type_id, payload, size, correlation, RK_MSG_FLAG_REPLY);
 }
-
-/* K2K: writes straight into the target kernel's inbox. Errors the handler sees:
- * RK_ERROR_UNKNOWN_KERNEL (no such id, not launched, or terminated),
- * RK_ERROR_QUEUE_FULL (inbox full: retry, or give up and count it), RK_ERROR_MESSAGE_TOO_LARGE,
- * RK_ERROR_UNKNOWN_MESSAGE_TYPE. The non-retryable refusals are counted in this kernel's
- * telemetry.messages_dropped; a full inbox is counted in the inbox's rejected_full. */
-RK_INLINE int32_t rk_send_to_kernel(rk_ctx* ctx, uint32_t target, uint32_t type_id, const void* payload,
-                                    uint32_t size) {
-  if (target == RK_KERNEL_ID_HOST || target >= ctx->env->route_count) {
-    rk_count_dropped(ctx, RK_ERROR_UNKNOWN_KERNEL);
-    return RK_ERROR_UNKNOWN_KERNEL;
-  }
-  rk_global rk_k2k_route* route = &ctx->routes[target];
-  if (rk_load_acquire_u32(&route->state) != RK_ROUTE_LIVE) {
-    rk_count_dropped(ctx, RK_ERROR_UNKNOWN_KERNEL);
-    return RK_ERROR_UNKNOWN_KERNEL;
-  }
-  rk_global rk_queue_header* inbox = RK_PTR(rk_queue_header, route->inbox_ptr);
-  int32_t check = rk_check_outgoing(inbox, type_id, size);
-  if (check != RK_SUCCESS) {
-    rk_count_dropped(ctx, check);
-    return check;
-  }
-  rk_reservation slot = rk_mpsc_try_claim(inbox);
-  if (slot.count == 0u) {
-    rk_queue_count_rejected(inbox);
-    return RK_ERROR_QUEUE_FULL;
-  }
-  rk_global rk_msg_header* header = (rk_global rk_msg_header*)rk_queue_slot(inbox, slot.index);
-  rk_stamp(ctx, header, type_id, size, target, 0u, RK_MSG_FLAG_K2K);
-  header->publish_seq = 0u; /* MPSC slots publish through the sequence array */
-  rk_copy_payload((rk_global uint8_t*)header + RK_MSG_HEADER_SIZE, payload, size);
-  rk_mpsc_publish(inbox, slot.index);
-  /* Wake the target if it parked (cpu_sim); GPU kernels poll. */
-  rk_global rk_control_block* target_control = RK_PTR(rk_control_block, route->control_ptr);
-  if (target_control != 0) rk_ring_doorbell(&target_control->kernel_doorbell, &target_control->kernel_parked);
-  return RK_SUCCESS;
-}
-
-/* K2K send that waits while the target's inbox is full (backpressure along a pipeline).
- * Do not use it in a cycle of kernels that all wait on each other. A target that
- * terminates while we wait ends the wait with RK_ERROR_UNKNOWN_KERNEL. */
-RK_INLINE int32_t rk_send_to_kernel_wait(rk_ctx* ctx, uint32_t target, uint32_t type_id, const void* payload,
-                                         uint32_t size) {
-  uint32_t round = 0u;
-  for (;;) {
-    int32_t result = rk_send_to_kernel(ctx, target, type_id, payload, size);
-    if (result != RK_ERROR_QUEUE_FULL) return result;
-    if (++round < 64u) rk_pause(); else rk_yield();
-  }
-}
-
-/* Pulls the next K2K message from this kernel's own inbox into private memory, for
- * handlers that wait for a peer inside a message. RK_ERROR_QUEUE_EMPTY when none. The
- * message is consumed here and not delivered to rk_handler again. */
-RK_INLINE int32_t rk_try_receive_from_kernel(rk_ctx* ctx, rk_msg_header* header, void* payload,
-                                             uint32_t capacity) {
-  if (ctx->inbox == 0) return RK_ERROR_UNSUPPORTED;
-  rk_reservation slot = rk_mpsc_peek(ctx->inbox);
-  if (slot.count == 0u) return RK_ERROR_QUEUE_EMPTY;
-  rk_global rk_msg_header* message = (rk_global rk_msg_header*)rk_queue_slot(ctx->inbox, slot.index);
-  if (message->payload_size > capacity) return RK_ERROR_MESSAGE_TOO_LARGE;
-  *header = *message;
-  uint8_t* out = (uint8_t*)payload;
-  rk_global const uint8_t* in = (rk_global const uint8_t*)message + RK_MSG_HEADER_SIZE;
-  for (uint32_t i = 0; i < message->payload_size; ++i) out[i] = in[i];
-  rk_hlc_result merged = rk_hlc_merge(ctx->env->hlc, message->timestamp, rk_clock_ns(), ctx->env->max_clock_skew_ns);
-  if (merged.status == RK_SUCCESS) ctx->env->hlc = merged.clock;
-  rk_mpsc_release(ctx->inbox, slot.index);
-  return merged.status;
-}
+#define rk_reply(ctx, type_id, payload, size) rk_reply_payload((ctx), (type_id), rk_payload_of(payload), (size))
 
 #endif /* RINGKERNEL_RK_RING_CONTEXT_H */

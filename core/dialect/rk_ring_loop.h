@@ -36,24 +36,25 @@ typedef struct rk_loop_step {
   uint64_t slot; /* device address of the message header */
 } rk_loop_step;
 
-RK_INLINE int rk_loop_type_accepted(rk_ctx* ctx, uint32_t type_id) {
-  if (type_id == RK_MSG_TYPE_INVALID) return 0;
-  uint32_t count = ctx->env->accepted_type_count;
-  if (count == 0u) return 1;
-  rk_global const uint32_t* types = RK_PTR(const uint32_t, ctx->env->accepted_types_ptr);
-  for (uint32_t i = 0; i < count; ++i)
-    if (types[i] == type_id) return 1;
-  return 0;
-}
-
 /* Checks a message before any thread sees it; merges its HLC timestamp. */
 RK_INLINE int32_t rk_loop_admit(rk_ctx* ctx, rk_global const rk_msg_header* message, uint32_t slot_size) {
-  if (!rk_loop_type_accepted(ctx, message->type_id)) return RK_ERROR_UNKNOWN_MESSAGE_TYPE;
-  if (message->payload_size > slot_size - RK_MSG_HEADER_SIZE) return RK_ERROR_MESSAGE_TOO_LARGE;
-  rk_hlc_result merged = rk_hlc_merge(ctx->env->hlc, message->timestamp, rk_clock_ns(), ctx->env->max_clock_skew_ns);
-  if (merged.status != RK_SUCCESS) return merged.status;
-  ctx->env->hlc = merged.clock;
-  return RK_SUCCESS;
+  int32_t admitted = rk_admission(ctx, message, slot_size);
+  return admitted == RK_SUCCESS ? rk_merge_clock(ctx, message) : admitted;
+}
+
+/* Where a handler's pulls start (rk_k2k.h): after the message being handled when it came
+ * from the inbox (it sits at the head until released), else at the head. */
+RK_INLINE void rk_loop_open_pulls(rk_ctx* ctx, uint32_t source, uint64_t index) {
+  if (ctx->inbox == 0) return;
+  uint64_t first = source == RK_LOOP_FROM_INBOX ? index : rk_load_relaxed_u64(&ctx->inbox->head);
+  ctx->loop[RK_LOOP_PULL_FIRST] = first;
+  ctx->loop[RK_LOOP_PULL_NEXT] = source == RK_LOOP_FROM_INBOX ? index + 1u : first;
+}
+
+/* Releases the inbox slots the handler consumed, its own message and its pulls, in order. */
+RK_INLINE void rk_loop_close_pulls(rk_ctx* ctx) {
+  if (ctx->inbox == 0) return;
+  for (uint64_t i = ctx->loop[RK_LOOP_PULL_FIRST]; i < ctx->loop[RK_LOOP_PULL_NEXT]; ++i) rk_mpsc_release(ctx->inbox, i);
 }
 
 RK_INLINE void rk_loop_release(rk_ctx* ctx, rk_loop_cursor* cursor, uint32_t source, uint64_t index) {
@@ -96,8 +97,11 @@ RK_INLINE rk_loop_step rk_loop_take_inbox(rk_ctx* ctx) {
   return step;
 }
 
-/* Takes the next message, alternating sources so neither starves the other. */
+/* Takes the next message, alternating sources so neither starves the other. While sends
+ * wait in the outbox, only the inbox is read: draining it is what lets a peer make room,
+ * and new host input could only add more sends (rk_k2k.h). */
 RK_INLINE rk_loop_step rk_loop_take(rk_ctx* ctx, rk_loop_cursor* cursor) {
+  if (rk_outbox_flush(ctx) != 0u) return rk_loop_take_inbox(ctx);
   cursor->prefer_inbox ^= 1u;
   rk_loop_step step = cursor->prefer_inbox ? rk_loop_take_inbox(ctx) : rk_loop_take_input(ctx, cursor);
   if (step.command == RK_LOOP_IDLE)
@@ -107,6 +111,7 @@ RK_INLINE rk_loop_step rk_loop_take(rk_ctx* ctx, rk_loop_cursor* cursor) {
 
 RK_INLINE int rk_loop_drained(rk_ctx* ctx, rk_loop_cursor* cursor) {
   if (cursor->batch_next != cursor->batch_end) return 0;
+  if (rk_outbox_flush(ctx) != 0u) return 0;
   if (rk_queue_depth(ctx->input) != 0u) return 0;
   return ctx->inbox == 0 || rk_queue_depth(ctx->inbox) == 0u;
 }
@@ -118,6 +123,15 @@ RK_INLINE int rk_loop_drained(rk_ctx* ctx, rk_loop_cursor* cursor) {
  * park return at once. */
 RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
   uint32_t round = ++cursor->idle_rounds;
+#if RK_CAN_PARK
+  if (ctx->loop[RK_LOOP_OUTBOX] != 0u) {
+    /* Sends wait for peers to drain: give them the core at once (host input, paused
+     * meanwhile, must not keep us spinning), and retry the flush soon rather than sleep. */
+    cursor->idle_rounds = RK_LOOP_SPIN_ROUNDS;
+    rk_yield();
+    return;
+  }
+#endif
   if (round < RK_LOOP_SPIN_ROUNDS) { rk_pause(); return; }
 #if RK_CAN_PARK
   if (round < RK_LOOP_YIELD_ROUNDS) { rk_yield(); return; }
@@ -158,36 +172,9 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
     rk_global const rk_queue_header* queue = step.source == RK_LOOP_FROM_INBOX ? ctx->inbox : ctx->input;
     int32_t admitted = rk_loop_admit(ctx, RK_PTR(const rk_msg_header, step.slot), queue->slot_size);
     if (admitted == RK_SUCCESS) return step;
-    rk_count_dropped(ctx, admitted);
-    rk_count_error(ctx, admitted);
+    rk_count_refused_message(ctx, admitted);
     rk_loop_release(ctx, cursor, step.source, step.index);
   }
-}
-
-/* Only the leader writes these counters, so plain relaxed stores do (no locked RMW per
- * message); the host reads each field on its own. messages_dropped and errors_encountered
- * are the exceptions: any handler thread may count one, so they stay atomic RMWs
- * (rk_count_*). The host never read-modify-writes them (it counts its own drops). */
-RK_INLINE void rk_add_u64_single_writer(rk_global uint64_t* p, uint64_t v) {
-  rk_store_relaxed_u64(p, rk_load_relaxed_u64(p) + v);
-}
-
-RK_INLINE void rk_loop_account(rk_ctx* ctx, rk_global const rk_msg_header* message, int32_t result) {
-  int64_t now = rk_clock_ns();
-  rk_global rk_telemetry* telemetry = ctx->telemetry;
-  rk_store_relaxed_u64((rk_global uint64_t*)&ctx->control->last_activity_ticks, (uint64_t)now);
-  rk_store_relaxed_u64((rk_global uint64_t*)&telemetry->last_processed_timestamp, (uint64_t)now);
-  if (message->sent_ns > 0 && now >= message->sent_ns) {
-    uint64_t latency = (uint64_t)(now - message->sent_ns);
-    rk_add_u64_single_writer(&telemetry->total_latency_ns, latency);
-    if (latency > rk_load_relaxed_u64(&telemetry->max_latency_ns)) rk_store_relaxed_u64(&telemetry->max_latency_ns, latency);
-    if (latency < rk_load_relaxed_u64(&telemetry->min_latency_ns)) rk_store_relaxed_u64(&telemetry->min_latency_ns, latency);
-  }
-  if (result != RK_SUCCESS) rk_count_error(ctx, result);
-  /* Published last, with release: a host that sees the count also sees the rest. */
-  rk_global uint64_t* control_count = (rk_global uint64_t*)&ctx->control->messages_processed;
-  rk_store_release_u64(control_count, rk_load_relaxed_u64(control_count) + 1u);
-  rk_store_release_u64(&telemetry->messages_processed, rk_load_relaxed_u64(&telemetry->messages_processed) + 1u);
 }
 
 RK_INLINE void rk_loop_finish(rk_ctx* ctx) {
@@ -198,18 +185,23 @@ RK_INLINE void rk_loop_finish(rk_ctx* ctx) {
 RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
   RK_SHARED_ARRAY(uint64_t, rk_broadcast, 3);
   RK_SHARED_ARRAY(uint64_t, rk_scratch_words, RK_RING_SCRATCH_WORDS);
+  RK_SHARED_ARRAY(uint64_t, rk_loop_words, RK_LOOP_WORDS);
   rk_ctx ctx = rk_ctx_make(env);
   ctx.scratch = rk_scratch_words;
+  ctx.loop = rk_loop_words;
   rk_loop_cursor cursor;
   cursor.batch_next = 0u;
   cursor.batch_end = 0u;
   cursor.prefer_inbox = 0u;
   cursor.idle_rounds = 0u;
   int leader = rk_thread_idx(0) == 0u && rk_thread_idx(1) == 0u && rk_thread_idx(2) == 0u;
+  /* A relaunch finds its outbox as the last run left it. */
+  if (leader) rk_loop_words[RK_LOOP_OUTBOX] = rk_load_relaxed_u32(&env->outbox_waiting);
   for (;;) {
     rk_loop_step step;
     if (leader) {
       step = rk_loop_poll(&ctx, &cursor);
+      if (step.command == RK_LOOP_MESSAGE) rk_loop_open_pulls(&ctx, step.source, step.index);
       rk_broadcast[0] = step.command;
       rk_broadcast[1] = step.slot;
       rk_broadcast[2] = ((uint64_t)step.source << 63) | step.index;
@@ -228,8 +220,10 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
     int32_t result = rk_handler(&ctx, message, (rk_global const uint8_t*)message + RK_MSG_HEADER_SIZE);
     rk_sync_threads(); /* the slot stays ours until every thread is done with it */
     if (leader) {
-      rk_loop_account(&ctx, message, result);
-      rk_loop_release(&ctx, &cursor, (uint32_t)(where >> 63), where & 0x7FFFFFFFFFFFFFFFull);
+      rk_account_message(&ctx, message, result);
+      if ((uint32_t)(where >> 63) == RK_LOOP_FROM_INPUT)
+        rk_loop_release(&ctx, &cursor, RK_LOOP_FROM_INPUT, where & 0x7FFFFFFFFFFFFFFFull);
+      rk_loop_close_pulls(&ctx); /* an inbox message is released here, with the handler's pulls */
     }
   }
   if (leader) rk_loop_finish(&ctx);

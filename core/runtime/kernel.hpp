@@ -1,6 +1,6 @@
 // struct rk_kernel_s: one ring kernel as the host sees it. Its control block, telemetry,
 // environment, state and queues live in one host-mapped "ring block" that the device
-// reads and writes while the kernel runs (ARCHITECTURE §5).
+// reads and writes while the kernel runs (docs/runtime.md, "Memory: the ring block").
 #pragma once
 
 #include <atomic>
@@ -30,6 +30,7 @@ struct RingViews {
   rk_queue_header* input = nullptr;
   rk_queue_header* output = nullptr;
   rk_queue_header* inbox = nullptr;
+  rk_queue_header* outbox = nullptr;
 };
 
 }  // namespace rk::core

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "api/error.hpp"
+#include "api/struct_growth.hpp"
 #include "queue/queue_init.hpp"
 
 namespace rk::core {
@@ -43,9 +44,11 @@ rk_result copy_lists(const rk_kernel_options* options, KernelConfig& config) {
 
 }  // namespace
 
-rk_result make_kernel_config(const rk_kernel_options* options, uint32_t max_block_size, KernelConfig& config) {
-  if (options == nullptr || options->struct_size < sizeof(rk_kernel_options))
-    return fail(RK_ERROR_INVALID_ARGUMENT, "rk_kernel_options is NULL or its struct_size is too small");
+rk_result make_kernel_config(const rk_kernel_options* given, uint32_t max_block_size, KernelConfig& config) {
+  if (given == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "rk_kernel_options is NULL");
+  rk_kernel_options read{};
+  if (rk_result r = read_struct(*given, read); r != RK_SUCCESS) return r;
+  const rk_kernel_options* options = &read;
   if (options->name == nullptr || options->name[0] == '\0')
     return fail(RK_ERROR_INVALID_ARGUMENT, "a ring kernel needs a name (its K2K address)");
   if (options->source == nullptr)
@@ -67,6 +70,9 @@ rk_result make_kernel_config(const rk_kernel_options* options, uint32_t max_bloc
   if (rk_result r = check_capacity("input_capacity", config.input_capacity, 1024); r != RK_SUCCESS) return r;
   if (rk_result r = check_capacity("output_capacity", config.output_capacity, 1024); r != RK_SUCCESS) return r;
   if (rk_result r = check_capacity("inbox_capacity", config.inbox_capacity, 1024); r != RK_SUCCESS) return r;
+  config.outbox_capacity = options->outbox_capacity;
+  if (rk_result r = check_capacity("outbox_capacity", config.outbox_capacity, 64); r != RK_SUCCESS) return r;
+  if (options->k2k_send_timeout_ns != 0) config.k2k_send_timeout_ns = options->k2k_send_timeout_ns;
   config.max_payload_size = options->max_payload_size ? options->max_payload_size : 64;
   if (config.max_payload_size > (1u << 20))
     return fail(RK_ERROR_INVALID_ARGUMENT, "max_payload_size above 1 MiB");
@@ -95,6 +101,8 @@ RingBlockLayout plan_ring_block(const KernelConfig& config) {
   at += round_up(queue_bytes(config.output_capacity, config.slot_size, RK_QUEUE_SPSC), kLine);
   layout.inbox = at;
   at += round_up(queue_bytes(config.inbox_capacity, config.slot_size, RK_QUEUE_MPSC), kLine);
+  layout.outbox = at;  // the kernel's own: SPSC with the leader on both ends
+  at += round_up(queue_bytes(config.outbox_capacity, config.slot_size, RK_QUEUE_SPSC), kLine);
   layout.total = at;
   return layout;
 }

@@ -17,6 +17,8 @@ struct KernelConfig {
   uint32_t input_capacity = 1024;
   uint32_t output_capacity = 1024;
   uint32_t inbox_capacity = 1024;
+  uint32_t outbox_capacity = 64;
+  uint64_t k2k_send_timeout_ns = 10'000'000'000ull;
   uint32_t max_payload_size = 64;
   uint32_t slot_size = 128;  // header + max payload, rounded up to 64
   uint32_t state_bytes = 0;
@@ -38,6 +40,7 @@ struct RingBlockLayout {
   size_t input = 0;
   size_t output = 0;
   size_t inbox = 0;
+  size_t outbox = 0;
   size_t total = 0;
 };
 

@@ -55,7 +55,12 @@ rk_result compile_kernel(rk_runtime_s* runtime, rk_kernel_s* kernel) {
   return backend_function(runtime, kernel->module, kRingEntryPoint, &kernel->function);
 }
 
-void publish_route(rk_kernel_s* kernel, uint32_t state) {
+// Closing only flips the state: senders that saw LIVE may still be reading the fields.
+void close_route(rk_kernel_s* kernel) {
+  rk_store_release_u32(&kernel->runtime->kernels->routes[kernel->id].state, RK_ROUTE_CLOSED);
+}
+
+void publish_live_route(rk_kernel_s* kernel) {
   KernelTable& table = *kernel->runtime->kernels;
   rk_k2k_route& route = table.routes[kernel->id];
   route.inbox_ptr = kernel->ring_device + kernel->layout.inbox;
@@ -63,7 +68,7 @@ void publish_route(rk_kernel_s* kernel, uint32_t state) {
   route.kernel_id = kernel->id;
   route.max_payload = kernel->config.max_payload_size;
   route.name_hash = fnv1a32(kernel->config.name);
-  rk_store_release_u32(&route.state, state);  // after the fields above: senders acquire it
+  rk_store_release_u32(&route.state, RK_ROUTE_LIVE);  // after the fields above: senders acquire it
 }
 
 void release_device_resources(rk_kernel_s* kernel) {
@@ -127,11 +132,11 @@ rk_result kernel_launch(rk_kernel_s* kernel) {
   if (rk_result r = allocate_ring_block(kernel, peer_ids); r != RK_SUCCESS) return r;
   if (rk_result r = backend_stream_create(runtime, &kernel->stream); r != RK_SUCCESS) return r;
   if (kernel->config.auto_activate) rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), 1u);
-  publish_route(kernel, RK_ROUTE_LIVE);
+  publish_live_route(kernel);
   uint64_t env_address = kernel->ring_device + kernel->layout.env;
   if (rk_result r = backend_launch_ring(runtime, kernel->stream, kernel->function, kernel->config.block_size, env_address);
       r != RK_SUCCESS) {
-    publish_route(kernel, RK_ROUTE_CLOSED);
+    close_route(kernel);
     return r;
   }
   kernel->state.store(kernel->config.auto_activate ? RK_KERNEL_ACTIVE : RK_KERNEL_LAUNCHED);
@@ -184,7 +189,7 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
     else std::this_thread::sleep_for(std::chrono::microseconds(round < 1024 ? 20 : 200));
   }
   if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
-  publish_route(kernel, RK_ROUTE_CLOSED);
+  close_route(kernel);
   count_late_inbox_messages(kernel);
   {
     std::lock_guard receive(kernel->receive_mutex);

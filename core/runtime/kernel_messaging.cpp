@@ -1,11 +1,15 @@
-// Host side of a ring kernel's queues: send (copy or reserve/fill/commit in place),
-// receive, request/reply by correlation id, status and telemetry snapshots.
+// Sending to a ring kernel's input queue: a copied send, or reserve/fill/commit in place.
+// A send is refused unless the kernel is launched and not closing, accepts the type, and
+// the payload fits max_payload_size (type, size and full-queue refusals count as dropped);
+// the header is stamped with the host's HLC. Receive, request/reply, status and telemetry are
+// in kernel_receive.cpp; backoff() serves the waits of both.
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <thread>
 
 #include "api/error.hpp"
+#include "api/struct_growth.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_messaging.hpp"
@@ -134,15 +138,19 @@ void backoff(uint32_t round) {
 rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
                       const rk_send_options* options, uint64_t* message_id) {
   if (size > 0 && payload == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "payload is NULL but size > 0");
+  rk_send_options given{};
+  given.timeout_ns = RK_WAIT_FOREVER;  // no options: block
+  if (options)
+    if (rk_result r = read_struct(*options, given); r != RK_SUCCESS) return r;
   SendInFlight in_flight(kernel);
   if (rk_result r = check_can_send(kernel, type_id, size); r != RK_SUCCESS) return r;
-  uint64_t timeout = options ? options->timeout_ns : RK_WAIT_FOREVER;
+  uint64_t timeout = given.timeout_ns;
   std::lock_guard lock(kernel->send_mutex);
   uint64_t index = 0;
   if (rk_result r = wait_for_input_slot(kernel, timeout, index); r != RK_SUCCESS) return r;
   rk_msg_header* header = input_slot(kernel, index);
   if (size > 0) std::memcpy(header + 1, payload, size);  // payload first: the header line is the one polled
-  stamp(kernel, header, type_id, size, options ? options->flags : 0u, options ? options->correlation_id : 0u);
+  stamp(kernel, header, type_id, size, given.flags, given.correlation_id);
   if (message_id) *message_id = header->message_id;
   publish_input(kernel, index);
   return RK_SUCCESS;

@@ -1,9 +1,13 @@
-// Receiving from a ring kernel's output queue. Everything read from device-written memory
-// is bounds-checked before use: a corrupt index or size is a device fault, never UB here.
+// The host's reading side of a ring kernel: receive from the output queue, request/reply
+// (send, then wait for the reply's correlation id while other output stays receivable),
+// and the status and telemetry snapshots. Everything read from device-written memory is
+// bounds-checked before use: a corrupt index or size is a device fault, never UB here.
+// Sending is in kernel_messaging.cpp.
 #include <cstring>
 #include <thread>
 
 #include "api/error.hpp"
+#include "api/struct_growth.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_messaging.hpp"
@@ -164,21 +168,35 @@ rk_result kernel_request(rk_kernel_s* kernel, uint32_t type_id, const void* payl
   }
 }
 
+namespace {
+
+// The live status, field by field (the device keeps writing while we read).
+void fill_status(rk_kernel_s* kernel, rk_kernel_status& status) {
+  status.state = kernel->state.load();
+  const RingViews& v = kernel->views;
+  if (v.control == nullptr) return;  // never launched
+  status.has_terminated = static_cast<int32_t>(rk_load_acquire_u32(reinterpret_cast<uint32_t*>(&v.control->has_terminated)));
+  status.errors_encountered = static_cast<int32_t>(rk_load_relaxed_u32(reinterpret_cast<uint32_t*>(&v.control->errors_encountered)));
+  status.messages_processed = static_cast<int64_t>(rk_load_acquire_u64(reinterpret_cast<uint64_t*>(&v.control->messages_processed)));
+  status.last_activity_ns = static_cast<int64_t>(rk_load_relaxed_u64(reinterpret_cast<uint64_t*>(&v.control->last_activity_ticks)));
+  status.input_depth = rk_queue_depth(v.input);
+  status.output_depth = rk_queue_depth(v.output) + static_cast<uint32_t>(kernel->held.size());
+  status.inbox_depth = rk_queue_depth(v.inbox);
+  // K2K backpressure: the kernel's leader writes these, one writer each; relaxed reads.
+  status.outbox_depth = rk_load_relaxed_u32(&v.env->outbox_waiting);
+  status.k2k_deferred = rk_load_relaxed_u64(&v.env->k2k_deferred);
+  status.k2k_refused = rk_load_relaxed_u64(&v.env->k2k_refused);
+  status.inbox_refused = rk_load_relaxed_u64(&v.inbox->rejected_full);
+}
+
+}  // namespace
+
 rk_result kernel_status(rk_kernel_s* kernel, rk_kernel_status* status) {
   if (status == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "status is NULL");
-  *status = rk_kernel_status{};
-  status->struct_size = sizeof(*status);
-  status->state = kernel->state.load();
-  const RingViews& v = kernel->views;
-  if (v.control == nullptr) return RK_SUCCESS;  // never launched
-  status->has_terminated = static_cast<int32_t>(rk_load_acquire_u32(reinterpret_cast<uint32_t*>(&v.control->has_terminated)));
-  status->errors_encountered = static_cast<int32_t>(rk_load_relaxed_u32(reinterpret_cast<uint32_t*>(&v.control->errors_encountered)));
-  status->messages_processed = static_cast<int64_t>(rk_load_acquire_u64(reinterpret_cast<uint64_t*>(&v.control->messages_processed)));
-  status->last_activity_ns = static_cast<int64_t>(rk_load_relaxed_u64(reinterpret_cast<uint64_t*>(&v.control->last_activity_ticks)));
-  status->input_depth = rk_queue_depth(v.input);
-  status->output_depth = rk_queue_depth(v.output) + static_cast<uint32_t>(kernel->held.size());
-  status->inbox_depth = rk_queue_depth(v.inbox);
-  return RK_SUCCESS;
+  rk_kernel_status now{};
+  now.struct_size = sizeof(now);
+  fill_status(kernel, now);
+  return write_struct(now, status);
 }
 
 rk_result kernel_telemetry(rk_kernel_s* kernel, rk_telemetry* out) {

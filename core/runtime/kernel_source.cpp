@@ -27,7 +27,7 @@ std::string assemble_ring_source(std::string_view user_source) {
   std::string source;
   source.reserve(64 * 1024 + user_source.size());
   for (const char* part : {embedded::rk_result, embedded::rk_ring_layout, embedded::rk_queue_ops,
-                           embedded::rk_hlc_ops, embedded::rk_ring_context}) {
+                           embedded::rk_hlc_ops, embedded::rk_ring_context, embedded::rk_k2k}) {
     append_without_includes(source, part);
   }
   source += "\n/* ---- user source ---- */\n#line 1 \"user_source\"\n";

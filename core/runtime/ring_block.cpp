@@ -47,6 +47,8 @@ void init_env(rk_kernel_s* kernel, const std::vector<uint32_t>& peer_ids) {
   env->input_ptr = kernel->ring_device + layout.input;
   env->output_ptr = kernel->ring_device + layout.output;
   env->inbox_ptr = kernel->ring_device + layout.inbox;
+  env->outbox_ptr = kernel->ring_device + layout.outbox;
+  env->k2k_send_timeout_ns = static_cast<int64_t>(config.k2k_send_timeout_ns);
   env->routes_ptr = table.routes_device;
   env->state_ptr = kernel->ring_device + layout.state;
   env->accepted_types_ptr = kernel->ring_device + layout.accepted_types;
@@ -85,9 +87,11 @@ rk_result allocate_ring_block(rk_kernel_s* kernel, const std::vector<uint32_t>& 
   queue_init(kernel->ring_host + layout.input, kernel->ring_device + layout.input, config.input_capacity, config.slot_size, RK_QUEUE_SPSC);
   queue_init(kernel->ring_host + layout.output, kernel->ring_device + layout.output, config.output_capacity, config.slot_size, RK_QUEUE_SPSC);
   queue_init(kernel->ring_host + layout.inbox, kernel->ring_device + layout.inbox, config.inbox_capacity, config.slot_size, RK_QUEUE_MPSC);
+  queue_init(kernel->ring_host + layout.outbox, kernel->ring_device + layout.outbox, config.outbox_capacity, config.slot_size, RK_QUEUE_SPSC);
   kernel->views = RingViews{at<rk_control_block>(kernel, layout.control), at<rk_telemetry>(kernel, layout.telemetry),
                             at<rk_ring_env>(kernel, layout.env),        at<rk_queue_header>(kernel, layout.input),
-                            at<rk_queue_header>(kernel, layout.output), at<rk_queue_header>(kernel, layout.inbox)};
+                            at<rk_queue_header>(kernel, layout.output), at<rk_queue_header>(kernel, layout.inbox),
+                            at<rk_queue_header>(kernel, layout.outbox)};
   kernel->views.telemetry->min_latency_ns = UINT64_MAX;
   init_control(kernel);
   init_env(kernel, peer_ids);

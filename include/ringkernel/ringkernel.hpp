@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -64,6 +65,33 @@ struct Received {
   T message;
 };
 
+// Any message: its header and payload bytes, for output of several types.
+struct Message {
+  rk_msg_header header{};
+  std::vector<uint8_t> payload;
+
+  uint32_t type_id() const noexcept { return header.type_id; }
+  template <RingMessage T>
+  bool is() const noexcept {
+    return header.type_id == type_id_of<T>() && payload.size() == sizeof(T);
+  }
+  // The payload as a T, or nullopt when the message is of another type or size.
+  template <RingMessage T>
+  std::optional<T> as() const {
+    if (!is<T>()) return std::nullopt;
+    T out;
+    std::memcpy(&out, payload.data(), sizeof(T));
+    return out;
+  }
+};
+
+// What a send carries besides the payload (rk_send_options).
+struct SendOptions {
+  uint64_t timeout_ns = RK_WAIT_FOREVER;
+  uint64_t correlation_id = 0;  // 0 = none; a reply to this message carries it
+  uint32_t flags = 0;           // RK_MSG_FLAG_* to set
+};
+
 class Kernel {
  public:
   Kernel() = default;
@@ -99,8 +127,58 @@ class Kernel {
   // RK_ERROR_QUEUE_FULL at once when full (timeout 0), or the code of any other failure.
   template <RingMessage T>
   rk_result try_send(const T& message, uint64_t timeout_ns = 0, uint64_t* message_id = nullptr) {
-    rk_send_options options{sizeof(rk_send_options), 0, 0, timeout_ns};
-    return rk_kernel_send(handle_, type_id_of<T>(), &message, sizeof(T), &options, message_id);
+    return try_send_bytes(type_id_of<T>(), &message, sizeof(T), SendOptions{timeout_ns, 0, 0}, message_id);
+  }
+
+  // A T with a correlation id or flags; returns the message id.
+  template <RingMessage T>
+  uint64_t send(const T& message, const SendOptions& options) {
+    uint64_t id = 0;
+    check(try_send_bytes(type_id_of<T>(), &message, sizeof(T), options, &id), "send");
+    return id;
+  }
+
+  // Raw bytes of any type and size up to the kernel's max payload (a T's prefix, say).
+  uint64_t send_bytes(uint32_t type_id, const void* payload, uint32_t size, const SendOptions& options = {}) {
+    uint64_t id = 0;
+    check(try_send_bytes(type_id, payload, size, options, &id), "send");
+    return id;
+  }
+
+  rk_result try_send_bytes(uint32_t type_id, const void* payload, uint32_t size, const SendOptions& options,
+                           uint64_t* message_id = nullptr) {
+    rk_send_options c = RK_SEND_OPTIONS_INIT;
+    c.timeout_ns = options.timeout_ns;
+    c.correlation_id = options.correlation_id;
+    c.flags = options.flags;
+    return rk_kernel_send(handle_, type_id, payload, size, &c, message_id);
+  }
+
+  // The next output message whatever its type; nullopt as for receive<T>.
+  std::optional<Message> receive_any(uint64_t timeout_ns = RK_WAIT_FOREVER) {
+    Message out;
+    out.payload.resize(rk_kernel_max_payload_size(handle_));
+    uint32_t size = 0;
+    rk_result r = rk_kernel_receive(handle_, &out.header, out.payload.data(), static_cast<uint32_t>(out.payload.size()),
+                                    &size, timeout_ns);
+    if (r == RK_ERROR_TIMEOUT || r == RK_ERROR_QUEUE_EMPTY || r == RK_ERROR_TERMINATED) return std::nullopt;
+    check(r, "receive");
+    out.payload.resize(size);
+    return out;
+  }
+
+  // Receives one message and calls visitor(header, T) with the first of Ts it matches;
+  // false when nothing arrived in time. A message of none of the Ts throws, naming it.
+  template <RingMessage... Ts, class Visitor>
+  bool receive_visit(Visitor&& visitor, uint64_t timeout_ns = RK_WAIT_FOREVER) {
+    std::optional<Message> next = receive_any(timeout_ns);
+    if (!next) return false;
+    bool matched = ((next->is<Ts>() ? (visitor(next->header, *next->as<Ts>()), true) : false) || ...);
+    if (!matched)
+      throw Error(RK_ERROR_UNKNOWN_MESSAGE_TYPE, "receive: type " + std::to_string(next->type_id()) + " of " +
+                                                     std::to_string(next->payload.size()) +
+                                                     " bytes matches none of the visitor's types");
+    return true;
   }
 
   // nullopt when nothing arrived in time, or the kernel is terminated and fully drained;
@@ -133,7 +211,7 @@ class Kernel {
   }
 
   rk_kernel_status status() const {
-    rk_kernel_status s{};
+    rk_kernel_status s = RK_KERNEL_STATUS_INIT;
     check(rk_kernel_get_status(handle_, &s), "status");
     return s;
   }
@@ -159,6 +237,8 @@ struct KernelSpec {
   uint32_t input_capacity = 0;
   uint32_t output_capacity = 0;
   uint32_t inbox_capacity = 0;
+  uint32_t outbox_capacity = 0;       // 0 = 64
+  uint64_t k2k_send_timeout_ns = 0;   // 0 = 10 s
   uint32_t max_payload_size = 0;
   uint32_t state_bytes = 0;
   std::vector<uint32_t> accepted_types;
@@ -171,8 +251,7 @@ class Runtime {
  public:
   // backend empty: RINGKERNEL_BACKEND, else cpu_sim. Never falls back to another backend.
   explicit Runtime(const std::string& backend = {}, uint32_t device_index = 0) {
-    rk_runtime_options options{};
-    options.struct_size = sizeof(options);
+    rk_runtime_options options = RK_RUNTIME_OPTIONS_INIT;
     options.device_index = device_index;
     options.backend = backend.empty() ? nullptr : backend.c_str();
     check(rk_runtime_create(&options, &handle_), "runtime");
@@ -189,8 +268,7 @@ class Runtime {
   std::string backend() const { return rk_runtime_backend_name(handle_); }
   rk_bridge_mode bridge_mode() const { return rk_runtime_bridge_mode(handle_); }
   rk_device_info device() const {
-    rk_device_info info{};
-    info.struct_size = sizeof(info);
+    rk_device_info info = RK_DEVICE_INFO_INIT;
     check(rk_runtime_device_info(handle_, &info), "device info");
     return info;
   }
@@ -199,8 +277,7 @@ class Runtime {
   Kernel launch(const KernelSpec& spec) {
     std::vector<const char*> peers;
     for (const auto& peer : spec.peers) peers.push_back(peer.c_str());
-    rk_kernel_options options{};
-    options.struct_size = sizeof(options);
+    rk_kernel_options options = RK_KERNEL_OPTIONS_INIT;
     options.flags = spec.auto_activate ? RK_KERNEL_AUTO_ACTIVATE : 0u;
     options.name = spec.name.c_str();
     options.source = spec.source.c_str();
@@ -210,6 +287,8 @@ class Runtime {
     options.input_capacity = spec.input_capacity;
     options.output_capacity = spec.output_capacity;
     options.inbox_capacity = spec.inbox_capacity;
+    options.outbox_capacity = spec.outbox_capacity;
+    options.k2k_send_timeout_ns = spec.k2k_send_timeout_ns;
     options.max_payload_size = spec.max_payload_size;
     options.state_bytes = spec.state_bytes;
     options.accepted_type_count = static_cast<uint32_t>(spec.accepted_types.size());

@@ -36,6 +36,23 @@ rk::Runtime& runtime() {
   return *instance;
 }
 
+rk::Runtime& runtime_for(const std::string& backend) {
+  if (backend == "cpu_sim") return runtime();
+  static std::unique_ptr<rk::Runtime> opencl;
+  static std::string failure;
+  if (!opencl && failure.empty()) {
+    try {
+      opencl = std::make_unique<rk::Runtime>(backend);
+    } catch (const rk::Error& e) {
+      failure = e.what();
+    }
+  }
+  if (!opencl) SKIP(backend << " is not usable here: " << failure);
+  if (opencl->bridge_mode() != RK_BRIDGE_PERSISTENT)
+    SKIP(backend << " device '" << opencl->device().name << "' runs no persistent ring kernels");
+  return *opencl;
+}
+
 rk::KernelSpec echo_spec(const std::string& name, bool auto_activate) {
   rk::KernelSpec spec;
   spec.name = name;
@@ -55,6 +72,15 @@ rk_telemetry telemetry_after(rk::Kernel& kernel, uint64_t count) {
     t = kernel.telemetry();
   }
   return t;
+}
+
+bool wait_until(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  return true;
 }
 
 }  // namespace ringtest

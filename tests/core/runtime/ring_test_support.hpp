@@ -1,6 +1,7 @@
 // Shared pieces of the ring-runtime tests: a cpu_sim runtime and small handler sources.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include <catch2/catch_test_macros.hpp>
@@ -25,10 +26,17 @@ extern const char* const kEchoSource;
 // The runtime the tests use: cpu_sim (always built, so failing to get it fails the test).
 rk::Runtime& runtime();
 
+// The runtime of `backend` for tests that run on cpu_sim and OpenCL: cpu_sim must work;
+// OpenCL SKIPs with the reason where it has no device or no persistent kernels.
+rk::Runtime& runtime_for(const std::string& backend);
+
 rk::KernelSpec echo_spec(const std::string& name, bool auto_activate = true);
 
 // Telemetry is written after the handler returns, so a reply can reach the host a moment
 // before its message is counted. Waits (up to 5 s) until `count` messages are processed.
 rk_telemetry telemetry_after(rk::Kernel& kernel, uint64_t count);
+
+// Polls `done` until it holds; the 30 s bound only stops a hung test, it is no speed claim.
+bool wait_until(const std::function<bool()>& done);
 
 }  // namespace ringtest

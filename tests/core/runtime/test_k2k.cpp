@@ -98,9 +98,8 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
   (void)payload;
   uint64_t v = 1u;
   result r;
-  if (msg->type_id == 1u) {          /* fill the sink's inbox of 2, then one more */
-    rk_send_to_kernel(ctx, rk_peer(ctx, 0), 5u, &v, 8u);
-    rk_send_to_kernel(ctx, rk_peer(ctx, 0), 5u, &v, 8u);
+  if (msg->type_id == 1u) {          /* fill the sink's inbox of 2 and the outbox of 2, then one more */
+    for (int i = 0; i < 4; ++i) rk_send_to_kernel(ctx, rk_peer(ctx, 0), 5u, &v, 8u);
     r.codes[0] = rk_send_to_kernel(ctx, rk_peer(ctx, 0), 5u, &v, 8u);
   } else {
     r.codes[0] = 0;
@@ -109,14 +108,22 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
   r.codes[2] = rk_send_to_kernel(ctx, 9999u, 5u, &v, 8u);            /* no such id */
   return rk_reply(ctx, 20u, &r, (uint32_t)sizeof(r));
 })";
+  probe.outbox_capacity = 2;
   rk::Kernel probe_kernel = runtime().launch(probe);
   Result r = probe_kernel.request<Result>(Ping{0});
   CHECK(r.codes[0] == RK_ERROR_QUEUE_FULL);
   CHECK(r.codes[1] == RK_ERROR_UNKNOWN_KERNEL);
   CHECK(r.codes[2] == RK_ERROR_UNKNOWN_KERNEL);
   CHECK(sink_kernel.status().inbox_depth == 2);
-  CHECK(probe_kernel.telemetry().messages_dropped == 2);  // the two unknown targets
+  rk_kernel_status probe_status = probe_kernel.status();
+  CHECK(probe_status.outbox_depth == 2);
+  CHECK(probe_status.k2k_deferred == 2);
+  CHECK(probe_status.k2k_refused == 1);  // counted once, where the sender gave up
+  CHECK(sink_kernel.status().inbox_refused == 1);
+  CHECK(probe_kernel.telemetry().messages_dropped == 3);  // two unknown targets, one refusal
   sink_kernel.activate();
+  // The probe's loop flushes its outbox as the sink drains; then nothing is left anywhere.
+  CHECK(wait_until([&] { return probe_kernel.status().outbox_depth == 0; }));
   sink_kernel.terminate();
-  CHECK(sink_kernel.telemetry().messages_processed == 2);
+  CHECK(sink_kernel.telemetry().messages_processed == 4);
 }

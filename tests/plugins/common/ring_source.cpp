@@ -33,7 +33,8 @@ std::string read_source_file(const std::string& relative) {
 std::string ring_source(const std::string& user) {
   std::string source;
   for (const char* part : {"abi/ringkernel/rk_result.h", "abi/ringkernel/rk_ring_layout.h", "core/dialect/rk_queue_ops.h",
-                           "core/dialect/rk_hlc_ops.h", "core/dialect/rk_ring_context.h"})
+                           "core/dialect/rk_hlc_ops.h", "core/dialect/rk_ring_context.h",
+                           "core/dialect/rk_k2k.h"})
     source += without_includes(read_source_file(part));
   source += "\n#line 1 \"user_source\"\n" + user + "\n";
   return source + without_includes(read_source_file("core/dialect/rk_ring_loop.h"));
