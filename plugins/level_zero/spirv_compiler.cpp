@@ -12,10 +12,11 @@
 #include <mutex>
 #include <sstream>
 
-#include "common/process.hpp"  // run_process: posix_spawn, no shell
+#include "common/process.hpp"  // run_process (posix_spawn, no shell), find_executable
 
 namespace rk::level_zero {
 namespace fs = std::filesystem;
+using rk::plugin_common::find_executable;
 using rk::plugin_common::run_process;
 
 namespace {
@@ -25,27 +26,13 @@ constexpr const char* kVersions[] = {"-18", "-17", "-16", "-15", "-14", ""};
 // default, with entry-point interfaces that spirv-val rejects).
 constexpr const char* kSpirvVersionFlag = "--spirv-max-version=1.2";
 
-// `name` as given when it holds a '/', else the first executable of that name in PATH.
-std::string find_executable(const std::string& name) {
-  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : "";
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 std::string env_or_empty(const char* name) {
   const char* value = std::getenv(name);
   return value && *value ? value : "";
 }
 
 fs::path scratch_directory() {
-  static std::atomic<uint64_t> counter{0};
-  return fs::temp_directory_path() /
-         ("ringkernel-level_zero-" + std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1)));
+  return fs::temp_directory_path() / ("ringkernel-level_zero-" + rk::plugin_common::unique_suffix());
 }
 
 std::string version_of(const std::string& tool) {

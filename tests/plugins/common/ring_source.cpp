@@ -40,6 +40,31 @@ std::string ring_source(const std::string& user) {
   return source + without_includes(read_source_file("core/dialect/rk_ring_loop.h"));
 }
 
+const char* const kSumBytesAnySpace = R"(
+#define RK_TEST_SUM_BYTES(AS)                                                 \
+  RK_INLINE RK_OVERLOADABLE uint32_t sum_bytes(AS const void* p, uint32_t n) { \
+    AS const uint8_t* bytes = (AS const uint8_t*)p;                           \
+    uint32_t total = 0u;                                                      \
+    for (uint32_t i = 0u; i < n; ++i) total += bytes[i];                      \
+    return total;                                                             \
+  }
+RK_TEST_SUM_BYTES(rk_any)
+#if !RK_ANY_IS_GENERIC
+RK_TEST_SUM_BYTES(rk_global)
+RK_TEST_SUM_BYTES(rk_shared)
+#endif
+RK_KERNEL void sums(rk_global uint32_t* out, rk_global const uint8_t* in) {
+  RK_SHARED_ARRAY(uint8_t, shared_bytes, 4);
+  uint8_t private_bytes[4];
+  for (uint32_t i = 0u; i < 4u; ++i) {
+    private_bytes[i] = (uint8_t)(i + 1u);
+    shared_bytes[i] = (uint8_t)(10u * (i + 1u));
+  }
+  out[0] = sum_bytes(in, 4u);
+  out[1] = sum_bytes(private_bytes, 4u);
+  out[2] = sum_bytes(shared_bytes, 4u);
+)";
+
 const char* const kEchoHandler = R"(
 typedef struct echo_state { uint64_t handled; } echo_state;
 typedef struct ping { uint64_t value; } ping;

@@ -14,6 +14,12 @@ std::string ring_source(const std::string& user);
 
 extern const char* const kEchoHandler;
 
+// The portable way to take a pointer from any address space (docs/dialect.md): a helper
+// stamped for rk_any, and where that is no generic space once more per named space; then
+// the start of a kernel `sums(out, in)` that sums global, private and shared bytes into
+// out[0..2]. Callers append the rest of the kernel body and its closing brace.
+extern const char* const kSumBytesAnySpace;
+
 // A kernel that uses every name of the dialect's prelude table once; it fails to compile
 // unless the prelude defines RK_DEVICE_DIALECT and `dialect_macro` (e.g. "RK_DIALECT_HIP").
 std::string every_prelude_name_source(const std::string& dialect_macro);

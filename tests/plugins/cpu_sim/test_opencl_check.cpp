@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "plugin_fixture.hpp"
+#include "ring_source.hpp"
 
 using namespace cpu_sim_test;
 
@@ -69,32 +70,8 @@ RK_KERNEL void sums(rk_global uint32_t* out, rk_global const uint8_t* in) {
 }
 )";
 
-// The portable way to take a pointer from any address space: a helper stamped once for
-// rk_any, and where that is not a generic space once more per named space (overloads).
-const char* const kAnySpace = R"(
-#define RK_TEST_SUM_BYTES(AS)                                                 \
-  RK_INLINE RK_OVERLOADABLE uint32_t sum_bytes(AS const void* p, uint32_t n) { \
-    AS const uint8_t* bytes = (AS const uint8_t*)p;                           \
-    uint32_t total = 0u;                                                      \
-    for (uint32_t i = 0u; i < n; ++i) total += bytes[i];                      \
-    return total;                                                             \
-  }
-RK_TEST_SUM_BYTES(rk_any)
-#if !RK_ANY_IS_GENERIC
-RK_TEST_SUM_BYTES(rk_global)
-RK_TEST_SUM_BYTES(rk_shared)
-#endif
-RK_KERNEL void sums(rk_global uint32_t* out, rk_global const uint8_t* in) {
-  RK_SHARED_ARRAY(uint8_t, shared_bytes, 4);
-  uint8_t private_bytes[4];
-  for (uint32_t i = 0u; i < 4u; ++i) {
-    private_bytes[i] = (uint8_t)(i + 1u);
-    shared_bytes[i] = (uint8_t)(10u * (i + 1u));
-  }
-  out[0] = sum_bytes(in, 4u);
-  out[1] = sum_bytes(private_bytes, 4u);
-  out[2] = sum_bytes(shared_bytes, 4u);
-}
+// The portable way to take a pointer from any address space (tests/plugins/common).
+const std::string kAnySpace = std::string(rk::test::kSumBytesAnySpace) + R"(}
 )";
 
 void check_fails_at(const Compiled& c, const std::string& where) {

@@ -6,37 +6,14 @@
 #include <vector>
 
 #include "opencl_fixture.hpp"
+#include "ring_source.hpp"
 
 using namespace opencl_test;
 
 namespace {
 
-// The same helper as cpu_sim's test: stamped once for rk_any, and where that is not a
-// generic space once more for global and local pointers.
-const char* const kAnySpace = R"(
-#define RK_TEST_SUM_BYTES(AS)                                                 \
-  RK_INLINE RK_OVERLOADABLE uint32_t sum_bytes(AS const void* p, uint32_t n) { \
-    AS const uint8_t* bytes = (AS const uint8_t*)p;                           \
-    uint32_t total = 0u;                                                      \
-    for (uint32_t i = 0u; i < n; ++i) total += bytes[i];                      \
-    return total;                                                             \
-  }
-RK_TEST_SUM_BYTES(rk_any)
-#if !RK_ANY_IS_GENERIC
-RK_TEST_SUM_BYTES(rk_global)
-RK_TEST_SUM_BYTES(rk_shared)
-#endif
-RK_KERNEL void sums(rk_global uint32_t* out, rk_global const uint8_t* in) {
-  RK_SHARED_ARRAY(uint8_t, shared_bytes, 4);
-  uint8_t private_bytes[4];
-  for (uint32_t i = 0u; i < 4u; ++i) {
-    private_bytes[i] = (uint8_t)(i + 1u);
-    shared_bytes[i] = (uint8_t)(10u * (i + 1u));
-  }
-  out[0] = sum_bytes(in, 4u);
-  out[1] = sum_bytes(private_bytes, 4u);
-  out[2] = sum_bytes(shared_bytes, 4u);
-#ifdef __opencl_c_generic_address_space
+// The shared any-address-space helper (tests/plugins/common), plus which space this device has.
+const std::string kAnySpace = std::string(rk::test::kSumBytesAnySpace) + R"(#ifdef __opencl_c_generic_address_space
   out[3] = 1u;
 #else
   out[3] = 0u;
