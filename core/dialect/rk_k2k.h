@@ -187,7 +187,7 @@ RK_INLINE int32_t rk_k2k_send_within(rk_ctx* ctx, uint32_t target, uint32_t type
       rk_k2k_count_refused(ctx, target);
       return RK_ERROR_TIMEOUT;
     }
-    if (++round < 64u) rk_pause(); else rk_yield();
+    rk_wait_for_room(ctx, &round);
   }
 }
 

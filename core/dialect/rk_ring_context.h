@@ -300,6 +300,31 @@ RK_INLINE int32_t rk_output_message(rk_ctx* ctx, uint32_t type_id, rk_payload pa
   return RK_SUCCESS;
 }
 
+/* One round of waiting for room that the host or a peer will make: spin, then yield, then,
+ * where kernels can sleep (RK_CAN_PARK), nap in growing slices of 50 us up to 1 ms. No
+ * flag is raised, so nobody has to ring for us and a consumer pays nothing per message;
+ * a kernel whose output nobody drains costs almost no CPU instead of a whole core. */
+RK_INLINE void rk_wait_for_room(rk_ctx* ctx, uint32_t* round) {
+  uint32_t r = ++*round;
+  if (r < 64u) {
+    rk_pause();
+    return;
+  }
+#if RK_CAN_PARK
+  if (r >= 256u) {
+    uint32_t step = r - 256u;
+    int64_t nap_ns = step < 5u ? (int64_t)50000 << step : (int64_t)1000000;
+    if (r > 4096u) *round = 4096u; /* stay at the longest nap; no overflow */
+    rk_global uint32_t* doorbell = &ctx->control->kernel_doorbell;
+    rk_park_u32(doorbell, rk_load_relaxed_u32(doorbell), nap_ns); /* host sends wake it early */
+    return;
+  }
+#else
+  (void)ctx;
+#endif
+  rk_yield();
+}
+
 /* Output to the host with a correlation id and flags, waiting for room. */
 RK_INLINE int32_t rk_output_message_wait(rk_ctx* ctx, uint32_t type_id, rk_payload payload, uint32_t size,
                                          uint64_t correlation_id, uint32_t flags) {
@@ -307,7 +332,7 @@ RK_INLINE int32_t rk_output_message_wait(rk_ctx* ctx, uint32_t type_id, rk_paylo
   for (;;) {
     int32_t result = rk_output_message(ctx, type_id, payload, size, correlation_id, flags);
     if (result != RK_ERROR_QUEUE_FULL) return result;
-    if (++round < 64u) rk_pause(); else rk_yield();
+    rk_wait_for_room(ctx, &round);
   }
 }
 

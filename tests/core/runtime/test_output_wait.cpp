@@ -1,0 +1,44 @@
+// A kernel waiting for room in a full output queue naps instead of burning a core
+// (cpu_sim), and loses nothing: everything arrives once the host receives.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <thread>
+
+#include "ring_test_support.hpp"
+
+using namespace ringtest;
+
+namespace {
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+TEST_CASE("a kernel whose output nobody drains sleeps, and delivers everything later", "[output][backpressure]") {
+  rk::KernelSpec spec = echo_spec("output_waiter");
+  spec.output_capacity = 2;
+  rk::Kernel k = runtime().launch(spec);
+  for (uint64_t i = 0; i < 8; ++i) k.send(Ping{i});
+  // Two replies fill the output queue; the third handler waits inside rk_reply.
+  REQUIRE(wait_until([&] { return k.status().output_depth == 2 && k.status().messages_processed == 2; }));
+  double cpu_before = process_cpu_seconds();
+  auto wall_before = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  double cpu = process_cpu_seconds() - cpu_before;
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  // A spinning kernel would use about one core (cpu ~ wall); a napping one a few percent.
+  // Load from other processes can only lower our share, never raise it.
+  CHECK(cpu < 0.5 * wall);
+  for (uint64_t i = 0; i < 8; ++i) {
+    auto reply = k.receive<Pong>(30'000'000'000ull);
+    REQUIRE(reply);
+    CHECK(reply->message.value == i + 1);
+  }
+  k.terminate();
+}
