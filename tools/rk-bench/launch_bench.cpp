@@ -70,8 +70,7 @@ struct Device {
   rk_module module = nullptr;
   rk_function fn = nullptr;
   Device(rk_runtime runtime, const char* source, const char* name) : rt(runtime) {
-    rk_module_options options{};
-    options.struct_size = sizeof(options);
+    rk_module_options options = RK_MODULE_OPTIONS_INIT;
     options.source = source;
     rk::check(rk_module_compile(rt, &options, &module), "compile");
     rk::check(rk_module_function(module, name, &fn), "function");
@@ -80,10 +79,7 @@ struct Device {
 };
 
 rk_launch_config one_thread(uint32_t flags) {
-  rk_launch_config c{};
-  c.struct_size = sizeof(c);
-  c.grid[0] = c.grid[1] = c.grid[2] = 1;
-  c.block[0] = c.block[1] = c.block[2] = 1;
+  rk_launch_config c = RK_LAUNCH_CONFIG_INIT;  // one block of one thread
   c.flags = flags;
   return c;
 }

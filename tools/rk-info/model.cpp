@@ -49,13 +49,11 @@ Model collect_model(rk_registry registry) {
   m.abi_minor = rk_abi_minor();
   m.search_path = rk_registry_search_path(registry);
   for (uint32_t i = 0; i < rk_registry_plugin_count(registry); ++i) {
-    rk_plugin_status s{};
-    s.struct_size = sizeof(s);
+    rk_plugin_status s = RK_PLUGIN_STATUS_INIT;
     if (rk_registry_plugin_status(registry, i, &s) == RK_SUCCESS) m.plugins.push_back(plugin_from(s));
   }
   for (uint32_t i = 0; i < rk_registry_device_count(registry); ++i) {
-    rk_device_entry e{};
-    e.struct_size = sizeof(e);
+    rk_device_entry e = RK_DEVICE_ENTRY_INIT;
     if (rk_registry_device(registry, i, &e) == RK_SUCCESS) m.devices.push_back(device_from(e));
   }
   collect_selection(registry, m);
