@@ -220,14 +220,18 @@ std::vector<std::string> plugin_search_dirs(const char* search_path, uint32_t fl
   split_into(search_path, wanted);
   if (!(flags & RK_REGISTRY_NO_ENV_PATH)) split_into(std::getenv("RINGKERNEL_PLUGIN_PATH"), wanted);
   if (!(flags & RK_REGISTRY_NO_DEFAULT_DIRS)) {
+    // The folder beside libringcore finds an installed tree wherever it was moved; the
+    // compiled-in folder names the configure-time prefix, so each is listed only if it exists.
+    std::error_code ec;
     std::string beside = core_library_folder();
-    if (!beside.empty()) wanted.push_back(beside + "/ringkernel/plugins");
-    wanted.emplace_back(RINGKERNEL_INSTALL_PLUGIN_DIR);
+    if (!beside.empty() && fs::is_directory(beside + "/ringkernel/plugins", ec)) wanted.push_back(beside + "/ringkernel/plugins");
+    if (fs::is_directory(RINGKERNEL_INSTALL_PLUGIN_DIR, ec)) wanted.emplace_back(RINGKERNEL_INSTALL_PLUGIN_DIR);
   }
   std::vector<std::string> dirs;
   std::vector<fs::path> seen;
   for (const std::string& dir : wanted) {
     std::error_code ec;
+    if (!fs::is_directory(dir, ec)) log_warn("plugin folder " + dir + " does not exist (searched anyway)");
     fs::path real = fs::weakly_canonical(dir, ec);
     if (ec) real = dir;
     if (std::find(seen.begin(), seen.end(), real) != seen.end()) continue;

@@ -21,23 +21,25 @@ struct WaitPolicy {
 
 // True as soon as ready() is; false once deadline passes with ready() still false.
 // park(timeout) sleeps at most timeout (min of max_park and the time left) and may return
-// early; ready() is checked again after every spin, yield and park.
-template <class Ready, class Park>
-bool wait_until(Ready&& ready, WaitClock::time_point deadline, Park&& park, WaitPolicy policy = {}) {
+// early; ready() is checked again after every spin, yield and park. `now` reads the clock
+// (tests pass a fake one, so what they check does not depend on the scheduler).
+template <class Ready, class Park, class Now = WaitClock::time_point (*)()>
+bool wait_until(Ready&& ready, WaitClock::time_point deadline, Park&& park, WaitPolicy policy = {},
+                Now now = &WaitClock::now) {
   for (int i = 0; i < policy.spins; ++i) {
     if (ready()) return true;
     rk_pause();
   }
   for (int i = 0; i < policy.yields; ++i) {
     if (ready()) return true;
-    if (WaitClock::now() >= deadline) return false;
+    if (now() >= deadline) return false;
     rk_yield();
   }
   for (;;) {
     if (ready()) return true;
-    const auto now = WaitClock::now();
-    if (now >= deadline) return ready();
-    park(std::min<std::chrono::nanoseconds>(deadline - now, policy.max_park));
+    const auto at = now();
+    if (at >= deadline) return ready();
+    park(std::min<std::chrono::nanoseconds>(deadline - at, policy.max_park));
   }
 }
 

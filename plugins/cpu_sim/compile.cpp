@@ -8,8 +8,11 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <regex>
 
+#include "common/image_cache.hpp"
 #include "cpu_sim.hpp"
 #include "kernel_cache.hpp"
 #include "opencl_check.hpp"
@@ -97,6 +100,22 @@ rk_result load_module(const fs::path& target, const rk_compile_request* request,
   return RK_SUCCESS;
 }
 
+// A folder of our own for one build when the cache cannot be trusted: mkdtemp makes it
+// 0700; it is removed once the module is loaded (the mapping outlives the file).
+struct PrivateFolder {
+  fs::path path;
+  PrivateFolder() {
+    std::string name = (fs::temp_directory_path() / "rk-cpu-sim-XXXXXX").string();
+    if (mkdtemp(name.data()) != nullptr) path = name;
+  }
+  PrivateFolder(const PrivateFolder&) = delete;
+  PrivateFolder& operator=(const PrivateFolder&) = delete;
+  ~PrivateFolder() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
 }  // namespace
 
 std::string code_only(const std::string& text) {
@@ -130,14 +149,21 @@ rk_result module_compile(rk_backend_context, const rk_compile_request* request, 
   KernelBuild build = plan_build(full_source(request), request->options);
   OpenclCheck check = plan_opencl_check(request);
   build.opencl_check = check.identity;
-  fs::path dir = cache_directory();
+  fs::path target = cache_directory() / (cache_key(build) + ".so");
+  // A cache folder or image that someone else could have written is never loaded: the
+  // kernel is built in a private folder instead (image_cache.hpp, "Trust").
+  std::string refused = plugin_common::open_cache_folder(target.parent_path());
+  if (refused.empty()) refused = plugin_common::untrusted_image(target);
+  std::optional<PrivateFolder> uncached;
+  if (!refused.empty()) {
+    uncached.emplace();
+    if (uncached->path.empty()) return fail(RK_ERROR_INTERNAL, "cpu_sim: cannot create a private build folder");
+    target = uncached->path / target.filename();
+  }
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    return fail(RK_ERROR_INTERNAL, "cpu_sim: cannot create the cache folder " + dir.string() + ": " + ec.message());
-  fs::path target = dir / (cache_key(build) + ".so");
   Attempt attempt;
   rk_result r = ensure_compiled(request, build, check, target, attempt);
+  if (!refused.empty()) attempt.status = "compiled without the cache (" + refused + "): " + target.string();
   if (r == RK_SUCCESS) r = load_module(target, request, module);
   if (r != RK_SUCCESS && attempt.was_hit) {  // an unloadable cache entry (cut short by a full disk?): rebuild once
     fs::remove(target, ec);

@@ -83,6 +83,8 @@ rk_result compile_into_cache(const KernelBuild& build, const fs::path& target, s
     return fail(RK_ERROR_COMPILE_FAILED, "cpu_sim: " + build.compiler + " failed (exit " +
                                              std::to_string(result.exit_code) + "):\n" + result.output);
   }
+  // The compiler made it 0777 & ~umask; a group-writable image would be refused next time.
+  fs::permissions(object_file, fs::perms::owner_all, fs::perm_options::replace, ec);
   fs::rename(object_file, target, ec);
   if (ec) {
     std::string reason = ec.message();

@@ -1,6 +1,7 @@
 // Where plugins are looked for, in which order, each folder once; the default registry.
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -65,6 +66,21 @@ TEST_CASE("default folders: plugins beside libringcore, then the install folder"
   std::string beside = core_library_folder() + "/ringkernel/plugins";
   CHECK(path.rfind(std::string(FIXTURE_EMPTY_DIR) + ":" + beside, 0) == 0);
   CHECK(contains(path, "ringkernel/plugins"));
+  rk_registry_destroy(registry);
+}
+
+TEST_CASE("default folders are listed only when they exist", "[discovery][order]") {
+  // The compiled-in install folder names the configure-time prefix: absent in a build tree
+  // or a moved install, it is left out rather than listed as if searched.
+  ScopedEnv env("RINGKERNEL_PLUGIN_PATH", nullptr);
+  rk_registry registry = registry_over(FIXTURE_EMPTY_DIR, 0u);
+  std::string path = rk_registry_search_path(registry);
+  for (size_t start = 0; start <= path.size();) {
+    size_t end = std::min(path.find(':', start), path.size());
+    std::string folder = path.substr(start, end - start);
+    CHECK(std::filesystem::is_directory(folder));
+    start = end + 1;
+  }
   rk_registry_destroy(registry);
 }
 

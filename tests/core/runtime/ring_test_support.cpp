@@ -65,7 +65,8 @@ rk::KernelSpec echo_spec(const std::string& name, bool auto_activate) {
 }
 
 rk_telemetry telemetry_after(rk::Kernel& kernel, uint64_t count) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  // Generous: it returns as soon as the count is reached; only a hang waits this long.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   rk_telemetry t = kernel.telemetry();
   while (t.messages_processed < count && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::microseconds(100));

@@ -77,6 +77,7 @@ std::string use_fresh_cache_dir(const std::string& label) {
   fs::path dir = fs::path(RK_CPU_SIM_TEST_SCRATCH) / label;  // one test case per label: no sharing
   fs::remove_all(dir);
   fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);  // trusted whatever the umask
   setenv("RINGKERNEL_CACHE_DIR", dir.c_str(), 1);
   return dir.string();
 }
