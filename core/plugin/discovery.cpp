@@ -229,8 +229,13 @@ std::vector<std::string> plugin_search_dirs(const char* search_path, uint32_t fl
   }
   std::vector<std::string> dirs;
   std::vector<fs::path> seen;
-  for (const std::string& dir : wanted) {
+  for (std::string dir : wanted) {
     std::error_code ec;
+    if (fs::path(dir).is_relative()) {  // resolved once, here: never against a later working folder
+      std::string absolute = fs::absolute(dir, ec).lexically_normal().string();
+      log_info("relative plugin folder " + dir + " resolved to " + absolute);
+      dir = absolute;
+    }
     if (!fs::is_directory(dir, ec)) log_warn("plugin folder " + dir + " does not exist (searched anyway)");
     fs::path real = fs::weakly_canonical(dir, ec);
     if (ec) real = dir;

@@ -32,6 +32,19 @@ std::string loaded_names(const rk_registry_s& registry) {
   return names.empty() ? "none" : names;
 }
 
+// First found wins, so a plugin early in the search path takes over a backend's name:
+// say so loudly, since the one that lost may be the built-in a user expects.
+void reject_duplicate(PluginRecord& record, const PluginRecord& earlier) {
+  record.outcome = RK_PLUGIN_REJECTED;
+  record.reason = RK_PLUGIN_REASON_DUPLICATE;
+  record.detail = "backend '" + record.name + "' already loaded from " + earlier.path + " (first found wins)";
+  record.device_count = 0;  // none of its devices can be used
+  record.devices.clear();
+  record.backend.reset();
+  log_warn("backend '" + record.name + "' from " + record.path + " is ignored: " + earlier.path +
+           ", earlier in the plugin search path, has that name");
+}
+
 }  // namespace
 
 const char* plugin_reason_words(rk_plugin_reason reason) { return reason_words(reason); }
@@ -45,14 +58,12 @@ void scan_registry(rk_registry_s& registry, const char* search_path, uint32_t fl
       PluginRecord record = load_plugin(file);
       for (const PluginRecord& earlier : registry.plugins) {
         if (record.outcome == RK_PLUGIN_LOADED && earlier.outcome == RK_PLUGIN_LOADED && earlier.name == record.name) {
-          record.outcome = RK_PLUGIN_REJECTED;
-          record.reason = RK_PLUGIN_REASON_DUPLICATE;
-          record.detail = "backend '" + record.name + "' already loaded from " + earlier.path;
-          record.backend.reset();
+          reject_duplicate(record, earlier);
           break;
         }
       }
-      log_debug("plugin " + file + ": " + reason_words(record.reason) + (record.detail.empty() ? "" : " (" + record.detail + ")"));
+      if (record.outcome == RK_PLUGIN_LOADED) log_info("backend '" + record.name + "' loaded from " + record.path);
+      else log_debug("plugin " + file + ": " + reason_words(record.reason) + (record.detail.empty() ? "" : " (" + record.detail + ")"));
       registry.plugins.push_back(std::move(record));
     }
   }

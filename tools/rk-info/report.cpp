@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace rkinfo {
 namespace {
@@ -27,6 +28,15 @@ nlohmann::ordered_json device_json(const Device& d) {
           {"caps", d.caps}};
 }
 
+// Plugins that lost their backend name to one found earlier: easy to miss in the list, and
+// the loser may be the built-in backend a user expects.
+std::vector<const Plugin*> shadowed(const Model& m) {
+  std::vector<const Plugin*> out;
+  for (const Plugin& p : m.plugins)
+    if (p.reason == "duplicate") out.push_back(&p);
+  return out;
+}
+
 }  // namespace
 
 void print_text(const Model& m) {
@@ -34,6 +44,8 @@ void print_text(const Model& m) {
   std::printf("plugin search path: %s\n\nplugins:\n", m.search_path.empty() ? "(none)" : m.search_path.c_str());
   if (m.plugins.empty()) std::printf("  (no plugin files found)\n");
   for (const Plugin& p : m.plugins) print_plugin_line(p);
+  for (const Plugin* p : shadowed(m))
+    std::printf("\nwarning: %s is ignored: %s\n", p->path.c_str(), p->detail.c_str());
   std::printf("\ndevices:\n");
   if (m.devices.empty()) std::printf("  (none)\n");
   for (const Device& d : m.devices)
@@ -48,11 +60,14 @@ nlohmann::ordered_json to_json(const Model& m) {
   nlohmann::ordered_json plugins = nlohmann::ordered_json::array(), devices = nlohmann::ordered_json::array();
   for (const Plugin& p : m.plugins) plugins.push_back(plugin_json(p));
   for (const Device& d : m.devices) devices.push_back(device_json(d));
+  nlohmann::ordered_json ignored = nlohmann::ordered_json::array();
+  for (const Plugin* p : shadowed(m)) ignored.push_back(p->path);
   return {{"version", m.version},
           {"abi", {{"major", m.abi_major}, {"minor", m.abi_minor}}},
           {"search_path", m.search_path},
           {"plugins", std::move(plugins)},
           {"devices", std::move(devices)},
+          {"shadowed_plugins", std::move(ignored)},
           {"requested", m.requested},
           {"requested_from_env", m.selection_from_env},
           {"selected", m.selected},

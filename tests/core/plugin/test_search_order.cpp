@@ -28,6 +28,18 @@ TEST_CASE("folders are searched in order and a later duplicate is rejected", "[d
   CHECK(copy.outcome == RK_PLUGIN_REJECTED);
   CHECK(copy.reason == RK_PLUGIN_REASON_DUPLICATE);
   CHECK(contains(copy.detail, "fixture_good.so"));  // names where the first one came from
+  CHECK(copy.device_count == 0);                    // none of its devices can be used
+  CHECK(status_of(registry, "fixture_good.so").outcome == RK_PLUGIN_LOADED);
+  rk_registry_destroy(registry);
+}
+
+TEST_CASE("relative plugin folders are resolved against the working folder once", "[discovery][order]") {
+  std::filesystem::path fixtures(FIXTURE_DIR);
+  std::filesystem::path previous = std::filesystem::current_path();
+  std::filesystem::current_path(fixtures.parent_path());
+  rk_registry registry = registry_over(fixtures.filename().string());
+  std::filesystem::current_path(previous);
+  CHECK(std::string(rk_registry_search_path(registry)) == FIXTURE_DIR);  // absolute, as searched
   CHECK(status_of(registry, "fixture_good.so").outcome == RK_PLUGIN_LOADED);
   rk_registry_destroy(registry);
 }
