@@ -321,7 +321,9 @@ RK_API rk_result rk_kernel_commit(rk_kernel kernel, rk_slot* slot, uint64_t* mes
 RK_API rk_result rk_kernel_receive(rk_kernel kernel, rk_msg_header* header, void* payload, uint32_t capacity,
                                    uint32_t* size, uint64_t timeout_ns);
 /* Sends with a fresh correlation id and waits for the reply carrying it. Other output that
- * arrives meanwhile stays receivable, in order. */
+ * arrives meanwhile stays receivable, in order. Its two timeouts differ: the input queue
+ * stayed full (never sent) is RK_ERROR_QUEUE_FULL; sent but no reply in time is
+ * RK_ERROR_TIMEOUT, and a reply that comes later is counted in late_replies and dropped. */
 RK_API rk_result rk_kernel_request(rk_kernel kernel, uint32_t type_id, const void* payload, uint32_t size,
                                    rk_msg_header* reply_header, void* reply, uint32_t reply_capacity,
                                    uint32_t* reply_size, uint64_t timeout_ns);
@@ -343,6 +345,9 @@ typedef struct rk_kernel_status {
   uint64_t k2k_deferred;  /* sends that found the target's inbox full and waited in the outbox */
   uint64_t k2k_refused;   /* sends this kernel gave up on (outbox full until the timeout); also in messages_dropped */
   uint64_t inbox_refused; /* sends to this kernel that others gave up on because its inbox stayed full */
+  /* API 1.1: replies that arrived after their request (blocking or async) had timed out;
+   * each was dropped, never handed to rk_kernel_receive (docs/bridge.md) */
+  uint64_t late_replies;
 } rk_kernel_status;
 #define RK_KERNEL_STATUS_INIT RK_STRUCT_INIT(rk_kernel_status)
 RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status);
@@ -351,6 +356,54 @@ RK_API rk_result rk_kernel_get_telemetry(rk_kernel kernel, rk_telemetry* telemet
 
 /* The host's HLC (node 0): stamps every message the host sends, merges every reply. */
 RK_API rk_result rk_runtime_hlc_now(rk_runtime runtime, rk_hlc* now);
+
+/* ---------------------------------------------------------------------------------- */
+/* The message bridge: async requests and output handlers (docs/bridge.md). Since API 1.1.
+ *
+ * Each runtime starts one host thread, the bridge, on first need (the first async request
+ * or output handler) and stops it in rk_runtime_destroy. It moves the output of kernels
+ * with async consumers off the device and runs the callbacks below, on itself.
+ * A callback may send (rk_kernel_send, rk_kernel_request_async, rk_kernel_set_output_handler)
+ * and read status. It must not block on a kernel the bridge serves: rk_kernel_request or
+ * a waiting rk_kernel_receive there returns RK_ERROR_INVALID_STATE instead of
+ * deadlocking; rk_kernel_destroy of such a kernel and rk_runtime_destroy are refused the
+ * same way. Sends from a callback never wait for queue room (a full queue is
+ * RK_ERROR_QUEUE_FULL at once): the bridge may be the one that would drain it. Callbacks
+ * must return promptly: they delay every other completion of the runtime. */
+
+/* Runs exactly once per accepted async request. result is RK_SUCCESS with the reply,
+ * RK_ERROR_TIMEOUT, RK_ERROR_TERMINATED (kernel terminated or destroyed, or runtime
+ * destroyed, with the request pending) or RK_ERROR_DEVICE_FAULT; header and payload are
+ * NULL unless RK_SUCCESS and valid only during the call. rk_last_error() describes a
+ * failure during the call. */
+typedef void (*rk_completion_fn)(void* user_data, rk_result result, const rk_msg_header* reply_header,
+                                 const void* reply_payload, uint32_t reply_size);
+
+typedef struct rk_request_options {
+  uint32_t struct_size;
+  uint32_t flags;      /* none yet: 0 */
+  uint64_t timeout_ns; /* for room in the input queue, then for the reply; 0 = 10 s */
+} rk_request_options;
+#define RK_REQUEST_OPTIONS_INIT RK_STRUCT_INIT(rk_request_options)
+
+/* Sends with a fresh correlation id and returns at once; the reply goes to completion on
+ * the bridge thread. options may be NULL. On any result but RK_SUCCESS the message was not
+ * sent and completion never runs: RK_ERROR_QUEUE_FULL when the input queue stayed full
+ * until the timeout. A reply that arrives after its request timed out is counted in
+ * rk_kernel_status.late_replies and dropped. */
+RK_API rk_result rk_kernel_request_async(rk_kernel kernel, uint32_t type_id, const void* payload, uint32_t size,
+                                         const rk_request_options* options, rk_completion_fn completion,
+                                         void* user_data);
+
+/* header and payload are valid only during the call. */
+typedef void (*rk_output_fn)(void* user_data, const rk_msg_header* header, const void* payload, uint32_t size);
+
+/* Every output message not claimed by a pending request (async or blocking) goes to fn on
+ * the bridge thread, in the order the kernel wrote it. A kernel has either a handler or
+ * rk_kernel_receive readers: receiving from a kernel with a handler, or setting one while
+ * a receive waits, is RK_ERROR_INVALID_STATE. fn NULL removes the handler; once this
+ * returns the old handler is no longer running (unless called from that handler). */
+RK_API rk_result rk_kernel_set_output_handler(rk_kernel kernel, rk_output_fn fn, void* user_data);
 
 #ifdef __cplusplus
 }

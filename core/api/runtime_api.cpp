@@ -4,6 +4,7 @@
 
 #include "api/error.hpp"
 #include "api/struct_growth.hpp"
+#include "bridge/async_ops.hpp"
 #include "plugin/registry.hpp"
 #include "runtime/device_calls.hpp"
 #include "runtime/kernel.hpp"
@@ -65,6 +66,7 @@ void close_runtime(rk_runtime_s* rt) {
     if (rt->context) rt->backend->context_destroy(rt->context);
   }
   if (leaked) log_error("runtime destroyed with a hung ring kernel: its device resources were not freed");
+  rt->bridge.reset();  // every kernel is detached by now: the thread stops, no callback runs after this
   delete rt;
 }
 
@@ -100,7 +102,9 @@ RK_API rk_result rk_runtime_create(const rk_runtime_options* options, rk_runtime
 
 RK_API rk_result rk_runtime_destroy(rk_runtime runtime) {
   clear_error();
-  if (runtime) close_runtime(runtime);
+  if (runtime == nullptr) return RK_SUCCESS;
+  if (rk_result r = check_may_destroy(runtime, nullptr); r != RK_SUCCESS) return r;
+  close_runtime(runtime);
   return RK_SUCCESS;
 }
 

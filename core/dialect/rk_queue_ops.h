@@ -131,20 +131,31 @@ RK_INLINE void rk_spsc_publish_msg(rk_global rk_queue_header* q, uint64_t index)
   rk_store_release_u64(&q->tail, index + 1u);
 }
 
-/* Up to `want` consecutive published messages from head (as rk_spsc_peek). */
-RK_INLINE rk_reservation rk_spsc_peek_msg(rk_global rk_queue_header* q, uint32_t want) {
+/* Up to `want` consecutive published messages from head (as rk_spsc_peek), on geometry
+ * the caller vouches for: the host passes its own copy of capacity, slot size and the
+ * slots' address, so a device that scribbles over the header cannot point it elsewhere.
+ * head and cached_tail are the consumer's own words. */
+RK_INLINE rk_reservation rk_spsc_peek_msg_in(rk_global rk_queue_header* q, uint32_t capacity,
+                                             rk_global uint8_t* slots, uint32_t slot_size, uint32_t want) {
   uint64_t head = rk_load_relaxed_u64(&q->head);
   uint64_t cached_filled = rk_load_relaxed_u64(&q->cached_tail) - head;
-  if (cached_filled <= (uint64_t)q->capacity && cached_filled >= (uint64_t)want) return rk_reservation_of(head, want, 0u);
+  if (cached_filled <= (uint64_t)capacity && cached_filled >= (uint64_t)want) return rk_reservation_of(head, want, 0u);
   uint32_t count = 0u;
   while (count < want) {
     /* Acquire pairs with the producer's release of publish_seq: the message is complete. */
-    rk_global rk_msg_header* header = (rk_global rk_msg_header*)rk_queue_slot(q, head + count);
-    if (rk_load_acquire_u32(&header->publish_seq) != rk_msg_publish_seq(head + count)) break;
+    uint64_t index = head + count;
+    rk_global rk_msg_header* header =
+        (rk_global rk_msg_header*)(slots + (index & ((uint64_t)capacity - 1u)) * (uint64_t)slot_size);
+    if (rk_load_acquire_u32(&header->publish_seq) != rk_msg_publish_seq(index)) break;
     ++count;
   }
   if (count != 0u) rk_store_relaxed_u64(&q->cached_tail, head + count);
   return rk_reservation_of(head, count, 0u);
+}
+
+/* The kernel's form: geometry from the header. */
+RK_INLINE rk_reservation rk_spsc_peek_msg(rk_global rk_queue_header* q, uint32_t want) {
+  return rk_spsc_peek_msg_in(q, q->capacity, (rk_global uint8_t*)(uintptr_t)q->slots_ptr, q->slot_size, want);
 }
 
 /* ---- MPSC ------------------------------------------------------------------------- */

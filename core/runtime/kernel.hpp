@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/kernel_async.hpp"
 #include "ringkernel.h"
 #include "runtime/kernel_config.hpp"
 
@@ -31,6 +32,10 @@ struct RingViews {
   rk_queue_header* output = nullptr;
   rk_queue_header* inbox = nullptr;
   rk_queue_header* outbox = nullptr;
+  // Host address of the output queue's slot 0, taken when the host wrote the queue: the
+  // receive path uses it and the kernel's configured geometry, never what the device-visible
+  // header says later.
+  uint8_t* output_slots = nullptr;
 };
 
 }  // namespace rk::core
@@ -68,4 +73,5 @@ struct rk_kernel_s {
   uint64_t next_message_id = 0;
   uint64_t next_correlation_id = 0;
   std::deque<rk::core::HostMessage> held;  // received off the device, not yet handed out
+  rk::core::KernelAsync async;             // async consumers and late replies (receive_mutex)
 };

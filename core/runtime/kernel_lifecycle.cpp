@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "api/error.hpp"
+#include "bridge/async_ops.hpp"
 #include "runtime/device_calls.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
@@ -200,15 +201,19 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
 }
 
 rk_result kernel_destroy(rk_kernel_s* kernel) {
+  if (rk_result r = check_may_destroy(kernel->runtime, kernel); r != RK_SUCCESS) return r;
   rk_kernel_state state = kernel->state.load();
   if (state != RK_KERNEL_CREATED && state != RK_KERNEL_TERMINATED) {
+    // The bridge keeps serving meanwhile: replies written during the drain still complete.
     if (rk_result r = kernel_terminate(kernel, 5'000'000'000ull); r != RK_SUCCESS) {
       // A hung kernel keeps its memory: freeing it under a running handler would corrupt it.
       log_error("kernel '" + kernel->config.name + "' could not be terminated; its resources are leaked: " + last_error_text());
+      detach_from_bridge(kernel);
       kernel->runtime->kernels->remove(kernel);
       return r;
     }
   }
+  detach_from_bridge(kernel);  // pending requests end with RK_ERROR_TERMINATED; no callback after this
   if (kernel->module) backend_module_destroy(kernel->runtime, kernel->module);
   kernel->runtime->kernels->remove(kernel);
   delete kernel;

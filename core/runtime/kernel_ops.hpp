@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 #include "ringkernel.h"
@@ -23,7 +24,11 @@ rk_result kernel_destroy(rk_kernel_s* kernel);
 // ring; a send rings only where kernels park (rk_runtime_s::kernels_park).
 void ring_kernel_doorbell(rk_control_block* control);
 
-// Moves every message waiting in the output queue into kernel->held (receive_mutex held).
-rk_result drain_output_locked(rk_kernel_s* kernel);
+// Moves the messages waiting in the output queue into kernel->held until it holds
+// `max_held` (receive_mutex held). Late replies are counted and dropped on the way.
+rk_result drain_output_locked(rk_kernel_s* kernel, size_t max_held = SIZE_MAX);
+
+// A fresh correlation id for a host request (bit 63 set: replies to it can be told apart).
+uint64_t next_request_id(rk_kernel_s* kernel);
 
 }  // namespace rk::core

@@ -9,6 +9,7 @@
 #include "api/error.hpp"
 #include "api/struct_growth.hpp"
 #include "runtime/host_dialect.hpp"
+#include "bridge/bridge.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_messaging.hpp"
 #include "runtime/kernel_ops.hpp"
@@ -20,16 +21,17 @@ namespace {
 
 // The next output message, validated, or nullptr when the queue is empty.
 rk_result peek_output(rk_kernel_s* kernel, rk_msg_header*& message, uint64_t& index) {
-  rk_queue_header* output = kernel->views.output;
-  // By the slot's publish_seq: the device's tail is never read, so it cannot misdirect us.
-  rk_reservation slot = rk_spsc_peek_msg(output, 1u);
+  // By the slot's publish_seq: the device's tail is never read, so it cannot misdirect us,
+  // and the geometry is the host's own (a scribbled header cannot either).
+  const uint32_t capacity = kernel->config.output_capacity, slot_size = kernel->config.slot_size;
+  rk_reservation slot = rk_spsc_peek_msg_in(kernel->views.output, capacity, kernel->views.output_slots, slot_size, 1u);
   message = nullptr;
   if (slot.count == 0) return RK_SUCCESS;
-  auto* header = reinterpret_cast<rk_msg_header*>(rk_queue_slot(output, slot.index));
-  if (header->payload_size > output->slot_size - RK_MSG_HEADER_SIZE)
+  auto* header = reinterpret_cast<rk_msg_header*>(kernel->views.output_slots + (slot.index & (capacity - 1u)) * size_t{slot_size});
+  if (header->payload_size > slot_size - RK_MSG_HEADER_SIZE)
     return fail(RK_ERROR_DEVICE_FAULT, "kernel '" + kernel->config.name + "' wrote an output message claiming " +
                                            std::to_string(header->payload_size) + " payload bytes in a " +
-                                           std::to_string(output->slot_size) + "-byte slot");
+                                           std::to_string(slot_size) + "-byte slot");
   message = header;
   index = slot.index;
   return RK_SUCCESS;
@@ -68,11 +70,17 @@ void park_for_output(rk_kernel_s* kernel, uint32_t seen, Clock::time_point deadl
   rk_store_release_u32(&control->host_parked, 0u);
 }
 
-// Waits until output is there, the kernel has terminated, or the deadline passes.
-rk_result wait_for_output(rk_kernel_s* kernel, Clock::time_point deadline, uint32_t& round) {
+// Waits until output may be there, the kernel has terminated, or the deadline passes.
+// Where the bridge serves the kernel it is the one that reads the queue, so a waiter polls
+// `held` with backoff instead of parking on the doorbell.
+rk_result wait_for_output(rk_kernel_s* kernel, Clock::time_point deadline, uint32_t& round, bool attached) {
   if (kernel->state.load() == RK_KERNEL_TERMINATED)
     return fail(RK_ERROR_TERMINATED, "kernel '" + kernel->config.name + "' is terminated and has no output left");
   if (Clock::now() >= deadline) return RK_ERROR_TIMEOUT;
+  if (attached) {
+    backoff(round++);
+    return RK_SUCCESS;
+  }
   uint32_t seen = rk_load_acquire_u32(&kernel->views.control->host_doorbell);
   if (++round < 256) {
     if (round > 64) std::this_thread::yield();
@@ -87,14 +95,113 @@ rk_result timeout_or_empty(rk_kernel_s* kernel, uint64_t timeout_ns) {
   return fail(RK_ERROR_TIMEOUT, "no output from kernel '" + kernel->config.name + "' before the timeout");
 }
 
-}  // namespace
+bool is_late_reply(rk_kernel_s* kernel, const rk_msg_header& header) {
+  if (!kernel->async.abandoned.take(header.correlation_id)) return false;
+  // relaxed: a statistic, read on its own by status
+  kernel->async.late_replies.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
 
-rk_result drain_output_locked(rk_kernel_s* kernel) {
+// The next readable output message straight off the queue (no async consumers, nothing
+// held, no blocking request waiting): the path a sync-only program takes.
+rk_result receive_direct_locked(rk_kernel_s* kernel, rk_msg_header* header, void* payload, uint32_t capacity,
+                                uint32_t* size, bool& got) {
   for (;;) {
     rk_msg_header* message = nullptr;
     uint64_t index = 0;
     if (rk_result r = peek_output(kernel, message, index); r != RK_SUCCESS) return r;
     if (message == nullptr) return RK_SUCCESS;
+    if (is_late_reply(kernel, *message)) {
+      release_output(kernel, index);
+      continue;
+    }
+    rk_result r = copy_out(*message, reinterpret_cast<const uint8_t*>(message + 1), header, payload, capacity, size);
+    if (r != RK_SUCCESS) return r;
+    merge_clock(kernel, *message);
+    release_output(kernel, index);
+    got = true;
+    return RK_SUCCESS;
+  }
+}
+
+// The first held message nobody waits for; the queue is drained into `held` first unless
+// the bridge is the one that reads it.
+rk_result receive_held_locked(rk_kernel_s* kernel, rk_msg_header* header, void* payload, uint32_t capacity,
+                              uint32_t* size, bool& got) {
+  if (!kernel->async.attached && kernel->state.load() != RK_KERNEL_TERMINATED)
+    if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+  for (auto it = kernel->held.begin(); it != kernel->held.end(); ++it) {
+    if (kernel->async.claimed(it->header.correlation_id)) continue;
+    rk_result r = copy_out(it->header, it->payload.data(), header, payload, capacity, size);
+    if (r == RK_SUCCESS) {
+      kernel->held.erase(it);
+      got = true;
+    }
+    return r;
+  }
+  return RK_SUCCESS;
+}
+
+rk_result receive_once_locked(rk_kernel_s* kernel, rk_msg_header* header, void* payload, uint32_t capacity,
+                              uint32_t* size, bool& got) {
+  const KernelAsync& async = kernel->async;
+  if (async.attached || !kernel->held.empty() || !async.sync_waiters.empty())
+    return receive_held_locked(kernel, header, payload, capacity, size, got);
+  if (kernel->state.load() == RK_KERNEL_TERMINATED) return RK_SUCCESS;
+  return receive_direct_locked(kernel, header, payload, capacity, size, got);
+}
+
+// Counts a receive as in progress (receive_mutex held through `lock`), so an output
+// handler cannot be set under it; the count drops under the lock again at the end.
+class BlockingReceiver {
+ public:
+  explicit BlockingReceiver(std::unique_lock<std::mutex>& lock, rk_kernel_s* kernel) : lock_(lock), kernel_(kernel) {
+    ++kernel_->async.blocking_receivers;
+  }
+  ~BlockingReceiver() {
+    if (!lock_.owns_lock()) lock_.lock();
+    --kernel_->async.blocking_receivers;
+  }
+  BlockingReceiver(const BlockingReceiver&) = delete;
+  BlockingReceiver& operator=(const BlockingReceiver&) = delete;
+
+ private:
+  std::unique_lock<std::mutex>& lock_;
+  rk_kernel_s* kernel_;
+};
+
+rk_result refuse_reentrant(rk_kernel_s* kernel, const char* call) {
+  return fail(RK_ERROR_INVALID_STATE, std::string(call) + " on kernel '" + kernel->config.name +
+                                          "' from a bridge callback would wait for the bridge itself; use "
+                                          "rk_kernel_request_async or an output handler there");
+}
+
+rk_result refuse_with_handler(rk_kernel_s* kernel) {
+  return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name +
+                                          "' has an output handler: its output goes to the handler, so "
+                                          "rk_kernel_receive is not allowed (remove the handler first)");
+}
+
+// Under receive_mutex: may this thread wait for output of the kernel?
+rk_result check_may_receive_locked(rk_kernel_s* kernel, uint64_t timeout_ns) {
+  if (kernel->async.handler != nullptr) return refuse_with_handler(kernel);
+  if (timeout_ns != 0 && kernel->async.attached && Bridge::on_bridge_thread(kernel->runtime))
+    return refuse_reentrant(kernel, "a waiting rk_kernel_receive");
+  return RK_SUCCESS;
+}
+
+}  // namespace
+
+rk_result drain_output_locked(rk_kernel_s* kernel, size_t max_held) {
+  while (kernel->held.size() < max_held) {
+    rk_msg_header* message = nullptr;
+    uint64_t index = 0;
+    if (rk_result r = peek_output(kernel, message, index); r != RK_SUCCESS) return r;
+    if (message == nullptr) return RK_SUCCESS;
+    if (is_late_reply(kernel, *message)) {
+      release_output(kernel, index);
+      continue;
+    }
     HostMessage held{*message, {}};
     const auto* payload = reinterpret_cast<const uint8_t*>(message + 1);
     held.payload.assign(payload, payload + message->payload_size);
@@ -102,6 +209,7 @@ rk_result drain_output_locked(rk_kernel_s* kernel) {
     release_output(kernel, index);
     kernel->held.push_back(std::move(held));
   }
+  return RK_SUCCESS;
 }
 
 rk_result kernel_receive(rk_kernel_s* kernel, rk_msg_header* header, void* payload, uint32_t capacity,
@@ -109,62 +217,95 @@ rk_result kernel_receive(rk_kernel_s* kernel, rk_msg_header* header, void* paylo
   if (capacity > 0 && payload == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "payload buffer is NULL");
   if (kernel->state.load() == RK_KERNEL_CREATED)
     return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name + "' is Created: launch it before receiving");
-  std::lock_guard lock(kernel->receive_mutex);
-  if (!kernel->held.empty()) {
-    HostMessage& front = kernel->held.front();
-    rk_result r = copy_out(front.header, front.payload.data(), header, payload, capacity, size);
-    if (r == RK_SUCCESS) kernel->held.pop_front();
+  auto deadline = deadline_after(timeout_ns);
+  std::unique_lock lock(kernel->receive_mutex);
+  if (rk_result r = check_may_receive_locked(kernel, timeout_ns); r != RK_SUCCESS) return r;
+  BlockingReceiver receiving(lock, kernel);
+  uint32_t round = 0;
+  rk_result ended = RK_SUCCESS;  // why the last wait stopped; one more look before giving up
+  for (;;) {
+    bool got = false;
+    if (rk_result r = receive_once_locked(kernel, header, payload, capacity, size, got); r != RK_SUCCESS || got) return r;
+    if (ended == RK_ERROR_TIMEOUT) return timeout_or_empty(kernel, timeout_ns);
+    if (ended != RK_SUCCESS) return ended;
+    if (timeout_ns == 0 && kernel->state.load() != RK_KERNEL_TERMINATED) return timeout_or_empty(kernel, 0);
+    bool attached = kernel->async.attached;
+    lock.unlock();
+    ended = wait_for_output(kernel, deadline, round, attached);
+    lock.lock();
+  }
+}
+
+namespace {
+
+// Takes the reply to `correlation_id` out of `held` (receive_mutex held).
+rk_result take_reply_locked(rk_kernel_s* kernel, uint64_t correlation_id, rk_msg_header* reply_header, void* reply,
+                            uint32_t reply_capacity, uint32_t* reply_size, bool& got) {
+  if (!kernel->async.attached && kernel->state.load() != RK_KERNEL_TERMINATED)
+    if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+  for (auto it = kernel->held.begin(); it != kernel->held.end(); ++it) {
+    if (it->header.correlation_id != correlation_id) continue;
+    rk_result r = copy_out(it->header, it->payload.data(), reply_header, reply, reply_capacity, reply_size);
+    if (r == RK_SUCCESS) kernel->held.erase(it);
+    got = true;  // a reply too large for the buffer still ends the request
     return r;
   }
-  auto deadline = deadline_after(timeout_ns);
-  uint32_t round = 0;
-  for (;;) {
-    rk_msg_header* message = nullptr;
-    uint64_t index = 0;
-    if (kernel->state.load() != RK_KERNEL_TERMINATED) {
-      if (rk_result r = peek_output(kernel, message, index); r != RK_SUCCESS) return r;
-    }
-    if (message != nullptr) {
-      rk_result r = copy_out(*message, reinterpret_cast<const uint8_t*>(message + 1), header, payload, capacity, size);
-      if (r != RK_SUCCESS) return r;
-      merge_clock(kernel, *message);
-      release_output(kernel, index);
-      return RK_SUCCESS;
-    }
-    if (timeout_ns == 0 && kernel->state.load() != RK_KERNEL_TERMINATED) return timeout_or_empty(kernel, 0);
-    rk_result waited = wait_for_output(kernel, deadline, round);
-    if (waited == RK_ERROR_TIMEOUT) return timeout_or_empty(kernel, timeout_ns);
-    if (waited != RK_SUCCESS) return waited;
-  }
+  return RK_SUCCESS;
+}
+
+rk_result send_request(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
+                       uint64_t correlation_id, uint64_t timeout_ns) {
+  rk_send_options options{};
+  options.struct_size = sizeof(options);
+  options.correlation_id = correlation_id;
+  options.timeout_ns = timeout_ns;
+  rk_result r = kernel_send(kernel, type_id, payload, size, &options, nullptr);
+  if (r != RK_ERROR_TIMEOUT) return r;
+  return fail(RK_ERROR_QUEUE_FULL, "request to kernel '" + kernel->config.name +
+                                       "' was never sent: its input queue stayed full until the timeout");
+}
+
+}  // namespace
+
+uint64_t next_request_id(rk_kernel_s* kernel) {
+  std::lock_guard lock(kernel->send_mutex);
+  return (uint64_t{1} << 63) | ++kernel->next_correlation_id;  // bit 63: a host request
 }
 
 rk_result kernel_request(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
                          rk_msg_header* reply_header, void* reply, uint32_t reply_capacity, uint32_t* reply_size,
                          uint64_t timeout_ns) {
-  rk_send_options options{};
-  options.struct_size = sizeof(options);
-  options.timeout_ns = timeout_ns;
-  {
-    std::lock_guard lock(kernel->send_mutex);
-    options.correlation_id = (uint64_t{1} << 63) | ++kernel->next_correlation_id;
-  }
-  if (rk_result r = kernel_send(kernel, type_id, payload, size, &options, nullptr); r != RK_SUCCESS) return r;
   auto deadline = deadline_after(timeout_ns);
-  std::lock_guard lock(kernel->receive_mutex);
+  uint64_t correlation_id = next_request_id(kernel);
+  std::unique_lock lock(kernel->receive_mutex);
+  if (kernel->async.attached && Bridge::on_bridge_thread(kernel->runtime))
+    return refuse_reentrant(kernel, "rk_kernel_request");
+  kernel->async.sync_waiters.push_back(correlation_id);  // so no handler or reader takes the reply
+  lock.unlock();
+  rk_result sent = send_request(kernel, type_id, payload, size, correlation_id, timeout_ns);
+  lock.lock();
+  if (sent != RK_SUCCESS) {
+    kernel->async.forget_waiter(correlation_id);
+    return sent;
+  }
   uint32_t round = 0;
+  rk_result ended = RK_SUCCESS;  // why the last wait stopped; one more look before giving up
   for (;;) {
-    // Replies are matched by correlation id; anything else stays receivable in order.
-    if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
-    for (auto it = kernel->held.begin(); it != kernel->held.end(); ++it) {
-      if (it->header.correlation_id != options.correlation_id) continue;
-      rk_result r = copy_out(it->header, it->payload.data(), reply_header, reply, reply_capacity, reply_size);
-      if (r == RK_SUCCESS) kernel->held.erase(it);
-      return r;
+    bool got = false;
+    rk_result r = take_reply_locked(kernel, correlation_id, reply_header, reply, reply_capacity, reply_size, got);
+    if (r != RK_SUCCESS || got || ended != RK_SUCCESS) kernel->async.forget_waiter(correlation_id);
+    if (r != RK_SUCCESS || got) return r;
+    if (ended == RK_ERROR_TIMEOUT) {
+      kernel->async.abandoned.add(correlation_id);  // a reply after this is late: counted, dropped
+      return fail(RK_ERROR_TIMEOUT, "no reply from kernel '" + kernel->config.name +
+                                        "' before the timeout (the request was sent; a later reply is counted "
+                                        "in late_replies and dropped)");
     }
-    rk_result waited = wait_for_output(kernel, deadline, round);
-    if (waited == RK_ERROR_TIMEOUT)
-      return fail(RK_ERROR_TIMEOUT, "no reply from kernel '" + kernel->config.name + "' before the timeout");
-    if (waited != RK_SUCCESS) return waited;
+    if (ended != RK_SUCCESS) return ended;
+    bool attached = kernel->async.attached;
+    lock.unlock();
+    ended = wait_for_output(kernel, deadline, round, attached);
+    lock.lock();
   }
 }
 
@@ -180,13 +321,19 @@ void fill_status(rk_kernel_s* kernel, rk_kernel_status& status) {
   status.messages_processed = static_cast<int64_t>(rk_load_acquire_u64(reinterpret_cast<uint64_t*>(&v.control->messages_processed)));
   status.last_activity_ns = static_cast<int64_t>(rk_load_relaxed_u64(reinterpret_cast<uint64_t*>(&v.control->last_activity_ticks)));
   status.input_depth = rk_queue_depth(v.input);
-  status.output_depth = rk_queue_depth(v.output) + static_cast<uint32_t>(kernel->held.size());
+  size_t held = 0;
+  {
+    std::lock_guard lock(kernel->receive_mutex);  // the bridge moves messages into `held`
+    held = kernel->held.size();
+  }
+  status.output_depth = rk_queue_depth(v.output) + static_cast<uint32_t>(held);
   status.inbox_depth = rk_queue_depth(v.inbox);
   // K2K backpressure: the kernel's leader writes these, one writer each; relaxed reads.
   status.outbox_depth = rk_load_relaxed_u32(&v.env->outbox_waiting);
   status.k2k_deferred = rk_load_relaxed_u64(&v.env->k2k_deferred);
   status.k2k_refused = rk_load_relaxed_u64(&v.env->k2k_refused);
   status.inbox_refused = rk_load_relaxed_u64(&v.inbox->rejected_full);
+  status.late_replies = kernel->async.late_replies.load(std::memory_order_relaxed);  // a statistic
 }
 
 }  // namespace

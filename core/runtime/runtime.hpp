@@ -3,9 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "bridge/bridge.hpp"
 #include "plugin/backend.hpp"
 #include "ringkernel.h"
 #include "runtime/kernel_table.hpp"
@@ -23,6 +25,10 @@ struct rk_runtime_s {
   // so a send skips the fence and the shared-flag read (see rk_ring_doorbell).
   bool kernels_park = false;
   std::unique_ptr<rk::core::KernelTable> kernels;
+  // The message bridge (core/bridge/), started on first need; programs that never use
+  // async never create it. Stopped in rk_runtime_destroy after the kernels are gone.
+  std::mutex bridge_mutex;
+  std::unique_ptr<rk::core::Bridge> bridge;
 };
 
 struct rk_buffer_s {

@@ -3,8 +3,13 @@
 // rk_result and rk_last_error(); the try_ forms return the code instead.
 #pragma once
 
+#include <coroutine>
 #include <cstdint>
 #include <cstring>
+#include <atomic>
+#include <exception>
+#include <future>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -85,6 +90,123 @@ struct Message {
   }
 };
 
+namespace detail {
+
+// A reply as the bridge hands it to a completion: the Reply, or rk::Error with the code
+// (rk_last_error() describes it during the callback).
+template <RingMessage Reply>
+Reply decode_reply(rk_result result, const rk_msg_header* header, const void* payload, uint32_t size,
+                   const char* during) {
+  if (result != RK_SUCCESS)
+    throw Error(result, std::string(during) + ": " + rk_result_name(result) + ": " + rk_last_error());
+  if (header->type_id != type_id_of<Reply>() || size != sizeof(Reply))
+    throw Error(RK_ERROR_UNKNOWN_MESSAGE_TYPE, std::string(during) + ": reply has type " +
+                                                   std::to_string(header->type_id) + " of " + std::to_string(size) +
+                                                   " bytes, expected type " + std::to_string(type_id_of<Reply>()));
+  Reply reply;
+  std::memcpy(&reply, payload, sizeof(Reply));
+  return reply;
+}
+
+template <RingMessage Reply>
+void complete_promise(void* user_data, rk_result result, const rk_msg_header* header, const void* payload,
+                      uint32_t size) noexcept {
+  std::unique_ptr<std::promise<Reply>> promise(static_cast<std::promise<Reply>*>(user_data));
+  try {
+    promise->set_value(decode_reply<Reply>(result, header, payload, size, "request_async"));
+  } catch (...) {
+    promise->set_exception(std::current_exception());
+  }
+}
+
+// An output handler's target: owned by the Kernel, called on the bridge thread.
+struct OutputCallback {
+  virtual ~OutputCallback() = default;
+  virtual void on_message(const rk_msg_header& header, const void* payload, uint32_t size) = 0;
+  virtual uint64_t mismatches() const noexcept { return 0; }
+  static void call(void* self, const rk_msg_header* header, const void* payload, uint32_t size) noexcept {
+    static_cast<OutputCallback*>(self)->on_message(*header, payload, size);  // a throw ends the program
+  }
+};
+
+template <class F>
+struct AnyOutput final : OutputCallback {
+  explicit AnyOutput(F f) : callback(std::move(f)) {}
+  void on_message(const rk_msg_header& header, const void* payload, uint32_t size) override {
+    Message message;
+    message.header = header;
+    const auto* bytes = static_cast<const uint8_t*>(payload);
+    message.payload.assign(bytes, bytes + size);
+    callback(message);
+  }
+  F callback;
+};
+
+template <RingMessage T, class F>
+struct TypedOutput final : OutputCallback {
+  explicit TypedOutput(F f) : callback(std::move(f)) {}
+  void on_message(const rk_msg_header& header, const void* payload, uint32_t size) override {
+    if (header.type_id != type_id_of<T>() || size != sizeof(T)) {
+      mismatched.fetch_add(1, std::memory_order_relaxed);  // a statistic; see Kernel::on_output
+      return;
+    }
+    T message;
+    std::memcpy(&message, payload, sizeof(T));
+    callback(header, message);
+  }
+  uint64_t mismatches() const noexcept override { return mismatched.load(std::memory_order_relaxed); }
+  F callback;
+  std::atomic<uint64_t> mismatched{0};
+};
+
+}  // namespace detail
+
+// `co_await kernel.async_request<Reply>(msg)` from any coroutine type: the request is sent
+// when the coroutine suspends, and the coroutine resumes on the runtime's bridge thread with
+// the reply (or rk::Error). Code after the co_await runs on the bridge thread: it may send
+// and co_await again, but not block on a kernel the bridge serves (docs/bridge.md).
+template <RingMessage Reply, RingMessage Request>
+class AsyncRequest {
+ public:
+  AsyncRequest(rk_kernel kernel, const Request& message, uint64_t timeout_ns)
+      : kernel_(kernel), message_(message), timeout_ns_(timeout_ns) {}
+
+  bool await_ready() const noexcept { return false; }
+  bool await_suspend(std::coroutine_handle<> waiting) {
+    waiting_ = waiting;
+    rk_request_options options = RK_REQUEST_OPTIONS_INIT;
+    options.timeout_ns = timeout_ns_;
+    rk_result r = rk_kernel_request_async(kernel_, type_id_of<Request>(), &message_, sizeof(Request), &options,
+                                          &AsyncRequest::complete, this);
+    if (r == RK_SUCCESS) return true;  // `this` may already be resumed and gone: touch nothing
+    error_ = std::make_exception_ptr(Error(r, std::string("async_request: ") + rk_result_name(r) + ": " + rk_last_error()));
+    return false;
+  }
+  Reply await_resume() {
+    if (error_) std::rethrow_exception(error_);
+    return reply_;
+  }
+
+ private:
+  static void complete(void* self_ptr, rk_result result, const rk_msg_header* header, const void* payload,
+                       uint32_t size) noexcept {
+    auto* self = static_cast<AsyncRequest*>(self_ptr);
+    try {
+      self->reply_ = detail::decode_reply<Reply>(result, header, payload, size, "async_request");
+    } catch (...) {
+      self->error_ = std::current_exception();
+    }
+    self->waiting_.resume();
+  }
+
+  rk_kernel kernel_;
+  Request message_;
+  uint64_t timeout_ns_;
+  std::coroutine_handle<> waiting_;
+  Reply reply_{};
+  std::exception_ptr error_;
+};
+
 // What a send carries besides the payload (rk_send_options).
 struct SendOptions {
   uint64_t timeout_ns = RK_WAIT_FOREVER;
@@ -96,9 +218,13 @@ class Kernel {
  public:
   Kernel() = default;
   explicit Kernel(rk_kernel handle) noexcept : handle_(handle) {}
-  Kernel(Kernel&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  Kernel(Kernel&& other) noexcept
+      : handle_(std::exchange(other.handle_, nullptr)), output_(std::move(other.output_)) {}
   Kernel& operator=(Kernel&& other) noexcept {
-    if (this != &other) reset(std::exchange(other.handle_, nullptr));
+    if (this != &other) {
+      reset(std::exchange(other.handle_, nullptr));
+      output_ = std::move(other.output_);
+    }
     return *this;
   }
   Kernel(const Kernel&) = delete;
@@ -210,6 +336,50 @@ class Kernel {
     return reply;
   }
 
+  // The reply in a future; the bridge thread sets it. A failure (RK_ERROR_TIMEOUT,
+  // RK_ERROR_TERMINATED, a reply of another type) is an rk::Error in the future; a request
+  // that could not be sent throws here.
+  template <RingMessage Reply, RingMessage Request>
+  std::future<Reply> request_async(const Request& message, uint64_t timeout_ns = 10'000'000'000ull) {
+    auto promise = std::make_unique<std::promise<Reply>>();
+    std::future<Reply> future = promise->get_future();
+    rk_request_options options = RK_REQUEST_OPTIONS_INIT;
+    options.timeout_ns = timeout_ns;
+    check(rk_kernel_request_async(handle_, type_id_of<Request>(), &message, sizeof(Request), &options,
+                                  &detail::complete_promise<Reply>, promise.get()),
+          "request_async");
+    promise.release();  // the completion owns it now
+    return future;
+  }
+
+  // The awaitable form: `Reply r = co_await kernel.async_request<Reply>(msg);`.
+  template <RingMessage Reply, RingMessage Request>
+  AsyncRequest<Reply, Request> async_request(const Request& message, uint64_t timeout_ns = 10'000'000'000ull) {
+    return AsyncRequest<Reply, Request>(handle_, message, timeout_ns);
+  }
+
+  // Every output message not claimed by a request goes to callback(header, T) on the
+  // bridge thread, in order. For kernels whose output is all T: a message of another type
+  // or size is skipped and counted in output_type_mismatches() (use on_output_any for
+  // several types). The kernel then has no receive readers (receive throws).
+  template <RingMessage T, class F>
+  void on_output(F callback) {
+    set_output(std::make_unique<detail::TypedOutput<T, F>>(std::move(callback)));
+  }
+  // callback(const rk::Message&) for output of any type.
+  template <class F>
+  void on_output_any(F callback) {
+    set_output(std::make_unique<detail::AnyOutput<F>>(std::move(callback)));
+  }
+  // Output that on_output<T> skipped because it was not a T.
+  uint64_t output_type_mismatches() const noexcept { return output_ ? output_->mismatches() : 0; }
+  // Removes the handler; once this returns the old callback is no longer running. Neither
+  // this nor on_output may be called from inside the callback it replaces.
+  void clear_output() {
+    check(rk_kernel_set_output_handler(handle_, nullptr, nullptr), "clear output handler");
+    output_.reset();
+  }
+
   rk_kernel_status status() const {
     rk_kernel_status s = RK_KERNEL_STATUS_INIT;
     check(rk_kernel_get_status(handle_, &s), "status");
@@ -223,11 +393,19 @@ class Kernel {
   }
 
  private:
+  void set_output(std::unique_ptr<detail::OutputCallback> next) {
+    check(rk_kernel_set_output_handler(handle_, &detail::OutputCallback::call, next.get()), "set output handler");
+    output_ = std::move(next);  // the old one no longer runs: set_output_handler waited for it
+  }
   void reset(rk_kernel next) noexcept {
-    if (handle_) rk_kernel_destroy(handle_);
+    // No callback runs after destroy returns. Refused (from inside a bridge callback of
+    // this kernel), the kernel lives on with its handler, so the handler must too.
+    if (handle_ && rk_kernel_destroy(handle_) == RK_ERROR_INVALID_STATE) (void)output_.release();
+    output_.reset();
     handle_ = next;
   }
   rk_kernel handle_ = nullptr;
+  std::unique_ptr<detail::OutputCallback> output_;
 };
 
 struct KernelSpec {

@@ -1,0 +1,23 @@
+// C entry points of the message bridge (docs/bridge.md): async requests and output handlers.
+#include "api/error.hpp"
+#include "bridge/async_ops.hpp"
+
+using namespace rk::core;
+
+extern "C" {
+
+RK_API rk_result rk_kernel_request_async(rk_kernel kernel, uint32_t type_id, const void* payload, uint32_t size,
+                                         const rk_request_options* options, rk_completion_fn completion,
+                                         void* user_data) {
+  clear_error();
+  if (kernel == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "kernel handle is NULL");
+  return kernel_request_async(kernel, type_id, payload, size, options, completion, user_data);
+}
+
+RK_API rk_result rk_kernel_set_output_handler(rk_kernel kernel, rk_output_fn fn, void* user_data) {
+  clear_error();
+  if (kernel == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "kernel handle is NULL");
+  return kernel_set_output_handler(kernel, fn, user_data);
+}
+
+}  // extern "C"

@@ -1,0 +1,120 @@
+// Registering async consumers: a pending request is entered (under receive_mutex) before
+// its message is sent, so its reply always finds it; it is armed once the send succeeded.
+#include "bridge/async_ops.hpp"
+
+#include <string>
+
+#include "api/error.hpp"
+#include "api/struct_growth.hpp"
+#include "bridge/bridge.hpp"
+#include "runtime/kernel.hpp"
+#include "runtime/kernel_messaging.hpp"
+#include "runtime/kernel_ops.hpp"
+#include "runtime/runtime.hpp"
+
+namespace rk::core {
+namespace {
+
+constexpr uint64_t kDefaultRequestTimeoutNs = 10'000'000'000ull;
+
+rk_result check_launched(rk_kernel_s* kernel, const char* what) {
+  if (kernel->state.load() != RK_KERNEL_CREATED) return RK_SUCCESS;
+  return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name + "' is Created: launch it before " + what);
+}
+
+// Marks the kernel as served by the bridge (receive_mutex held); true the first time.
+bool attach_locked(rk_kernel_s* kernel) {
+  if (kernel->async.attached) return false;
+  kernel->async.attached = true;
+  return true;
+}
+
+rk_result send_async(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
+                     uint64_t correlation_id, uint64_t timeout_ns) {
+  rk_send_options send{};
+  send.struct_size = sizeof(send);
+  send.correlation_id = correlation_id;
+  // From a callback, never wait for room: the bridge itself may be what would drain it.
+  send.timeout_ns = Bridge::on_bridge_thread(kernel->runtime) ? 0 : timeout_ns;
+  rk_result r = kernel_send(kernel, type_id, payload, size, &send, nullptr);
+  if (r != RK_ERROR_TIMEOUT) return r;
+  return fail(RK_ERROR_QUEUE_FULL, "async request to kernel '" + kernel->config.name +
+                                       "' was never sent: its input queue stayed full until the timeout");
+}
+
+}  // namespace
+
+rk_result kernel_request_async(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
+                               const rk_request_options* options, rk_completion_fn completion, void* user_data) {
+  if (completion == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "completion function is NULL");
+  if (size > 0 && payload == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "payload is NULL but size > 0");
+  rk_request_options given{};
+  if (options)
+    if (rk_result r = read_struct(*options, given); r != RK_SUCCESS) return r;
+  uint64_t timeout_ns = given.timeout_ns ? given.timeout_ns : kDefaultRequestTimeoutNs;
+  if (rk_result r = check_launched(kernel, "requesting"); r != RK_SUCCESS) return r;
+  uint64_t correlation_id = next_request_id(kernel);
+  bool first = false;
+  {
+    std::lock_guard lock(kernel->receive_mutex);
+    kernel->async.pending[correlation_id] = PendingRequest{completion, user_data, deadline_after(timeout_ns), false};
+    first = attach_locked(kernel);
+  }
+  if (first) bridge_for(kernel->runtime).attach(kernel);
+  rk_result sent = send_async(kernel, type_id, payload, size, correlation_id, timeout_ns);
+  std::lock_guard lock(kernel->receive_mutex);
+  auto it = kernel->async.pending.find(correlation_id);
+  if (sent != RK_SUCCESS) {
+    if (it != kernel->async.pending.end()) kernel->async.pending.erase(it);
+    return sent;
+  }
+  if (it != kernel->async.pending.end()) it->second.armed = true;  // else: already answered
+  return RK_SUCCESS;
+}
+
+rk_result kernel_set_output_handler(rk_kernel_s* kernel, rk_output_fn fn, void* user_data) {
+  if (rk_result r = check_launched(kernel, "setting an output handler"); r != RK_SUCCESS) return r;
+  // Wait out a running dispatch of the old handler, unless we are inside it.
+  std::unique_lock dispatch(kernel->async.dispatch_mutex, std::defer_lock);
+  if (Bridge::dispatching_kernel() != kernel) dispatch.lock();
+  bool first = false;
+  {
+    std::lock_guard lock(kernel->receive_mutex);
+    if (fn != nullptr && kernel->async.blocking_receivers > 0)
+      return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name +
+                                              "' has an rk_kernel_receive in progress: a kernel has either an "
+                                              "output handler or receive readers");
+    kernel->async.handler = fn;
+    kernel->async.handler_user_data = fn ? user_data : nullptr;
+    if (fn) first = attach_locked(kernel);
+  }
+  if (dispatch.owns_lock()) dispatch.unlock();  // before the bridge's mutex: it is taken first elsewhere
+  if (first) bridge_for(kernel->runtime).attach(kernel);
+  return RK_SUCCESS;
+}
+
+rk_result check_may_destroy(rk_runtime_s* runtime, rk_kernel_s* kernel) {
+  if (!Bridge::on_bridge_thread(runtime)) return RK_SUCCESS;
+  if (kernel == nullptr)
+    return fail(RK_ERROR_INVALID_STATE, "rk_runtime_destroy from a bridge callback: the bridge cannot stop itself");
+  std::lock_guard lock(kernel->receive_mutex);
+  if (!kernel->async.attached) return RK_SUCCESS;
+  return fail(RK_ERROR_INVALID_STATE, "rk_kernel_destroy of kernel '" + kernel->config.name +
+                                          "' from a bridge callback: the bridge serves it and cannot wait for itself");
+}
+
+void detach_from_bridge(rk_kernel_s* kernel) {
+  rk_runtime_s* runtime = kernel->runtime;
+  {
+    std::lock_guard lock(kernel->receive_mutex);
+    if (!kernel->async.attached) return;
+  }
+  Bridge* bridge = nullptr;
+  {
+    std::lock_guard lock(runtime->bridge_mutex);
+    bridge = runtime->bridge.get();
+  }
+  if (bridge) bridge->detach(kernel);
+}
+
+}  // namespace rk::core

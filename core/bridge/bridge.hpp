@@ -1,0 +1,58 @@
+// The message bridge: one host progress thread per runtime (docs/bridge.md). It starts
+// with the first kernel that gets an async consumer and stops when the runtime goes.
+// It serves only attached kernels: drains their output, resolves pending requests by
+// correlation id, runs output handlers in order, times requests out.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ringkernel.h"
+
+namespace rk::core {
+
+class Bridge {
+ public:
+  explicit Bridge(rk_runtime_s* runtime);
+  ~Bridge();  // stops and joins the thread; every kernel must be detached first
+  Bridge(const Bridge&) = delete;
+  Bridge& operator=(const Bridge&) = delete;
+
+  // The kernel's output is served from now on (idempotent).
+  void attach(rk_kernel_s* kernel);
+  // The bridge delivers what already arrived, completes every request still pending with
+  // RK_ERROR_TERMINATED and forgets the kernel; returns once it will never touch it again.
+  // Not from the bridge thread.
+  void detach(rk_kernel_s* kernel);
+
+  // True on this runtime's bridge thread (inside a callback).
+  static bool on_bridge_thread(const rk_runtime_s* runtime);
+  // The kernel whose callbacks this thread is running now, if any.
+  static const rk_kernel_s* dispatching_kernel();
+
+ private:
+  void run();
+  bool serve_all();
+  void idle(uint32_t round);
+
+  rk_runtime_s* runtime_;
+  std::mutex mutex_;  // guards kernels_ and detaching_; taken before a kernel's dispatch_mutex
+  std::condition_variable detached_;
+  std::vector<rk_kernel_s*> kernels_;
+  std::vector<rk_kernel_s*> detaching_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// The runtime's bridge, started on first call.
+Bridge& bridge_for(rk_runtime_s* runtime);
+
+// One pass over a kernel (its dispatch_mutex held): true when it delivered anything.
+// `final`: complete everything still pending with RK_ERROR_TERMINATED.
+bool serve_kernel(rk_kernel_s* kernel, bool final);
+
+}  // namespace rk::core

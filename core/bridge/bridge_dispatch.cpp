@@ -1,0 +1,125 @@
+// One bridge pass over a kernel: move its output into `held` (dropping late replies),
+// take out what async consumers claim, time requests out, then run the callbacks with no
+// lock but the kernel's dispatch_mutex held, in the order the kernel wrote the messages.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "api/error.hpp"
+#include "bridge/bridge.hpp"
+#include "runtime/host_dialect.hpp"
+#include "runtime/kernel.hpp"
+#include "runtime/kernel_ops.hpp"
+
+namespace rk::core {
+namespace {
+
+constexpr auto kTimeoutScanEvery = std::chrono::milliseconds(1);
+
+struct Delivery {
+  PendingRequest request;  // completion == nullptr: output for `handler`
+  rk_result result = RK_SUCCESS;
+  HostMessage message{};
+  rk_output_fn handler = nullptr;  // as set when the message was taken
+  void* handler_user_data = nullptr;
+};
+
+// Replies to pending requests, and (with a handler) all unclaimed output, leave `held`;
+// replies for blocking requests and output for readers stay, in order.
+void take_claimed(rk_kernel_s* kernel, std::vector<Delivery>& out) {
+  KernelAsync& async = kernel->async;
+  for (auto it = kernel->held.begin(); it != kernel->held.end();) {
+    auto pending = async.pending.find(it->header.correlation_id);
+    if (pending != async.pending.end()) {
+      out.push_back({pending->second, RK_SUCCESS, std::move(*it), nullptr, nullptr});
+      async.pending.erase(pending);
+    } else if (async.handler != nullptr && !async.claimed(it->header.correlation_id)) {
+      out.push_back({PendingRequest{}, RK_SUCCESS, std::move(*it), async.handler, async.handler_user_data});
+    } else {
+      ++it;
+      continue;
+    }
+    it = kernel->held.erase(it);
+  }
+}
+
+// Completes armed requests that `ends` selects with `result`; timed-out ids are
+// remembered so their replies are dropped as late.
+template <class Ends>
+void complete_pending(rk_kernel_s* kernel, rk_result result, Ends ends, std::vector<Delivery>& out) {
+  KernelAsync& async = kernel->async;
+  for (auto it = async.pending.begin(); it != async.pending.end();) {
+    if (!it->second.armed || !ends(it->second)) {
+      ++it;
+      continue;
+    }
+    if (result == RK_ERROR_TIMEOUT) async.abandoned.add(it->first);
+    out.push_back({it->second, result, {}, nullptr, nullptr});
+    it = async.pending.erase(it);
+  }
+}
+
+// Whether a pass could find anything, judged without the kernel's lock: the bridge polls
+// often, and taking receive_mutex each time would slow every caller that registers a
+// request. Output is seen through the queue's indices; everything else (timeouts, a
+// handler set over held output, the end of a terminated kernel) at the next scan.
+bool worth_a_look(rk_kernel_s* kernel, bool final, Clock::time_point now) {
+  return final || now >= kernel->async.next_timeout_scan || rk_queue_depth(kernel->views.output) != 0;
+}
+
+rk_result collect(rk_kernel_s* kernel, bool final, std::vector<Delivery>& out) {
+  if (!worth_a_look(kernel, final, Clock::now())) return RK_SUCCESS;
+  std::lock_guard lock(kernel->receive_mutex);
+  // Read the state first: once Terminated, terminate's last drain has already filled held.
+  bool terminated = kernel->state.load() == RK_KERNEL_TERMINATED;
+  rk_result drained = terminated ? RK_SUCCESS : drain_output_locked(kernel, kernel->config.output_capacity);
+  take_claimed(kernel, out);
+  if (drained != RK_SUCCESS) {
+    complete_pending(kernel, drained, [](const PendingRequest&) { return true; }, out);
+    return drained;
+  }
+  if (final || terminated) {
+    complete_pending(kernel, RK_ERROR_TERMINATED, [](const PendingRequest&) { return true; }, out);
+    return RK_SUCCESS;
+  }
+  auto now = Clock::now();
+  if (now < kernel->async.next_timeout_scan) return RK_SUCCESS;
+  kernel->async.next_timeout_scan = now + kTimeoutScanEvery;
+  complete_pending(kernel, RK_ERROR_TIMEOUT, [now](const PendingRequest& p) { return p.deadline <= now; }, out);
+  return RK_SUCCESS;
+}
+
+std::string why(rk_kernel_s* kernel, rk_result result, rk_result drained, const std::string& fault) {
+  const std::string name = "kernel '" + kernel->config.name + "'";
+  if (result == RK_ERROR_TIMEOUT) return "no reply from " + name + " before the request's timeout";
+  if (result == RK_ERROR_TERMINATED) return name + " was terminated or destroyed with the request pending";
+  return drained != RK_SUCCESS ? fault : std::string(rk_result_name(result));
+}
+
+void deliver(rk_kernel_s* kernel, Delivery& d, rk_result drained, const std::string& fault) {
+  const HostMessage& m = d.message;
+  if (d.request.completion == nullptr) {
+    d.handler(d.handler_user_data, &m.header, m.payload.data(), m.header.payload_size);
+    return;
+  }
+  if (d.result == RK_SUCCESS) {
+    clear_error();
+    d.request.completion(d.request.user_data, RK_SUCCESS, &m.header, m.payload.data(), m.header.payload_size);
+    return;
+  }
+  fail(d.result, why(kernel, d.result, drained, fault));  // rk_last_error() during the callback
+  d.request.completion(d.request.user_data, d.result, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
+bool serve_kernel(rk_kernel_s* kernel, bool final) {
+  std::vector<Delivery> batch;
+  rk_result drained = collect(kernel, final, batch);
+  std::string fault = drained != RK_SUCCESS ? last_error_text() : std::string();
+  if (drained != RK_SUCCESS) log_error("bridge: " + fault);
+  for (Delivery& d : batch) deliver(kernel, d, drained, fault);
+  return !batch.empty();
+}
+
+}  // namespace rk::core

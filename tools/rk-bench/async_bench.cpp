@@ -1,0 +1,136 @@
+// The "async" suite: request/reply latency and throughput through the blocking
+// rk_kernel_request beside async requests through the message bridge (docs/bridge.md),
+// one in flight and 64 in flight. Each row's median/p99 is per-request latency in ns;
+// `throughput_M_msg_s` is requests completed per second over the whole run.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <ringkernel/ringkernel.hpp>
+
+#include "bench.hpp"
+
+namespace rk::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Ping {
+  static constexpr uint32_t type_id = 1;
+  uint64_t value;
+  uint64_t pad[7];  // 64-byte payload, as in the roundtrip suite
+};
+
+const char* const kEcho = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint8_t copy[64];
+  for (uint32_t i = 0; i < 64u; ++i) copy[i] = payload[i];
+  (void)msg;
+  return rk_reply(ctx, 1u, copy, 64u);
+})";
+
+double ns_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::nano>(b - a).count(); }
+
+// One async request's bookkeeping; the bridge thread writes `latency_ns`, then `done`.
+struct InFlight {
+  Clock::time_point start;
+  double latency_ns = 0;
+  rk_result result = RK_SUCCESS;
+  std::atomic<uint32_t>* outstanding = nullptr;
+};
+
+void on_reply(void* self, rk_result result, const rk_msg_header*, const void*, uint32_t) noexcept {
+  auto* request = static_cast<InFlight*>(self);
+  request->latency_ns = ns_between(request->start, Clock::now());
+  request->result = result;
+  request->outstanding->fetch_sub(1, std::memory_order_release);  // publishes the fields above
+}
+
+struct Measured {
+  std::vector<double> latencies;
+  double seconds = 0;
+};
+
+Measured sync_requests(rk::Kernel& kernel, uint64_t count) {
+  Measured m;
+  m.latencies.reserve(count);
+  Ping ping{};
+  auto begin = Clock::now();
+  for (uint64_t i = 0; i < count; ++i) {
+    ping.value = i;
+    auto start = Clock::now();
+    kernel.request<Ping>(ping);
+    m.latencies.push_back(ns_between(start, Clock::now()));
+  }
+  m.seconds = ns_between(begin, Clock::now()) / 1e9;
+  return m;
+}
+
+Measured async_requests(rk::Kernel& kernel, uint64_t count, uint32_t window) {
+  std::vector<InFlight> requests(count);
+  std::atomic<uint32_t> outstanding{0};
+  Ping ping{};
+  rk_request_options options = RK_REQUEST_OPTIONS_INIT;
+  options.timeout_ns = 60'000'000'000ull;
+  auto begin = Clock::now();
+  for (uint64_t i = 0; i < count; ++i) {
+    while (outstanding.load(std::memory_order_acquire) >= window) std::this_thread::yield();
+    InFlight& request = requests[i];
+    request.outstanding = &outstanding;
+    ping.value = i;
+    outstanding.fetch_add(1, std::memory_order_relaxed);  // only this thread adds
+    request.start = Clock::now();
+    rk::check(rk_kernel_request_async(kernel.get(), Ping::type_id, &ping, sizeof(ping), &options, &on_reply, &request),
+              "request_async");
+  }
+  while (outstanding.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  Measured m;
+  m.seconds = ns_between(begin, Clock::now()) / 1e9;
+  for (const InFlight& request : requests) {
+    if (request.result != RK_SUCCESS) throw std::runtime_error("an async request failed in the benchmark");
+    m.latencies.push_back(request.latency_ns);
+  }
+  return m;
+}
+
+ResultRow row_for(const std::string& name, const Measured& m, uint64_t count, const std::string& backend) {
+  ResultRow row;
+  row.suite = "async";
+  row.name = name;
+  row.unit = "ns";
+  row.higher_is_better = false;
+  summarize(row, m.latencies);
+  row.set("throughput_M_msg_s", double(count) / m.seconds / 1e6).set("requests", double(count)).set("backend", backend);
+  return row;
+}
+
+std::vector<ResultRow> async_suite(const Options& options) {
+  uint64_t count = options.messages ? options.messages : (options.quick ? 2000 : 50000);
+  rk::Runtime runtime;
+  rk::KernelSpec spec;
+  spec.name = "bench_async_echo";
+  spec.source = kEcho;
+  spec.input_capacity = 256;
+  spec.output_capacity = 256;
+  spec.max_payload_size = 64;
+  rk::Kernel sync_echo = runtime.launch(spec);
+  spec.name = "bench_async_echo_bridge";  // its own kernel: the sync row never meets the bridge
+  rk::Kernel async_echo = runtime.launch(spec);
+  sync_requests(sync_echo, 1000);  // warm up both
+  async_requests(async_echo, 1000, 1);
+  std::vector<ResultRow> rows;
+  rows.push_back(row_for("sync request", sync_requests(sync_echo, count), count, runtime.backend()));
+  rows.push_back(row_for("async request, 1 in flight", async_requests(async_echo, count, 1), count, runtime.backend()));
+  rows.push_back(row_for("async requests, 64 in flight", async_requests(async_echo, count, 64), count, runtime.backend()));
+  return rows;
+}
+
+SuiteRegistration async_registration{"async", "request/reply: blocking beside async through the bridge (1 and 64 in flight)",
+                                     async_suite};
+
+}  // namespace
+}  // namespace rk::bench
