@@ -78,6 +78,12 @@ class HostQueue {
     return checked(rk_spsc_peek_in(header_, capacity_, want), RK_ERROR_QUEUE_EMPTY);
   }
   void spsc_release(uint64_t new_head) { rk_spsc_release(header_, new_head); }
+  // Published messages, found by their publish_seq, on the validated geometry (message
+  // queues: slots hold at least a header).
+  QueueSpan spsc_peek_msg(uint32_t want) {
+    if (kind_ != RK_QUEUE_SPSC || slot_size_ < RK_MSG_HEADER_SIZE) return refused();
+    return checked(rk_spsc_peek_msg_in(header_, capacity_, slots_, slot_size_, want), RK_ERROR_QUEUE_EMPTY);
+  }
 
   // --- MPSC: claim one, fill, publish(index); peek one, read, release(index) ---
   QueueSpan mpsc_try_claim() {
@@ -126,7 +132,8 @@ inline rk_result HostQueue::open(const AddressMap& map) {
   if (h.slot_size == 0 || h.slot_size % 8 != 0) return RK_ERROR_INVALID_ARGUMENT;
   if (h.kind != RK_QUEUE_SPSC && h.kind != RK_QUEUE_MPSC) return RK_ERROR_INVALID_ARGUMENT;
   slots_ = map.to_host(h.slots_ptr, size_t{h.capacity} * h.slot_size);
-  if (slots_ == nullptr) return RK_ERROR_INVALID_ARGUMENT;
+  // Slots hold 8-byte-aligned headers and sequence words: a misaligned base is corrupt.
+  if (slots_ == nullptr || reinterpret_cast<uintptr_t>(slots_) % 8 != 0) return RK_ERROR_INVALID_ARGUMENT;
   if (h.kind == RK_QUEUE_MPSC) {
     sequence_ = reinterpret_cast<uint64_t*>(map.to_host(h.sequence_ptr, size_t{h.capacity} * sizeof(uint64_t)));
     if (sequence_ == nullptr || reinterpret_cast<uintptr_t>(sequence_) % 8 != 0) return RK_ERROR_INVALID_ARGUMENT;

@@ -94,7 +94,7 @@ RingBlockLayout plan_ring_block(const KernelConfig& config) {
   layout.accepted_types = at;
   at += round_up(config.accepted_types.size() * sizeof(uint32_t) + 1, kLine);
   layout.state = at;
-  at += round_up(config.state_bytes + 1, kLine);
+  at += round_up(size_t{config.state_bytes} + 1, kLine);  // size_t: UINT32_MAX + 1 must not wrap to an empty region
   layout.input = at;
   at += round_up(queue_bytes(config.input_capacity, config.slot_size, RK_QUEUE_SPSC), kLine);
   layout.output = at;

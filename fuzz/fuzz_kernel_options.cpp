@@ -1,0 +1,65 @@
+// libFuzzer harness: rk_kernel_options as a caller may fill them (any struct_size, any
+// capacities, counts and lists), through the same validation rk_kernel_create runs, then
+// the ring-block plan. Bad options must come back as an error, never a crash, an overflow
+// or a plan whose regions overlap.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "runtime/kernel_config.hpp"
+
+namespace {
+
+struct Input {
+  const uint8_t* data;
+  size_t size;
+  template <class T>
+  T take() {
+    T value{};
+    size_t n = size < sizeof(T) ? size : sizeof(T);
+    std::memcpy(&value, data, n);
+    data += n;
+    size -= n;
+    return value;
+  }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Input in{data, size};
+  // A caller's struct, as large as a newer header might make it, every byte fuzzed; the
+  // pointers are then pointed at real (fuzzed) arrays so that only counts are wrong.
+  std::vector<uint8_t> raw(sizeof(rk_kernel_options) + 64);
+  for (uint8_t& b : raw) b = in.take<uint8_t>();
+  auto* options = reinterpret_cast<rk_kernel_options*>(raw.data());
+  std::vector<uint32_t> types(in.take<uint8_t>() % 8);
+  for (uint32_t& t : types) t = in.take<uint8_t>();
+  std::vector<std::string> peer_names(in.take<uint8_t>() % 20);
+  std::vector<const char*> peers;
+  for (std::string& name : peer_names) {
+    name.assign(in.take<uint8_t>() % 4, 'p');
+    peers.push_back(name.c_str());
+  }
+  const std::string name = "k", source = "RK_INLINE int32_t rk_handler(void) { return 0; }";
+  options->name = (in.take<uint8_t>() & 1) ? name.c_str() : nullptr;
+  options->source = source.c_str();
+  options->source_size = 0;
+  options->compile_flags = nullptr;
+  options->accepted_types = types.empty() ? nullptr : types.data();
+  if (options->accepted_type_count > types.size()) options->accepted_type_count = static_cast<uint32_t>(types.size());
+  options->peers = peers.empty() ? nullptr : peers.data();
+  if (options->peer_count > peers.size() && options->peer_count <= RK_MAX_PEERS)
+    options->peer_count = static_cast<uint32_t>(peers.size());
+  if (options->peer_count > RK_MAX_PEERS && !peers.empty()) options->peer_count = RK_MAX_PEERS + 1u;  // refused early
+  rk::core::KernelConfig config;
+  if (rk::core::make_kernel_config(options, 1024, config) != RK_SUCCESS) return 0;
+  rk::core::RingBlockLayout layout = rk::core::plan_ring_block(config);
+  const size_t regions[] = {layout.control, layout.telemetry, layout.env, layout.accepted_types, layout.state,
+                            layout.input,   layout.output,    layout.inbox, layout.outbox,       layout.total};
+  for (size_t i = 1; i < sizeof(regions) / sizeof(regions[0]); ++i)
+    if (regions[i] <= regions[i - 1]) __builtin_trap();  // regions in order, none empty or wrapped
+  return 0;
+}
