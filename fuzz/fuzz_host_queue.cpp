@@ -7,26 +7,14 @@
 #include <cstring>
 #include <vector>
 
+#include "fuzz_input.hpp"
+
 #include "queue/host_queue.hpp"
 #include "queue/queue_init.hpp"
 
 namespace {
 
 constexpr uint32_t kCapacity = 8, kSlotSize = 128;
-
-struct Input {  // consumes the fuzzer's bytes front to back; zeros once they run out
-  const uint8_t* data;
-  size_t size;
-  template <class T>
-  T take() {
-    T value{};
-    size_t n = size < sizeof(T) ? size : sizeof(T);
-    std::memcpy(&value, data, n);
-    data += n;
-    size -= n;
-    return value;
-  }
-};
 
 void consume_messages(rk::core::HostQueue& queue, size_t block_bytes, const uint8_t* block, bool by_publish_seq) {
   for (int round = 0; round < 4; ++round) {
@@ -55,7 +43,7 @@ void consume_messages(rk::core::HostQueue& queue, size_t block_bytes, const uint
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Input in{data, size};
+  FuzzInput in{data, size};
   const uint8_t mode = in.take<uint8_t>();
   const uint32_t kind = (mode & 1u) ? RK_QUEUE_MPSC : RK_QUEUE_SPSC;
   const size_t bytes = rk::core::queue_bytes(kCapacity, kSlotSize, kind);

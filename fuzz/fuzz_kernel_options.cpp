@@ -8,28 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_input.hpp"
+
 #include "runtime/kernel_config.hpp"
 
-namespace {
-
-struct Input {
-  const uint8_t* data;
-  size_t size;
-  template <class T>
-  T take() {
-    T value{};
-    size_t n = size < sizeof(T) ? size : sizeof(T);
-    std::memcpy(&value, data, n);
-    data += n;
-    size -= n;
-    return value;
-  }
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Input in{data, size};
+  FuzzInput in{data, size};
   // A caller's struct, as large as a newer header might make it, every byte fuzzed; the
   // pointers are then pointed at real (fuzzed) arrays so that only counts are wrong.
   std::vector<uint8_t> raw(sizeof(rk_kernel_options) + 64);

@@ -102,26 +102,30 @@ bool is_late_reply(rk_kernel_s* kernel, const rk_msg_header& header) {
   return true;
 }
 
+// The next output message that is not a late reply; late ones are released here (and
+// counted by is_late_reply).
+rk_result peek_live_output(rk_kernel_s* kernel, rk_msg_header*& message, uint64_t& index) {
+  for (;;) {
+    if (rk_result r = peek_output(kernel, message, index); r != RK_SUCCESS || message == nullptr) return r;
+    if (!is_late_reply(kernel, *message)) return RK_SUCCESS;
+    release_output(kernel, index);
+  }
+}
+
 // The next readable output message straight off the queue (no async consumers, nothing
 // held, no blocking request waiting): the path a sync-only program takes.
 rk_result receive_direct_locked(rk_kernel_s* kernel, rk_msg_header* header, void* payload, uint32_t capacity,
                                 uint32_t* size, bool& got) {
-  for (;;) {
-    rk_msg_header* message = nullptr;
-    uint64_t index = 0;
-    if (rk_result r = peek_output(kernel, message, index); r != RK_SUCCESS) return r;
-    if (message == nullptr) return RK_SUCCESS;
-    if (is_late_reply(kernel, *message)) {
-      release_output(kernel, index);
-      continue;
-    }
-    rk_result r = copy_out(*message, reinterpret_cast<const uint8_t*>(message + 1), header, payload, capacity, size);
-    if (r != RK_SUCCESS) return r;
-    merge_clock(kernel, *message);
-    release_output(kernel, index);
-    got = true;
-    return RK_SUCCESS;
-  }
+  rk_msg_header* message = nullptr;
+  uint64_t index = 0;
+  if (rk_result r = peek_live_output(kernel, message, index); r != RK_SUCCESS) return r;
+  if (message == nullptr) return RK_SUCCESS;
+  rk_result r = copy_out(*message, reinterpret_cast<const uint8_t*>(message + 1), header, payload, capacity, size);
+  if (r != RK_SUCCESS) return r;
+  merge_clock(kernel, *message);
+  release_output(kernel, index);
+  got = true;
+  return RK_SUCCESS;
 }
 
 // The first held message nobody waits for; the queue is drained into `held` first unless
@@ -196,12 +200,8 @@ rk_result drain_output_locked(rk_kernel_s* kernel, size_t max_held) {
   while (kernel->held.size() < max_held) {
     rk_msg_header* message = nullptr;
     uint64_t index = 0;
-    if (rk_result r = peek_output(kernel, message, index); r != RK_SUCCESS) return r;
+    if (rk_result r = peek_live_output(kernel, message, index); r != RK_SUCCESS) return r;
     if (message == nullptr) return RK_SUCCESS;
-    if (is_late_reply(kernel, *message)) {
-      release_output(kernel, index);
-      continue;
-    }
     HostMessage held{*message, {}};
     const auto* payload = reinterpret_cast<const uint8_t*>(message + 1);
     held.payload.assign(payload, payload + message->payload_size);

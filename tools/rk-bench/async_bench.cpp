@@ -19,19 +19,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Ping {
-  static constexpr uint32_t type_id = 1;
-  uint64_t value;
-  uint64_t pad[7];  // 64-byte payload, as in the roundtrip suite
-};
-
-const char* const kEcho = R"(
-RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
-  uint8_t copy[64];
-  for (uint32_t i = 0; i < 64u; ++i) copy[i] = payload[i];
-  (void)msg;
-  return rk_reply(ctx, 1u, copy, 64u);
-})";
+using Ping = EchoPing;
+const char* const kEcho = kEchoSource;
 
 double ns_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::nano>(b - a).count(); }
 

@@ -41,6 +41,22 @@ struct ResultRow {
 // Fills median, p99, min, max and runs from the samples.
 void summarize(ResultRow& row, std::vector<double> samples);
 
+// The 64-byte echo the roundtrip and async suites time: a message through a running ring
+// kernel and back, payload copied on the device (64 bytes, as in the queue suite).
+struct EchoPing {
+  static constexpr uint32_t type_id = 1;
+  uint64_t value;
+  uint64_t pad[7];
+};
+
+inline constexpr const char* kEchoSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint8_t copy[64];
+  for (uint32_t i = 0; i < 64u; ++i) copy[i] = payload[i];
+  (void)msg;
+  return rk_reply(ctx, 1u, copy, 64u);
+})";
+
 struct Options {
   bool quick = false;     // fewer runs and messages: a smoke test, not a measurement
   int runs = 0;           // 0: the suite's default
