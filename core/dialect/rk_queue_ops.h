@@ -124,11 +124,16 @@ RK_INLINE rk_reservation rk_spsc_peek(rk_global rk_queue_header* q, uint32_t wan
 
 RK_INLINE uint32_t rk_msg_publish_seq(uint64_t index) { return (uint32_t)(index + 1u); }
 
-/* Publishes the message in slot `index` (filled, header and payload) and the tail after it. */
-RK_INLINE void rk_spsc_publish_msg(rk_global rk_queue_header* q, uint64_t index) {
-  rk_global rk_msg_header* header = (rk_global rk_msg_header*)rk_queue_slot(q, index);
+/* Publishes the message in slot `index`, whose header is at `header` (filled, header and
+ * payload), and the tail after it. The host passes the slot it computed from its own copy
+ * of the geometry. */
+RK_INLINE void rk_spsc_publish_msg_at(rk_global rk_queue_header* q, rk_global rk_msg_header* header, uint64_t index) {
   rk_store_release_u32(&header->publish_seq, rk_msg_publish_seq(index));
   rk_store_release_u64(&q->tail, index + 1u);
+}
+
+RK_INLINE void rk_spsc_publish_msg(rk_global rk_queue_header* q, uint64_t index) {
+  rk_spsc_publish_msg_at(q, (rk_global rk_msg_header*)rk_queue_slot(q, index), index);
 }
 
 /* Up to `want` consecutive published messages from head (as rk_spsc_peek), on geometry

@@ -32,10 +32,12 @@ struct RingViews {
   rk_queue_header* output = nullptr;
   rk_queue_header* inbox = nullptr;
   rk_queue_header* outbox = nullptr;
-  // Host address of the output queue's slot 0, taken when the host wrote the queue: the
-  // receive path uses it and the kernel's configured geometry, never what the device-visible
-  // header says later.
+  // Host addresses taken when the host wrote the queues: the host's send, receive and
+  // drain paths use them with the kernel's configured geometry, never what the
+  // device-visible headers say later (a device that scribbles there cannot redirect us).
+  uint8_t* input_slots = nullptr;
   uint8_t* output_slots = nullptr;
+  uint64_t* inbox_sequence = nullptr;
 };
 
 }  // namespace rk::core

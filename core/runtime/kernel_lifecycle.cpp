@@ -87,10 +87,11 @@ void release_device_resources(rk_kernel_s* kernel) {
 // count them as dropped in this kernel's telemetry, never lose them silently.
 void count_late_inbox_messages(rk_kernel_s* kernel) {
   rk_queue_header* inbox = kernel->views.inbox;
+  const uint32_t capacity = kernel->config.inbox_capacity;  // ours, not the shared header's
   for (;;) {
-    rk_reservation slot = rk_mpsc_peek(inbox);
+    rk_reservation slot = rk_mpsc_peek_in(inbox, kernel->views.inbox_sequence, capacity);
     if (slot.count == 0) break;
-    rk_mpsc_release(inbox, slot.index);
+    rk_mpsc_release_in(inbox, kernel->views.inbox_sequence, capacity, slot.index);
     kernel->host_dropped.fetch_add(1, std::memory_order_relaxed);
     log_warn("kernel '" + kernel->config.name + "': a K2K message arrived after termination and was dropped");
   }

@@ -73,7 +73,7 @@ rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t
   auto deadline = deadline_after(timeout_ns);
   for (uint32_t round = 0;; ++round) {
     if (kernel->closing.load()) return refuse_closed(kernel);  // waiting would delay terminate
-    rk_reservation slot = rk_spsc_try_reserve(input, 1u);
+    rk_reservation slot = rk_spsc_try_reserve_in(input, kernel->config.input_capacity, 1u);  // our geometry
     if (slot.count != 0) {
       index = slot.index;
       return RK_SUCCESS;
@@ -116,11 +116,12 @@ void stamp(rk_kernel_s* kernel, rk_msg_header* header, uint32_t type_id, uint32_
 }
 
 rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {
-  return reinterpret_cast<rk_msg_header*>(rk_queue_slot(kernel->views.input, index));
+  const uint64_t at = (index & (kernel->config.input_capacity - 1u)) * kernel->config.slot_size;
+  return reinterpret_cast<rk_msg_header*>(kernel->views.input_slots + at);
 }
 
 void publish_input(rk_kernel_s* kernel, uint64_t index) {
-  rk_spsc_publish_msg(kernel->views.input, index);
+  rk_spsc_publish_msg_at(kernel->views.input, input_slot(kernel, index), index);
   if (kernel->runtime->kernels_park) ring_kernel_doorbell(kernel->views.control);
 }
 

@@ -92,7 +92,10 @@ rk_result allocate_ring_block(rk_kernel_s* kernel, const std::vector<uint32_t>& 
                             at<rk_ring_env>(kernel, layout.env),        at<rk_queue_header>(kernel, layout.input),
                             at<rk_queue_header>(kernel, layout.output), at<rk_queue_header>(kernel, layout.inbox),
                             at<rk_queue_header>(kernel, layout.outbox)};
-  kernel->views.output_slots = kernel->ring_host + (kernel->views.output->slots_ptr - kernel->ring_device);
+  auto host_of = [kernel](uint64_t device) { return kernel->ring_host + (device - kernel->ring_device); };
+  kernel->views.input_slots = host_of(kernel->views.input->slots_ptr);
+  kernel->views.output_slots = host_of(kernel->views.output->slots_ptr);
+  kernel->views.inbox_sequence = reinterpret_cast<uint64_t*>(host_of(kernel->views.inbox->sequence_ptr));
   kernel->views.telemetry->min_latency_ns = UINT64_MAX;
   init_control(kernel);
   init_env(kernel, peer_ids);
