@@ -29,17 +29,11 @@ bool attach_locked(rk_kernel_s* kernel) {
   return true;
 }
 
+// From a callback, never wait for room: the bridge itself may be what would drain it.
 rk_result send_async(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
                      uint64_t correlation_id, uint64_t timeout_ns) {
-  rk_send_options send{};
-  send.struct_size = sizeof(send);
-  send.correlation_id = correlation_id;
-  // From a callback, never wait for room: the bridge itself may be what would drain it.
-  send.timeout_ns = Bridge::on_bridge_thread(kernel->runtime) ? 0 : timeout_ns;
-  rk_result r = kernel_send(kernel, type_id, payload, size, &send, nullptr);
-  if (r != RK_ERROR_TIMEOUT) return r;
-  return fail(RK_ERROR_QUEUE_FULL, "async request to kernel '" + kernel->config.name +
-                                       "' was never sent: its input queue stayed full until the timeout");
+  uint64_t wait_ns = Bridge::on_bridge_thread(kernel->runtime) ? 0 : timeout_ns;
+  return send_request(kernel, type_id, payload, size, correlation_id, wait_ns);
 }
 
 }  // namespace

@@ -19,6 +19,10 @@ rk_result kernel_commit(rk_kernel_s* kernel, rk_slot* slot, uint64_t* message_id
 
 rk_result kernel_receive(rk_kernel_s* kernel, rk_msg_header* header, void* payload, uint32_t capacity,
                          uint32_t* size, uint64_t timeout_ns);
+// Sends a request carrying `correlation_id`. A send that times out waiting for room is
+// RK_ERROR_QUEUE_FULL ("never sent"), so callers can tell it from a reply that never came.
+rk_result send_request(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
+                       uint64_t correlation_id, uint64_t timeout_ns);
 rk_result kernel_request(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
                          rk_msg_header* reply_header, void* reply, uint32_t reply_capacity, uint32_t* reply_size,
                          uint64_t timeout_ns);

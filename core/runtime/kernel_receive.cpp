@@ -253,10 +253,11 @@ rk_result take_reply_locked(rk_kernel_s* kernel, uint64_t correlation_id, rk_msg
   return RK_SUCCESS;
 }
 
+}  // namespace
+
 rk_result send_request(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
                        uint64_t correlation_id, uint64_t timeout_ns) {
-  rk_send_options options{};
-  options.struct_size = sizeof(options);
+  rk_send_options options = RK_SEND_OPTIONS_INIT;
   options.correlation_id = correlation_id;
   options.timeout_ns = timeout_ns;
   rk_result r = kernel_send(kernel, type_id, payload, size, &options, nullptr);
@@ -264,8 +265,6 @@ rk_result send_request(rk_kernel_s* kernel, uint32_t type_id, const void* payloa
   return fail(RK_ERROR_QUEUE_FULL, "request to kernel '" + kernel->config.name +
                                        "' was never sent: its input queue stayed full until the timeout");
 }
-
-}  // namespace
 
 uint64_t next_request_id(rk_kernel_s* kernel) {
   std::lock_guard lock(kernel->send_mutex);
