@@ -3,6 +3,7 @@
 //   rk-bench --suite queue [--quick] [--runs N] [--messages M] [--json FILE]
 //   rk-bench --list
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
     } catch (const rk::bench::SuiteSkipped& skip) {
       std::cerr << "rk-bench: suite " << name << " skipped: " << skip.what() << "\n";
       skipped.push_back({name, skip.what()});
+    } catch (const std::exception& e) {
+      // A backend without a device, a kernel that fails to compile or a wrong answer: say
+      // which suite and why, and fail, rather than abort with an uncaught exception.
+      std::cerr << "rk-bench: suite " << name << " failed: " << e.what() << "\n";
+      return 1;
     }
   }
   const rk::bench::Machine machine = rk::bench::describe_machine();
