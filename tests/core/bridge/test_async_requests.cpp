@@ -92,6 +92,8 @@ TEST_CASE("bridge: async basics on cpu_sim", "[bridge]") { async_basics(runtime_
 
 TEST_CASE("bridge: async basics on opencl", "[bridge][opencl]") { async_basics(runtime_for("opencl"), "ocl"); }
 
+TEST_CASE("bridge: async basics on cuda", "[bridge][cuda]") { async_basics(runtime_for("cuda"), "cuda"); }
+
 namespace {
 
 struct Chain {

@@ -1,6 +1,7 @@
 #include "ring_test_support.hpp"
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -38,19 +39,25 @@ rk::Runtime& runtime() {
 
 rk::Runtime& runtime_for(const std::string& backend) {
   if (backend == "cpu_sim") return runtime();
-  static std::unique_ptr<rk::Runtime> opencl;
-  static std::string failure;
-  if (!opencl && failure.empty()) {
+  // One runtime per backend for the whole binary (opening a device is slow), or the reason
+  // it could not be opened, so every case on that backend skips with the same words.
+  struct Opened {
+    std::unique_ptr<rk::Runtime> runtime;
+    std::string failure;
+  };
+  static std::map<std::string, Opened> opened;
+  Opened& entry = opened[backend];
+  if (!entry.runtime && entry.failure.empty()) {
     try {
-      opencl = std::make_unique<rk::Runtime>(backend);
+      entry.runtime = std::make_unique<rk::Runtime>(backend);
     } catch (const rk::Error& e) {
-      failure = e.what();
+      entry.failure = e.what();
     }
   }
-  if (!opencl) SKIP(backend << " is not usable here: " << failure);
-  if (opencl->bridge_mode() != RK_BRIDGE_PERSISTENT)
-    SKIP(backend << " device '" << opencl->device().name << "' runs no persistent ring kernels");
-  return *opencl;
+  if (!entry.runtime) SKIP(backend << " is not usable here: " << entry.failure);
+  if (entry.runtime->bridge_mode() != RK_BRIDGE_PERSISTENT)
+    SKIP(backend << " device '" << entry.runtime->device().name << "' runs no persistent ring kernels");
+  return *entry.runtime;
 }
 
 rk::KernelSpec echo_spec(const std::string& name, bool auto_activate) {

@@ -247,12 +247,18 @@ TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once 
 TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (opencl)", "[k2k][pull][opencl]") {
   pulls_deliver_each_message_once("opencl");
 }
+TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (cuda)", "[k2k][pull][cuda]") {
+  pulls_deliver_each_message_once("cuda");
+}
 
 TEST_CASE("pulled messages of rejected types are dropped and counted (cpu_sim)", "[k2k][pull]") {
   pulled_messages_are_admitted("cpu_sim");
 }
 TEST_CASE("pulled messages of rejected types are dropped and counted (opencl)", "[k2k][pull][opencl]") {
   pulled_messages_are_admitted("opencl");
+}
+TEST_CASE("pulled messages of rejected types are dropped and counted (cuda)", "[k2k][pull][cuda]") {
+  pulled_messages_are_admitted("cuda");
 }
 
 TEST_CASE("all-to-all over K2K finishes with 2-slot and 1024-slot inboxes (cpu_sim)", "[k2k][all-to-all]") {
@@ -262,6 +268,10 @@ TEST_CASE("all-to-all over K2K finishes with 2-slot and 1024-slot inboxes (cpu_s
 TEST_CASE("all-to-all over K2K finishes with 2-slot and 1024-slot inboxes (opencl)", "[k2k][all-to-all][opencl]") {
   all_to_all_finishes("opencl", 2);
   all_to_all_finishes("opencl", 1024);
+}
+TEST_CASE("all-to-all over K2K finishes with 2-slot and 1024-slot inboxes (cuda)", "[k2k][all-to-all][cuda]") {
+  all_to_all_finishes("cuda", 2);
+  all_to_all_finishes("cuda", 1024);
 }
 
 namespace {
@@ -417,4 +427,7 @@ TEST_CASE("replies can be deferred until other messages arrived (cpu_sim)", "[k2
 }
 TEST_CASE("replies can be deferred until other messages arrived (opencl)", "[k2k][deferred][opencl]") {
   deferred_replies("opencl");
+}
+TEST_CASE("replies can be deferred until other messages arrived (cuda)", "[k2k][deferred][cuda]") {
+  deferred_replies("cuda");
 }
