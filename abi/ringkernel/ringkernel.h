@@ -348,6 +348,9 @@ typedef struct rk_kernel_status {
   /* API 1.1: replies that arrived after their request (blocking or async) had timed out;
    * each was dropped, never handed to rk_kernel_receive (docs/bridge.md) */
   uint64_t late_replies;
+  /* API 1.1: times the runtime parked the loop (RK_STOP_PARK) and launched it again, state
+   * and queues kept: around module loads on backends with RK_CAP_LOAD_WAITS_FOR_KERNELS */
+  uint64_t relaunches;
 } rk_kernel_status;
 #define RK_KERNEL_STATUS_INIT RK_STRUCT_INIT(rk_kernel_status)
 RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status);

@@ -86,6 +86,8 @@ typedef enum rk_memory_kind {
 #define RK_CAP_DEVICE_MEMORY_MAP 0x20ull  /* DEVICE memory can be mapped into the host */
 #define RK_CAP_HOST_WAKEUP 0x40ull        /* device rk_unpark_u32 wakes host threads parked on the address;
                                             kernels park too (prelude: RK_CAN_PARK 1) and hosts ring them */
+#define RK_CAP_LOAD_WAITS_FOR_KERNELS 0x80ull /* loading a module waits until no kernel runs on the device
+                                               (CUDA): the runtime parks its ring kernels around each load */
 
 typedef enum rk_source_kind {
   RK_SOURCE_UNDEFINED = 0,

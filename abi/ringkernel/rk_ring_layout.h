@@ -24,8 +24,9 @@
 #include "rk_result.h"
 
 /* 2: rk_msg_header.publish_seq (was reserved0) publishes a message in an SPSC ring queue.
- * 3: rk_ring_env gains the K2K outbox and its counters (in what was padding). */
-#define RK_RING_LAYOUT_VERSION 3
+ * 3: rk_ring_env gains the K2K outbox and its counters (in what was padding).
+ * 4: should_terminate gains RK_STOP_PARK, and the loop exits RK_TERMINATED_RELAUNCHABLE. */
+#define RK_RING_LAYOUT_VERSION 4
 #define RK_ALIGNED(n) __attribute__((aligned(n)))
 
 /* --------------------------------------------------------------------------------- */
@@ -34,11 +35,16 @@
 /* has_terminated values */
 #define RK_TERMINATED_RUNNING 0
 #define RK_TERMINATED_DONE 1
-#define RK_TERMINATED_RELAUNCHABLE 2
+#define RK_TERMINATED_RELAUNCHABLE 2 /* parked: queues, outbox and state kept; launch it again to resume */
+
+/* should_terminate values (the host writes them) */
+#define RK_STOP_NONE 0
+#define RK_STOP_DRAIN 1 /* drain input, inbox and outbox, then exit RK_TERMINATED_DONE */
+#define RK_STOP_PARK 2  /* exit at the next message boundary, RK_TERMINATED_RELAUNCHABLE */
 
 typedef struct RK_ALIGNED(128) rk_control_block {
   int32_t is_active;          /* 0   host writes: 0 paused, 1 processing */
-  int32_t should_terminate;   /* 4   host writes 1 to ask the loop to drain and exit */
+  int32_t should_terminate;   /* 4   host writes RK_STOP_DRAIN (drain and exit) or RK_STOP_PARK */
   int32_t has_terminated;     /* 8   device writes RK_TERMINATED_* */
   int32_t errors_encountered; /* 12  device adds: handler errors, rejected messages */
   int64_t messages_processed; /* 16  device adds */

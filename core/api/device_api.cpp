@@ -4,6 +4,7 @@
 
 #include "api/error.hpp"
 #include "api/struct_growth.hpp"
+#include "runtime/park.hpp"
 #include "runtime/runtime.hpp"
 
 using namespace rk::core;
@@ -34,7 +35,10 @@ CompileOutcome compile_once(rk_runtime_s& runtime, const rk_compile_request& req
   CompileOutcome out;
   out.log.assign(log_capacity, '\0');
   rk_text_out log{out.log.data(), out.log.size(), 0};
-  out.result = runtime.backend->module_compile(runtime.context, &request, &out.module, &log);
+  // Loading may need the device's running ring kernels parked (CUDA: runtime/park.hpp).
+  out.result = with_ring_kernels_parked(&runtime, [&] {
+    return runtime.backend->module_compile(runtime.context, &request, &out.module, &log);
+  });
   out.full_log_size = log.size;
   out.log.resize(std::min(log.size, log_capacity - 1));
   out.log.resize(std::strlen(out.log.c_str()));  // trust the NUL, not the size a plugin claims

@@ -1,6 +1,8 @@
 // C entry points for runtimes: pick a backend device, open its context and stream, and
 // own the ring kernels' routing table.
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "api/error.hpp"
 #include "api/struct_growth.hpp"
@@ -9,6 +11,7 @@
 #include "runtime/device_calls.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_ops.hpp"
+#include "runtime/park.hpp"
 #include "runtime/runtime.hpp"
 
 using namespace rk::core;
@@ -33,6 +36,10 @@ rk_result open_device(rk_runtime_s& rt, const PluginRecord& plugin, uint32_t dev
   rt.bridge_mode = bridge_mode_for(rt.device_info.caps);
   rt.kernel_wakes_host = (rt.device_info.caps & RK_CAP_HOST_WAKEUP) != 0;
   rt.kernels_park = rt.kernel_wakes_host;
+  const char* force_park = std::getenv("RINGKERNEL_PARK_TO_LOAD");  // tests park on any backend
+  rt.park_to_load = (rt.device_info.caps & RK_CAP_LOAD_WAITS_FOR_KERNELS) != 0 ||
+                    (force_park != nullptr && std::string(force_park) == "1");
+  if (rt.park_to_load) register_parking_runtime(&rt);
   if (rk_result r = rt.backend->context_create(device_index, &rt.context); r != RK_SUCCESS) return r;
   return rt.backend->stream_create(rt.context, &rt.stream);
 }
@@ -52,6 +59,8 @@ rk_result create_routes(rk_runtime_s& rt) {
 }
 
 void close_runtime(rk_runtime_s* rt) {
+  // First: parking elsewhere must not reach kernels that are about to go.
+  if (rt->park_to_load) unregister_parking_runtime(rt);
   bool leaked = false;
   if (rt->kernels) {
     for (rk_kernel_s* kernel : rt->kernels->all()) leaked |= kernel_destroy(kernel) != RK_SUCCESS;

@@ -5,13 +5,16 @@
  * and broadcasts it through block-shared memory; every thread runs rk_handler; the leader
  * then releases the slot and updates counters, HLC and telemetry. The loop exits once
  * should_terminate is set and both queues are drained: terminate never loses an accepted
- * message. Idle waits spin, then yield, then park on the control block's doorbell. */
+ * message. Asked to park instead (RK_STOP_PARK), it exits at the next message boundary
+ * with every queue, the outbox and the state as they are, and a relaunch goes on from
+ * there. Idle waits spin, then yield, then park on the control block's doorbell. */
 #ifndef RINGKERNEL_RK_RING_LOOP_H
 #define RINGKERNEL_RK_RING_LOOP_H
 
 #define RK_LOOP_IDLE 0u
 #define RK_LOOP_MESSAGE 1u
 #define RK_LOOP_EXIT 2u
+#define RK_LOOP_PARK 3u /* exit relaunchable: RK_STOP_PARK */
 
 #define RK_LOOP_FROM_INPUT 0u
 #define RK_LOOP_FROM_INBOX 1u
@@ -163,6 +166,13 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
     uint32_t terminate = rk_load_relaxed_u32((rk_global uint32_t*)&ctx->control->should_terminate);
     uint32_t active = rk_load_relaxed_u32((rk_global uint32_t*)&ctx->control->is_active);
     if (terminate != 0u) terminate = rk_load_acquire_u32((rk_global uint32_t*)&ctx->control->should_terminate);
+    if (terminate == (uint32_t)RK_STOP_PARK) {
+      /* Give back the handled part of an input batch; the rest stays queued for the
+       * relaunch, which starts a fresh batch at the head. */
+      if (cursor->batch_next != cursor->batch_end) rk_spsc_release(ctx->input, cursor->batch_next);
+      step.command = RK_LOOP_PARK;
+      return step;
+    }
     if (active != 0u || terminate != 0u) step = rk_loop_take(ctx, cursor);
     if (step.command == RK_LOOP_IDLE) {
       if (terminate != 0u && rk_loop_drained(ctx, cursor)) step.command = RK_LOOP_EXIT;
@@ -177,8 +187,8 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
   }
 }
 
-RK_INLINE void rk_loop_finish(rk_ctx* ctx) {
-  rk_store_release_u32((rk_global uint32_t*)&ctx->control->has_terminated, RK_TERMINATED_DONE);
+RK_INLINE void rk_loop_finish(rk_ctx* ctx, uint32_t how) {
+  rk_store_release_u32((rk_global uint32_t*)&ctx->control->has_terminated, how);
   rk_ring_host_doorbell(ctx);
 }
 
@@ -194,6 +204,7 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
   cursor.batch_end = 0u;
   cursor.prefer_inbox = 0u;
   cursor.idle_rounds = 0u;
+  uint32_t exit_as = (uint32_t)RK_TERMINATED_DONE;
   int leader = rk_thread_idx(0) == 0u && rk_thread_idx(1) == 0u && rk_thread_idx(2) == 0u;
   /* A relaunch finds its outbox as the last run left it. */
   if (leader) rk_loop_words[RK_LOOP_OUTBOX] = rk_load_relaxed_u32(&env->outbox_waiting);
@@ -211,7 +222,10 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
     rk_global const rk_msg_header* message = RK_PTR(const rk_msg_header, rk_broadcast[1]);
     uint64_t where = rk_broadcast[2];
     rk_sync_threads(); /* everyone has read the broadcast before the leader writes again */
-    if (command == RK_LOOP_EXIT) break;
+    if (command == RK_LOOP_EXIT || command == RK_LOOP_PARK) {
+      exit_as = command == RK_LOOP_PARK ? (uint32_t)RK_TERMINATED_RELAUNCHABLE : (uint32_t)RK_TERMINATED_DONE;
+      break;
+    }
     if (command == RK_LOOP_IDLE) {
       if (leader) rk_loop_idle(&ctx, &cursor);
       continue;
@@ -226,7 +240,7 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
       rk_loop_close_pulls(&ctx); /* an inbox message is released here, with the handler's pulls */
     }
   }
-  if (leader) rk_loop_finish(&ctx);
+  if (leader) rk_loop_finish(&ctx, exit_as);
 }
 
 #endif /* RINGKERNEL_RK_RING_LOOP_H */

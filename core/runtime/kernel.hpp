@@ -68,6 +68,7 @@ struct rk_kernel_s {
   // word: host and GPU read-modify-writing one word over PCIe is not atomic without native
   // host atomics (absent on PCIe H100s). The telemetry snapshot adds the two.
   std::atomic<uint64_t> host_dropped{0};
+  std::atomic<uint64_t> relaunches{0};  // loops launched again after parking (runtime/park.hpp)
 
   std::mutex send_mutex;     // one host producer at a time on the SPSC input queue
   std::mutex receive_mutex;  // one host consumer at a time on the SPSC output queue

@@ -14,6 +14,7 @@
 #include "runtime/kernel_source.hpp"
 #include "runtime/kernel_table.hpp"
 #include "runtime/lifecycle.hpp"
+#include "runtime/park.hpp"
 #include "runtime/ring_block.hpp"
 #include "runtime/runtime.hpp"
 
@@ -110,14 +111,19 @@ rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options,
   kernel->id = table.id_for(kernel->config.name);
   if (kernel->id == 0)
     return fail(RK_ERROR_OUT_OF_MEMORY, "the runtime's K2K table is full (max_kernels " + std::to_string(table.max_kernels()) + ")");
-  if (rk_result r = compile_kernel(runtime, kernel.get()); r != RK_SUCCESS) return r;
+  // Loading the module may need the device's running ring kernels parked (CUDA).
+  if (rk_result r = with_ring_kernels_parked(runtime, [&] { return compile_kernel(runtime, kernel.get()); });
+      r != RK_SUCCESS)
+    return r;
   table.add(kernel.get());
   *out = kernel.release();
   return RK_SUCCESS;
 }
 
-rk_result kernel_launch(rk_kernel_s* kernel) {
-  std::lock_guard lock(kernel->lifecycle_mutex);
+namespace {
+
+// lifecycle_mutex held.
+rk_result launch_locked(rk_kernel_s* kernel) {
   rk_kernel_state from = kernel->state.load();
   if (!next_state(from, LifecycleAction::launch))
     return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name + "': " + transition_error(from, LifecycleAction::launch));
@@ -145,6 +151,19 @@ rk_result kernel_launch(rk_kernel_s* kernel) {
   return RK_SUCCESS;
 }
 
+}  // namespace
+
+rk_result kernel_launch(rk_kernel_s* kernel) {
+  // Pinned host memory and a stream for the new kernel, with the device's running ring
+  // kernels parked where the backend needs it: allocation, like loading, may wait for them.
+  // Parking locks this kernel's lifecycle along with theirs, in one order.
+  if (!kernel->runtime->park_to_load) {
+    std::lock_guard lock(kernel->lifecycle_mutex);
+    return launch_locked(kernel);
+  }
+  return with_ring_kernels_parked(kernel->runtime, [&] { return launch_locked(kernel); }, kernel);
+}
+
 rk_result kernel_set_active(rk_kernel_s* kernel, bool activate, bool reactivate) {
   std::lock_guard lock(kernel->lifecycle_mutex);
   LifecycleAction action = !activate ? LifecycleAction::deactivate
@@ -163,6 +182,8 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
     if (rk_result r = transition(kernel, LifecycleAction::terminate); r != RK_SUCCESS) return r;
     kernel->closing.store(true);
   }
+  // A loop left parked by a park that was given up on drains like any other.
+  if (rk_result r = resume_if_parked(kernel); r != RK_SUCCESS) return r;
   auto deadline = deadline_after(timeout_ns);
   // Sends already past their check publish first (or give up); then the loop may drain.
   for (uint32_t round = 0; kernel->sends_in_flight.load() != 0; ++round) {
@@ -172,8 +193,8 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
     backoff(round);
   }
   auto* should_terminate = reinterpret_cast<uint32_t*>(&kernel->views.control->should_terminate);
-  if (rk_load_acquire_u32(should_terminate) == 0) {
-    rk_store_release_u32(should_terminate, 1u);
+  if (rk_load_acquire_u32(should_terminate) == RK_STOP_NONE) {
+    rk_store_release_u32(should_terminate, RK_STOP_DRAIN);
     ring_kernel_doorbell(kernel->views.control);
   }
   // Keep draining output while the loop drains its input: a kernel blocked on a full
@@ -210,12 +231,14 @@ rk_result kernel_destroy(rk_kernel_s* kernel) {
       // A hung kernel keeps its memory: freeing it under a running handler would corrupt it.
       log_error("kernel '" + kernel->config.name + "' could not be terminated; its resources are leaked: " + last_error_text());
       detach_from_bridge(kernel);
+      auto parking = hold_parking();
       kernel->runtime->kernels->remove(kernel);
       return r;
     }
   }
   detach_from_bridge(kernel);  // pending requests end with RK_ERROR_TERMINATED; no callback after this
   if (kernel->module) backend_module_destroy(kernel->runtime, kernel->module);
+  auto parking = hold_parking();  // parking elsewhere must not find it half gone
   kernel->runtime->kernels->remove(kernel);
   delete kernel;
   return RK_SUCCESS;

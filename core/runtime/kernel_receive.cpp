@@ -333,6 +333,7 @@ void fill_status(rk_kernel_s* kernel, rk_kernel_status& status) {
   status.k2k_refused = rk_load_relaxed_u64(&v.env->k2k_refused);
   status.inbox_refused = rk_load_relaxed_u64(&v.inbox->rejected_full);
   status.late_replies = kernel->async.late_replies.load(std::memory_order_relaxed);  // a statistic
+  status.relaunches = kernel->relaunches.load(std::memory_order_relaxed);           // a statistic
 }
 
 }  // namespace

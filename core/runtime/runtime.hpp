@@ -24,6 +24,9 @@ struct rk_runtime_s {
   // park both ways (their prelude defines RK_CAN_PARK 1); on the others kernels only poll,
   // so a send skips the fence and the shared-flag read (see rk_ring_doorbell).
   bool kernels_park = false;
+  // RK_CAP_LOAD_WAITS_FOR_KERNELS (or RINGKERNEL_PARK_TO_LOAD=1): ring kernels on the device
+  // are parked around module loads and ring-block allocation (runtime/park.hpp).
+  bool park_to_load = false;
   std::unique_ptr<rk::core::KernelTable> kernels;
   // The message bridge (core/bridge/), started on first need; programs that never use
   // async never create it. Stopped in rk_runtime_destroy after the kernels are gone.

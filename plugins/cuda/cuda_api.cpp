@@ -2,8 +2,10 @@
 // initializes it. Only names and constants live here; the logic is in gpu_common.
 #include "cuda_api.hpp"
 
+#include <cstdlib>
 #include <mutex>
 
+#include "common/plugin_support.hpp"
 #include "gpu_common/resolve.hpp"
 
 namespace rk::cuda {
@@ -55,6 +57,20 @@ std::string resolve_all(void* library, gpu::DriverApi& api) {
   return "";
 }
 
+// CUmoduleLoadingMode: CU_MODULE_LAZY_LOADING. cuModuleGetLoadingMode exists from CUDA 11.7.
+constexpr int kLazyLoading = 0x2;
+
+void warn_if_lazy_loading(void* library) {
+  CUresult (*get_mode)(int* mode) = nullptr;
+  int mode = 0;
+  if (!gpu::resolve(library, "cuModuleGetLoadingMode", get_mode) || get_mode(&mode) != CUDA_SUCCESS) return;
+  if (mode == kLazyLoading)
+    plugin_common::log(RK_LOG_LEVEL_WARN,
+                       "cuda: CUDA loads kernels lazily in this process (CUDA_MODULE_LOADING=LAZY, or CUDA was "
+                       "initialized before ringkernel): launching a ring kernel while another one runs may wait "
+                       "for it forever; set CUDA_MODULE_LOADING=EAGER");
+}
+
 void load_once() {
   // Never dlclose'd: the driver starts threads and registers atexit handlers.
   void* library = dlopen(kDriverName, RTLD_NOW | RTLD_LOCAL);
@@ -72,8 +88,18 @@ void load_once() {
     return;
   }
   g_api = api;
+  // Lazy loading (the default since CUDA 12.2) loads a kernel's code when it is first used,
+  // and that load may wait for every running kernel to finish: launching a second ring
+  // kernel while the first one runs would wait forever. Eager loading loads a module's code
+  // in cuModuleLoadData. Only the first cuInit in the process reads the variable, and a
+  // user's own setting wins.
+  setenv("CUDA_MODULE_LOADING", "EAGER", 0);
   CUresult status = init(0);
-  if (status != CUDA_SUCCESS) g_load_failure = "cuInit failed: " + cu_error_name(status);
+  if (status != CUDA_SUCCESS) {
+    g_load_failure = "cuInit failed: " + cu_error_name(status);
+    return;
+  }
+  warn_if_lazy_loading(library);
 }
 
 }  // namespace

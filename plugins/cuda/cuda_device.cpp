@@ -14,7 +14,9 @@ uint32_t to_u32(int value) { return value > 0 ? static_cast<uint32_t>(value) : 0
 // Ring kernels need host-shared memory both sides address alike (UVA + mapped host memory),
 // every block resident (cooperative launch) and system-scope atomics (sm_70+).
 uint64_t device_caps(const gpu::Device& d) {
-  uint64_t caps = RK_CAP_ASYNC_COPY;
+  // Loading a module waits for every running kernel (seen on an H200, driver 580, with
+  // eager loading): the runtime parks ring kernels around each load.
+  uint64_t caps = RK_CAP_ASYNC_COPY | RK_CAP_LOAD_WAITS_FOR_KERNELS;
   bool cooperative = device_attribute(d.handle, CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH) != 0;
   if (cooperative) caps |= RK_CAP_COOPERATIVE_LAUNCH;
   if (d.host_mapped && cooperative && d.major >= 7)

@@ -128,7 +128,8 @@ rk_result module_compile(rk_backend_context context, const rk_compile_request* r
 rk_result module_destroy(rk_backend_module module) {
   if (module == nullptr) return RK_SUCCESS;
   if (rk_result r = bind(module->context); r != RK_SUCCESS) return r;
-  api().module_unload(module->module);  // its functions go with it
+  Module unloaded = module->module;  // its functions go with it
+  release_when_idle(module->context, [unloaded] { api().module_unload(unloaded); });
   delete module;
   return RK_SUCCESS;
 }

@@ -17,6 +17,7 @@ rk_result context_create(uint32_t device, rk_backend_context* context) {
 
 rk_result context_destroy(rk_backend_context context) {
   if (context == nullptr) return RK_SUCCESS;
+  if (bind(context) == RK_SUCCESS) release_parked(context);
   Status status = api().primary_context_release(context->device->handle);
   delete context;
   return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, "releasing the primary context", status);

@@ -2,6 +2,7 @@
 // entries, written once for every driver-style GPU API (CUDA, HIP).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -82,6 +83,12 @@ rk_result stream_destroy(rk_backend_stream stream);
 rk_result stream_synchronize(rk_backend_stream stream);
 rk_result stream_query(rk_backend_stream stream);
 
+// deferred_release.cpp: releases (memory, modules) that the driver would make wait for every
+// kernel on the device are parked while a stream of ours still runs (a persistent kernel).
+void track_stream(rk_backend_context context, Stream stream);
+void untrack_stream(rk_backend_context context, Stream stream);  // then runs parked ones if idle
+void release_when_idle(rk_backend_context context, std::function<void()> release);
+void release_parked(rk_backend_context context);  // runs parked ones if the device is idle
 // memory.cpp
 rk_result buffer_alloc(rk_backend_context context, size_t bytes, rk_memory_kind kind, rk_backend_buffer* buffer);
 rk_result buffer_free(rk_backend_buffer buffer);

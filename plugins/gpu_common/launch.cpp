@@ -78,8 +78,13 @@ rk_result launch(rk_backend_stream stream, rk_backend_function function, const r
   if (rk_result r = bind(stream->context); r != RK_SUCCESS) return r;
   if (rk_result r = opt_in_shared(function, c.shared_memory_bytes); r != RK_SUCCESS) return r;
   void** p = params.empty() ? nullptr : params.data();
+  // A one-block grid is co-resident by itself, so it takes the plain launch even when asked
+  // for a cooperative one: a cooperative launch may keep other kernels off the device while
+  // it runs, and a ring kernel (one block, for its whole life) would keep every later ring
+  // kernel from starting.
+  const bool one_block = c.grid[0] == 1 && c.grid[1] == 1 && c.grid[2] == 1;
   Status status =
-      (c.flags & RK_LAUNCH_COOPERATIVE)
+      (c.flags & RK_LAUNCH_COOPERATIVE) && !one_block
           ? api().launch_cooperative_kernel(function->function, c.grid[0], c.grid[1], c.grid[2], c.block[0],
                                             c.block[1], c.block[2], c.shared_memory_bytes, stream->stream, p)
           : api().launch_kernel(function->function, c.grid[0], c.grid[1], c.grid[2], c.block[0], c.block[1],

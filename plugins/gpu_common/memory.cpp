@@ -51,12 +51,19 @@ rk_result alloc_shared(rk_backend_buffer b) {
   return finish_null_stream("zeroing managed memory");
 }
 
-void release(rk_backend_buffer b) {
+// What freeing the buffer's memory takes, as a call that outlives the handle (it may be
+// parked until no kernel runs: deferred_release.cpp).
+std::function<void()> release_of(rk_backend_buffer b) {
   if (b->kind == RK_MEMORY_HOST_MAPPED) {
-    if (b->host) api().host_free(b->host);
-  } else if (b->device) {
-    api().mem_free(b->device);
+    void* host = b->host;
+    return [host] {
+      if (host) api().host_free(host);
+    };
   }
+  DevicePtr device = b->device;
+  return [device] {
+    if (device) api().mem_free(device);
+  };
 }
 
 rk_result check_range(rk_backend_buffer b, size_t offset, size_t bytes) {
@@ -82,7 +89,7 @@ rk_result buffer_alloc(rk_backend_context context, size_t bytes, rk_memory_kind 
                 : kind == RK_MEMORY_SHARED      ? alloc_shared(b.get())
                                                 : fail(RK_ERROR_INVALID_ARGUMENT, prefixed("unknown memory kind"));
   if (r != RK_SUCCESS) {
-    release(b.get());
+    release_of(b.get())();  // what was allocated before the failure; nothing has used it
     return r;
   }
   *buffer = b.release();
@@ -92,7 +99,7 @@ rk_result buffer_alloc(rk_backend_context context, size_t bytes, rk_memory_kind 
 rk_result buffer_free(rk_backend_buffer buffer) {
   if (buffer == nullptr) return RK_SUCCESS;
   if (rk_result r = bind(buffer->context); r != RK_SUCCESS) return r;
-  release(buffer);
+  release_when_idle(buffer->context, release_of(buffer));
   delete buffer;
   return RK_SUCCESS;
 }

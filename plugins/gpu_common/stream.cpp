@@ -22,6 +22,7 @@ rk_result stream_create(rk_backend_context context, rk_backend_stream* stream) {
   Status status = api().stream_create(&handle, kBackend.constants.stream_non_blocking);
   if (!succeeded(status)) return fail_status(RK_ERROR_INTERNAL, "creating a stream", status);
   *stream = new rk_backend_stream_s{context, handle};
+  track_stream(context, handle);
   return RK_SUCCESS;
 }
 
@@ -32,6 +33,7 @@ rk_result stream_destroy(rk_backend_stream stream) {
   // kernel that faulted is reported, not lost with the stream.
   rk_result finished = stream_status(api().stream_synchronize(stream->stream), "finishing a stream's work");
   Status status = api().stream_destroy(stream->stream);
+  untrack_stream(stream->context, stream->stream);  // may be the last running kernel's stream
   delete stream;
   if (finished != RK_SUCCESS) return finished;
   return succeeded(status) ? RK_SUCCESS : fail_status(RK_ERROR_INTERNAL, "destroying a stream", status);

@@ -35,7 +35,7 @@ std::string caps_text(uint64_t caps) {
       {RK_CAP_PERSISTENT_KERNELS, "persistent"}, {RK_CAP_HOST_COHERENT, "host-coherent"},
       {RK_CAP_K2K, "k2k"},                      {RK_CAP_ASYNC_COPY, "async-copy"},
       {RK_CAP_COOPERATIVE_LAUNCH, "cooperative"}, {RK_CAP_DEVICE_MEMORY_MAP, "device-map"},
-      {RK_CAP_HOST_WAKEUP, "host-wakeup"}};
+      {RK_CAP_HOST_WAKEUP, "host-wakeup"},      {RK_CAP_LOAD_WAITS_FOR_KERNELS, "load-waits-for-kernels"}};
   std::string out;
   for (auto [bit, name] : names)
     if (caps & bit) out += (out.empty() ? "" : ",") + std::string(name);
