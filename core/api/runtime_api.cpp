@@ -61,6 +61,7 @@ rk_result create_routes(rk_runtime_s& rt) {
 void close_runtime(rk_runtime_s* rt) {
   // First: parking elsewhere must not reach kernels that are about to go.
   if (rt->park_to_load) unregister_parking_runtime(rt);
+  directory_leave(rt);  // no bridge forwards into or out of it from here on
   bool leaked = false;
   if (rt->kernels) {
     for (rk_kernel_s* kernel : rt->kernels->all()) leaked |= kernel_destroy(kernel) != RK_SUCCESS;
@@ -68,6 +69,7 @@ void close_runtime(rk_runtime_s* rt) {
     if (!leaked) {
       for (rk_backend_buffer buffer : rt->kernels->retired) free_buffer(rt, buffer);
       free_buffer(rt, rt->kernels->routes_buffer);
+      free_egress(rt);
     }
   }
   if (rt->backend && !leaked) {
@@ -100,6 +102,7 @@ RK_API rk_result rk_runtime_create(const rk_runtime_options* options, rk_runtime
   rt->kernels = std::make_unique<KernelTable>(max_kernels, skew);
   rk_result r = open_device(*rt, *plugin, options->device_index);
   if (r == RK_SUCCESS) r = create_routes(*rt);
+  if (r == RK_SUCCESS) directory_join(rt);  // its kernels may now be named by other runtimes' kernels
   if (r != RK_SUCCESS) {
     std::string why = last_error_text();
     close_runtime(rt);

@@ -106,6 +106,8 @@ rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options,
   kernel->runtime = runtime;
   if (rk_result r = make_kernel_config(options, runtime->device_info.max_block_size, kernel->config); r != RK_SUCCESS) return r;
   KernelTable& table = *runtime->kernels;
+  if (kernel->config.name.starts_with('@'))
+    return fail(RK_ERROR_INVALID_ARGUMENT, "kernel names starting with '@' are reserved (routes to other runtimes)");
   if (table.find(kernel->config.name) != nullptr)
     return fail(RK_ERROR_INVALID_ARGUMENT, "a kernel named '" + kernel->config.name + "' already exists in this runtime");
   kernel->id = table.id_for(kernel->config.name);
@@ -133,7 +135,12 @@ rk_result launch_locked(rk_kernel_s* kernel) {
                                           "' cannot run persistent ring kernels on this device (bridge mode: relaunch)");
   std::vector<uint32_t> peer_ids;
   for (const std::string& peer : kernel->config.peers) {
-    uint32_t id = runtime->kernels->id_for(peer);
+    // A name no kernel here has may be a kernel of another runtime (bridge/remote_k2k.hpp);
+    // else it is a kernel of ours that may launch later.
+    uint32_t id = 0;
+    if (runtime->kernels->find(peer) == nullptr)
+      if (rk_result r = resolve_remote_peer(runtime, peer, id); r != RK_SUCCESS) return r;
+    if (id == 0) id = runtime->kernels->id_for(peer);
     if (id == 0) return fail(RK_ERROR_OUT_OF_MEMORY, "the runtime's K2K table is full; cannot name peer '" + peer + "'");
     peer_ids.push_back(id);
   }
@@ -232,13 +239,15 @@ rk_result kernel_destroy(rk_kernel_s* kernel) {
       log_error("kernel '" + kernel->config.name + "' could not be terminated; its resources are leaked: " + last_error_text());
       detach_from_bridge(kernel);
       auto parking = hold_parking();
+      auto directory = hold_directory();
       kernel->runtime->kernels->remove(kernel);
       return r;
     }
   }
   detach_from_bridge(kernel);  // pending requests end with RK_ERROR_TERMINATED; no callback after this
   if (kernel->module) backend_module_destroy(kernel->runtime, kernel->module);
-  auto parking = hold_parking();  // parking elsewhere must not find it half gone
+  auto parking = hold_parking();      // parking elsewhere must not find it half gone,
+  auto directory = hold_directory();  // nor a bridge forwarding to it
   kernel->runtime->kernels->remove(kernel);
   delete kernel;
   return RK_SUCCESS;

@@ -23,6 +23,13 @@ rk_kernel_s* KernelTable::find(const std::string& name) {
   return it == kernels_.end() ? nullptr : it->second;
 }
 
+rk_kernel_s* KernelTable::find_id(uint32_t id) {
+  std::lock_guard lock(mutex_);
+  for (auto& [name, kernel] : kernels_)
+    if (kernel->id == id) return kernel;
+  return nullptr;
+}
+
 void KernelTable::add(rk_kernel_s* kernel) {
   std::lock_guard lock(mutex_);
   kernels_[kernel->config.name] = kernel;

@@ -22,6 +22,7 @@ class KernelTable {
   // so kernels may name peers that launch later. 0 when the table is full.
   uint32_t id_for(const std::string& name);
   rk_kernel_s* find(const std::string& name);
+  rk_kernel_s* find_id(uint32_t id);  // nullptr: no kernel (or a route to another runtime)
   void add(rk_kernel_s* kernel);
   void remove(rk_kernel_s* kernel);
   std::vector<rk_kernel_s*> all();

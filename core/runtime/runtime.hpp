@@ -2,12 +2,14 @@
 // and default stream, and the ring kernels on it.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "bridge/bridge.hpp"
+#include "bridge/remote_k2k.hpp"
 #include "plugin/backend.hpp"
 #include "ringkernel.h"
 #include "runtime/kernel_table.hpp"
@@ -32,6 +34,11 @@ struct rk_runtime_s {
   // async never create it. Stopped in rk_runtime_destroy after the kernels are gone.
   std::mutex bridge_mutex;
   std::unique_ptr<rk::core::Bridge> bridge;
+  // K2K between runtimes (bridge/remote_k2k.hpp): a process-unique number, and the egress
+  // queue our kernels write messages for other runtimes into, made on first need.
+  uint32_t serial = 0;
+  std::shared_ptr<rk::core::Egress> egress;
+  std::atomic<bool> has_egress{false};
 };
 
 struct rk_buffer_s {

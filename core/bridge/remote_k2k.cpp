@@ -1,0 +1,197 @@
+#include "bridge/remote_k2k.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "api/error.hpp"
+#include "bridge/bridge.hpp"
+#include "queue/queue_init.hpp"
+#include "runtime/host_dialect.hpp"
+#include "runtime/kernel.hpp"
+#include "runtime/kernel_ops.hpp"
+#include "runtime/ring_block.hpp"
+#include "runtime/runtime.hpp"
+
+namespace rk::core {
+namespace {
+
+// 256 slots of 4 KiB payload: about 1 MiB per runtime that talks to another one.
+constexpr uint32_t kEgressCapacity = 256;
+constexpr uint32_t kEgressPayload = 4096;
+constexpr uint32_t kForwardBatch = 64;  // per pass, so one busy egress does not starve the rest
+
+std::mutex g_mutex;  // the directory, every Egress::proxies, and forwarding
+std::vector<rk_runtime_s*> g_runtimes;
+uint32_t g_next_serial = 1;
+
+bool joined(const rk_runtime_s* runtime) {
+  return std::find(g_runtimes.begin(), g_runtimes.end(), runtime) != g_runtimes.end();
+}
+
+rk_result ensure_egress(rk_runtime_s* runtime) {
+  if (runtime->egress) return RK_SUCCESS;
+  auto egress = std::make_shared<Egress>();
+  const uint32_t slot_size = RK_MSG_HEADER_SIZE + kEgressPayload;
+  const size_t queue_at = sizeof(rk_control_block);
+  const size_t bytes = queue_at + queue_bytes(kEgressCapacity, slot_size, RK_QUEUE_MPSC);
+  if (rk_result r = allocate_mapped(runtime, bytes, egress->memory); r != RK_SUCCESS) return r;
+  auto* host = static_cast<uint8_t*>(egress->memory.host);
+  std::memset(host, 0, sizeof(rk_control_block));
+  queue_init(host + queue_at, egress->memory.device + queue_at, kEgressCapacity, slot_size, RK_QUEUE_MPSC);
+  egress->control = reinterpret_cast<rk_control_block*>(host);
+  egress->control_device = egress->memory.device;
+  egress->queue = reinterpret_cast<rk_queue_header*>(host + queue_at);
+  egress->queue_device = egress->memory.device + queue_at;
+  egress->slots = host + queue_at + queue_detail::slots_offset();
+  egress->sequence = reinterpret_cast<uint64_t*>(host + queue_at + queue_detail::sequence_offset(kEgressCapacity, slot_size));
+  egress->capacity = kEgressCapacity;
+  egress->slot_size = slot_size;
+  runtime->egress = std::move(egress);
+  runtime->has_egress.store(true);
+  return RK_SUCCESS;
+}
+
+// The id under which `local` routes to kernel `remote_id` of `remote`: one per target,
+// named "@<runtime serial>#<id>" in local's table (no kernel can take such a name).
+uint32_t proxy_id(rk_runtime_s* local, rk_runtime_s* remote, uint32_t remote_id, uint32_t max_payload) {
+  Egress& egress = *local->egress;
+  const std::string key = "@" + std::to_string(remote->serial) + "#" + std::to_string(remote_id);
+  uint32_t id = local->kernels->id_for(key);
+  if (id == 0 || egress.proxies.count(id) != 0) return id;
+  egress.proxies[id] = RemoteEnd{remote, remote_id};
+  rk_k2k_route& route = local->kernels->routes[id];
+  route.inbox_ptr = egress.queue_device;
+  route.control_ptr = egress.control_device;
+  route.kernel_id = id;
+  route.max_payload = std::min(max_payload, kEgressPayload);
+  route.name_hash = fnv1a32(key);
+  rk_store_release_u32(&route.state, RK_ROUTE_LIVE);  // after the fields: senders acquire it
+  return id;
+}
+
+void close_proxy(rk_runtime_s* runtime, uint32_t id) {
+  rk_store_release_u32(&runtime->kernels->routes[id].state, RK_ROUTE_CLOSED);
+}
+
+enum class Delivery { delivered, dropped, target_full };
+
+Delivery drop(rk_runtime_s* runtime, const rk_msg_header& message, const std::string& why) {
+  // relaxed: a statistic; the sender's telemetry adds it to its dropped count
+  if (rk_kernel_s* sender = runtime->kernels->find_id(message.source_kernel))
+    sender->host_dropped.fetch_add(1, std::memory_order_relaxed);
+  log_warn("a K2K message (type " + std::to_string(message.type_id) + ") to a kernel of another runtime was dropped: " +
+           why);
+  return Delivery::dropped;
+}
+
+Delivery deliver(rk_runtime_s* runtime, Egress& egress, const rk_msg_header& message) {
+  auto it = egress.proxies.find(message.dest_kernel);
+  if (it == egress.proxies.end()) return drop(runtime, message, "no route to another runtime has that id");
+  const RemoteEnd end = it->second;
+  if (!joined(end.runtime)) {
+    close_proxy(runtime, message.dest_kernel);
+    return drop(runtime, message, "the target's runtime was destroyed");
+  }
+  rk_kernel_s* target = end.runtime->kernels->find_id(end.kernel_id);
+  const rk_kernel_state state = target ? target->state.load() : RK_KERNEL_TERMINATED;
+  if (state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED) {
+    close_proxy(runtime, message.dest_kernel);  // later sends fail in the handler
+    return drop(runtime, message, "the target kernel is terminated");
+  }
+  if (rk_load_acquire_u32(&end.runtime->kernels->routes[end.kernel_id].state) != RK_ROUTE_LIVE)
+    return drop(runtime, message, "the target kernel '" + target->config.name + "' is not launched yet");
+  if (message.payload_size > target->config.max_payload_size || message.payload_size > kEgressPayload)
+    return drop(runtime, message, "its payload is larger than '" + target->config.name + "' takes");
+  uint32_t source = RK_KERNEL_ID_HOST;
+  if (message.source_kernel != RK_KERNEL_ID_HOST) {  // so a K2K reply finds its way back
+    rk_kernel_s* sender = runtime->kernels->find_id(message.source_kernel);
+    source = proxy_id(end.runtime, runtime, message.source_kernel, sender ? sender->config.max_payload_size : 64u);
+    if (source == 0) return drop(runtime, message, "the target runtime's K2K table is full");
+  }
+  const uint32_t capacity = target->config.inbox_capacity;  // ours, not the shared header's
+  rk_reservation claim = rk_mpsc_try_claim_in(target->views.inbox, target->views.inbox_sequence, capacity);
+  if (claim.count == 0) return Delivery::target_full;  // stays at the egress head
+  uint8_t* slots = target->ring_host + target->layout.inbox + queue_detail::slots_offset();
+  uint8_t* slot = slots + (claim.index & (capacity - 1u)) * target->config.slot_size;
+  rk_msg_header header = message;
+  header.dest_kernel = end.kernel_id;
+  header.source_kernel = source;
+  header.publish_seq = 0;  // MPSC slots publish through the sequence array
+  std::memcpy(slot, &header, sizeof(header));
+  std::memcpy(slot + sizeof(header), reinterpret_cast<const uint8_t*>(&message) + sizeof(header), message.payload_size);
+  rk_mpsc_publish_in(target->views.inbox_sequence, capacity, claim.index);
+  if (end.runtime->kernels_park) ring_kernel_doorbell(target->views.control);
+  return Delivery::delivered;
+}
+
+}  // namespace
+
+void directory_join(rk_runtime_s* runtime) {
+  std::lock_guard lock(g_mutex);
+  runtime->serial = g_next_serial++;
+  g_runtimes.push_back(runtime);
+}
+
+void directory_leave(rk_runtime_s* runtime) {
+  std::lock_guard lock(g_mutex);
+  std::erase(g_runtimes, runtime);
+}
+
+std::unique_lock<std::mutex> hold_directory() { return std::unique_lock(g_mutex); }
+
+rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint32_t& id) {
+  id = 0;
+  std::lock_guard lock(g_mutex);
+  RemoteEnd found;
+  uint32_t max_payload = 0;
+  int matches = 0;
+  for (rk_runtime_s* other : g_runtimes) {
+    if (other == local) continue;
+    if (rk_kernel_s* kernel = other->kernels->find(name)) {
+      found = RemoteEnd{other, kernel->id};
+      max_payload = kernel->config.max_payload_size;
+      ++matches;
+    }
+  }
+  if (matches == 0) return RK_SUCCESS;
+  if (matches > 1)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "peer '" + name + "' names kernels in " + std::to_string(matches) +
+                                               " other runtimes; a peer must name one kernel");
+  if (rk_result r = ensure_egress(local); r != RK_SUCCESS) return r;
+  if (rk_result r = ensure_egress(found.runtime); r != RK_SUCCESS) return r;
+  id = proxy_id(local, found.runtime, found.kernel_id, max_payload);
+  if (id == 0)
+    return fail(RK_ERROR_OUT_OF_MEMORY, "the runtime's K2K table is full (max_kernels " +
+                                            std::to_string(local->kernels->max_kernels()) + "); cannot route to '" + name + "'");
+  // Both bridges forward: ours to the target, the target's the replies. Started while the
+  // lock keeps the other runtime from going.
+  bridge_for(local);
+  bridge_for(found.runtime);
+  return RK_SUCCESS;
+}
+
+bool forward_egress(rk_runtime_s* runtime) {
+  if (!runtime->has_egress.load()) return false;
+  std::lock_guard lock(g_mutex);
+  if (!joined(runtime)) return false;  // going away: its memory is not ours to touch
+  Egress& egress = *runtime->egress;
+  bool moved = false;
+  for (uint32_t n = 0; n < kForwardBatch; ++n) {
+    rk_reservation slot = rk_mpsc_peek_in(egress.queue, egress.sequence, egress.capacity);
+    if (slot.count == 0) break;
+    auto* message = reinterpret_cast<const rk_msg_header*>(egress.slots + (slot.index & (egress.capacity - 1u)) *
+                                                                              size_t{egress.slot_size});
+    if (deliver(runtime, egress, *message) == Delivery::target_full) break;  // retried next pass
+    rk_mpsc_release_in(egress.queue, egress.sequence, egress.capacity, slot.index);
+    moved = true;
+  }
+  return moved;
+}
+
+void free_egress(rk_runtime_s* runtime) {
+  if (runtime->egress) free_buffer(runtime, runtime->egress->memory.buffer);
+  runtime->egress.reset();
+}
+
+}  // namespace rk::core

@@ -1,0 +1,62 @@
+// K2K between runtimes of one process (docs/bridge.md, "K2K between runtimes").
+//
+// A kernel may name as a peer a kernel of another runtime (another device or backend).
+// The handler's side does not change: in its own runtime the peer is a proxy route whose
+// "inbox" is that runtime's egress queue (MPSC, written by its kernels). The runtime's
+// bridge drains the egress queue and writes each message into the target kernel's inbox
+// as a host producer, giving the sender a proxy id in the target's runtime so K2K replies
+// find their way back the same way. A full target inbox leaves the message at the egress
+// head: the egress queue fills, then senders' outboxes, then their waiting sends; nothing
+// is dropped for lack of room, and nothing is buffered on the host.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "ringkernel.h"
+#include "runtime/device_calls.hpp"
+
+namespace rk::core {
+
+// A kernel of another runtime, as one runtime's proxy route names it.
+struct RemoteEnd {
+  rk_runtime_s* runtime = nullptr;
+  uint32_t kernel_id = 0;  // its id in its own runtime
+};
+
+struct Egress {
+  MappedBuffer memory;
+  rk_control_block* control = nullptr;  // the doorbell block senders ring (proxy routes' control_ptr)
+  uint64_t control_device = 0;
+  rk_queue_header* queue = nullptr;
+  uint64_t queue_device = 0;
+  uint64_t* sequence = nullptr;
+  uint8_t* slots = nullptr;
+  uint32_t capacity = 0;
+  uint32_t slot_size = 0;
+  std::unordered_map<uint32_t, RemoteEnd> proxies;  // proxy id -> target (directory lock held)
+};
+
+// Every runtime joins the process-wide directory when it opens and leaves it before its
+// kernels go; after leave returns, no bridge touches its memory.
+void directory_join(rk_runtime_s* runtime);
+void directory_leave(rk_runtime_s* runtime);
+
+// Held while a kernel leaves its table, so forwarding never finds it half gone.
+std::unique_lock<std::mutex> hold_directory();
+
+// A peer name that names no kernel of `local`: when exactly one other runtime has a kernel
+// of that name, `id` becomes a proxy id in local's table (both runtimes get an egress queue
+// and a running bridge). `id` 0 with RK_SUCCESS: no other runtime has it either.
+rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint32_t& id);
+
+// One pass of the bridge over its runtime's egress queue: true when it moved anything.
+bool forward_egress(rk_runtime_s* runtime);
+
+// Frees the runtime's egress queue (after directory_leave and its kernels).
+void free_egress(rk_runtime_s* runtime);
+
+}  // namespace rk::core

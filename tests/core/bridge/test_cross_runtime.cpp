@@ -1,0 +1,177 @@
+// K2K between runtimes (bridge/remote_k2k.hpp): a kernel names a kernel of another runtime
+// as its peer, and the handler sends to it as to any peer. Two cpu_sim runtimes always;
+// cpu_sim -> OpenCL -> host where OpenCL runs persistent kernels.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include "ring_test_support.hpp"
+
+using namespace ringtest;
+
+namespace {
+
+struct Value {
+  static constexpr uint32_t type_id = 3;
+  uint64_t value;
+};
+
+// Adds one and forwards to peer 0, or gives the value to the host when it has no peer.
+const char* const kForwardSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint64_t value = *(rk_global const uint64_t*)payload + 1u;
+  uint32_t next = rk_peer(ctx, 0);
+  if (next != 0u) return rk_send_to_kernel_wait(ctx, next, 3u, &value, 8u);
+  return rk_enqueue_output(ctx, 3u, &value, 8u);
+}
+)";
+
+// Type 3 from the host: ask peer 0 by K2K (type 4). Type 4 (a K2K request): answer it with
+// rk_reply_later to its reply address (a kernel of the other runtime), value * 2. Type 5 (the answer): hand it to the host.
+const char* const kAskSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint64_t value = *(rk_global const uint64_t*)payload;
+  if (msg->type_id == 3u) return rk_send_to_kernel_wait(ctx, rk_peer(ctx, 0), 4u, &value, 8u);
+  if (msg->type_id == 4u) { value *= 2u; return rk_reply_later(ctx, rk_reply_address(ctx), 5u, &value, 8u); }
+  return rk_enqueue_output(ctx, 5u, &value, 8u);
+}
+)";
+
+struct Answer {
+  static constexpr uint32_t type_id = 5;
+  uint64_t value;
+};
+
+rk::KernelSpec spec_of(const std::string& name, const char* source, std::vector<std::string> peers,
+                       uint32_t inbox = 16) {
+  rk::KernelSpec spec;
+  spec.name = name;
+  spec.source = source;
+  spec.peers = std::move(peers);
+  spec.input_capacity = 64;
+  spec.output_capacity = 64;
+  spec.inbox_capacity = inbox;
+  return spec;
+}
+
+std::unique_ptr<rk::Runtime> open_or_skip(const std::string& backend) {
+  try {
+    auto rt = std::make_unique<rk::Runtime>(backend);
+    if (rt->bridge_mode() != RK_BRIDGE_PERSISTENT) SKIP(backend << " runs no persistent ring kernels here");
+    return rt;
+  } catch (const rk::Error& e) {
+    if (backend == "cpu_sim") FAIL("cpu_sim is not usable: " << e.what());
+    SKIP(backend << " is not usable here: " << e.what());
+  }
+  return nullptr;
+}
+
+// host -> A (first runtime) -> B (second runtime) -> host, n values pipelined, in order.
+// B's inbox holds 2 messages: the egress queue and A's outbox take the backpressure.
+void chain_delivers_in_order(const std::string& first, const std::string& second, const std::string& tag) {
+  auto one = open_or_skip(first);
+  auto two = open_or_skip(second);
+  rk::Kernel b = two->launch(spec_of("xr_b_" + tag, kForwardSource, {}, 2));
+  rk::Kernel a = one->launch(spec_of("xr_a_" + tag, kForwardSource, {"xr_b_" + tag}));
+  const uint64_t n = 3000;
+  std::thread sender([&] {
+    for (uint64_t i = 0; i < n; ++i) a.send(Value{i * 10});
+  });
+  uint64_t in_order = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    auto out = b.receive<Value>(30'000'000'000ull);
+    if (!out || out->message.value != i * 10 + 2) break;
+    ++in_order;
+  }
+  sender.join();
+  CHECK(in_order == n);
+  CHECK(a.telemetry().messages_dropped == 0);
+  CHECK(b.telemetry().messages_processed == n);
+}
+
+}  // namespace
+
+TEST_CASE("K2K between two cpu_sim runtimes keeps order with a 2-slot inbox", "[bridge][cross]") {
+  chain_delivers_in_order("cpu_sim", "cpu_sim", "cc");
+}
+
+TEST_CASE("K2K from cpu_sim to opencl keeps order with a 2-slot inbox", "[bridge][cross][opencl]") {
+  chain_delivers_in_order("cpu_sim", "opencl", "co");
+}
+
+TEST_CASE("K2K replies find their way back to the other runtime", "[bridge][cross]") {
+  auto one = open_or_skip("cpu_sim");
+  auto two = open_or_skip("cpu_sim");
+  rk::Kernel b = two->launch(spec_of("xr_answer_b", kAskSource, {}));
+  rk::Kernel a = one->launch(spec_of("xr_ask_a", kAskSource, {"xr_answer_b"}));
+  for (uint64_t i = 1; i <= 200; ++i) {
+    a.send(Value{i});
+    auto out = a.receive<Answer>(30'000'000'000ull);
+    REQUIRE(out.has_value());
+    REQUIRE(out->message.value == i * 2);
+    CHECK(out->header.source_kernel != RK_KERNEL_ID_HOST);  // came by K2K, through the bridge
+  }
+  CHECK(a.telemetry().messages_dropped == 0);
+  CHECK(b.telemetry().messages_dropped == 0);
+}
+
+TEST_CASE("terminating the sender under load loses nothing it accepted", "[bridge][cross]") {
+  auto one = open_or_skip("cpu_sim");
+  auto two = open_or_skip("cpu_sim");
+  rk::Kernel b = two->launch(spec_of("xr_sink_b", kForwardSource, {}, 4));
+  rk::Kernel a = one->launch(spec_of("xr_src_a", kForwardSource, {"xr_sink_b"}));
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> received{0};
+  std::atomic<bool> sending{true};
+  std::thread sender([&] {
+    for (uint64_t i = 0;; ++i) {
+      rk_result r = a.try_send(Value{i}, 100'000'000);
+      if (r == RK_ERROR_TERMINATED) break;
+      if (r == RK_SUCCESS) accepted.fetch_add(1);
+    }
+    sending.store(false);
+  });
+  std::thread receiver([&] {  // until the sender stopped and every accepted value came out
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);  // a lost message only
+    while (sending.load() || received.load() < accepted.load()) {
+      if (b.receive<Value>(100'000'000ull)) received.fetch_add(1);
+      else if (std::chrono::steady_clock::now() > give_up) break;
+    }
+  });
+  REQUIRE(wait_until([&] { return accepted.load() >= 500; }));
+  a.terminate();  // drains A: everything it accepted went into the egress queue
+  sender.join();
+  receiver.join();
+  const uint64_t sent = accepted.load();
+  CHECK(received.load() == sent);
+  CHECK(b.telemetry().messages_dropped == 0);
+}
+
+TEST_CASE("a terminated remote target is counted as dropped, then refused in the handler", "[bridge][cross]") {
+  auto one = open_or_skip("cpu_sim");
+  auto two = open_or_skip("cpu_sim");
+  rk::Kernel b = two->launch(spec_of("xr_gone_b", kForwardSource, {}));
+  rk::Kernel a = one->launch(spec_of("xr_to_gone_a", kForwardSource, {"xr_gone_b"}));
+  a.send(Value{1});
+  REQUIRE(b.receive<Value>(30'000'000'000ull).has_value());
+  b.terminate();
+  a.send(Value{2});  // reaches the bridge, which finds B terminated: dropped, counted at A
+  REQUIRE(wait_until([&] { return a.telemetry().messages_dropped >= 1; }));
+  a.send(Value{3});  // the route is closed now: the handler's send fails, counted as an error
+  REQUIRE(wait_until([&] { return a.telemetry().messages_processed >= 3; }));
+  CHECK(a.status().errors_encountered >= 1);
+}
+
+TEST_CASE("a peer name held by kernels of two other runtimes is refused at launch", "[bridge][cross]") {
+  auto one = open_or_skip("cpu_sim");
+  auto two = open_or_skip("cpu_sim");
+  auto three = open_or_skip("cpu_sim");
+  rk::Kernel x2 = two->launch(spec_of("xr_twice", kForwardSource, {}));
+  rk::Kernel x3 = three->launch(spec_of("xr_twice", kForwardSource, {}));
+  rk::KernelSpec spec = spec_of("xr_ambiguous", kForwardSource, {"xr_twice"});
+  CHECK_THROWS_WITH(one->launch(spec), Catch::Matchers::ContainsSubstring("2 other runtimes"));
+}
