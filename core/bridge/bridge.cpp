@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "bridge/remote_k2k.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_messaging.hpp"
@@ -68,9 +67,7 @@ void Bridge::run() {
   bridge_runtime = runtime_;
   uint32_t idle_rounds = 0;
   while (!stop_.load(std::memory_order_acquire)) {
-    bool worked = serve_all();
-    worked |= forward_egress(runtime_);  // K2K to other runtimes (remote_k2k.hpp)
-    if (worked) idle_rounds = 0;
+    if (serve_all()) idle_rounds = 0;
     else idle(idle_rounds++);
   }
 }
@@ -116,9 +113,7 @@ void Bridge::idle(uint32_t round) {
     if (kernels_.size() == 1) only = kernels_.front();
   }
   // `only` stays alive: it leaves kernels_ only through this thread (detach waits for us).
-  // An egress queue has no doorbell of its own for us: poll it with backoff instead.
-  bool parked = only != nullptr && runtime_->kernel_wakes_host && !runtime_->has_egress.load() &&
-                park_on_host_doorbell(only);
+  bool parked = only != nullptr && runtime_->kernel_wakes_host && park_on_host_doorbell(only);
   if (!parked) backoff(round);
 }
 

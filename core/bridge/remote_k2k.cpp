@@ -1,11 +1,13 @@
 #include "bridge/remote_k2k.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "api/error.hpp"
-#include "bridge/bridge.hpp"
+#include "runtime/kernel_messaging.hpp"
 #include "queue/queue_init.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
@@ -21,9 +23,34 @@ constexpr uint32_t kEgressCapacity = 256;
 constexpr uint32_t kEgressPayload = 4096;
 constexpr uint32_t kForwardBatch = 64;  // per pass, so one busy egress does not starve the rest
 
-std::mutex g_mutex;  // the directory, every Egress::proxies, and forwarding
+std::mutex g_mutex;  // the directory, every Egress::proxies, forwarding, the forwarder
 std::vector<rk_runtime_s*> g_runtimes;
 uint32_t g_next_serial = 1;
+
+// One forwarding thread for the process while any runtime has an egress queue: a hop
+// between two runtimes and its answer then cost one thread, not two runtimes' bridges.
+struct Forwarder {
+  std::thread thread;
+  std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
+};
+std::unique_ptr<Forwarder> g_forwarder;
+uint32_t g_egress_count = 0;
+
+bool forward_pass(rk_runtime_s* runtime);
+
+void forwarder_loop(std::shared_ptr<std::atomic<bool>> stop) {
+  uint32_t idle_rounds = 0;
+  while (!stop->load(std::memory_order_acquire)) {
+    bool moved = false;
+    {
+      std::lock_guard lock(g_mutex);
+      for (rk_runtime_s* runtime : g_runtimes)
+        if (runtime->egress) moved |= forward_pass(runtime);
+    }
+    if (moved) idle_rounds = 0;
+    else backoff(idle_rounds++);  // spin, yield, then sleep in bounded steps
+  }
+}
 
 bool joined(const rk_runtime_s* runtime) {
   return std::find(g_runtimes.begin(), g_runtimes.end(), runtime) != g_runtimes.end();
@@ -48,7 +75,10 @@ rk_result ensure_egress(rk_runtime_s* runtime) {
   egress->capacity = kEgressCapacity;
   egress->slot_size = slot_size;
   runtime->egress = std::move(egress);
-  runtime->has_egress.store(true);
+  if (g_egress_count++ == 0) {
+    g_forwarder = std::make_unique<Forwarder>();
+    g_forwarder->thread = std::thread(forwarder_loop, g_forwarder->stop);
+  }
   return RK_SUCCESS;
 }
 
@@ -134,8 +164,17 @@ void directory_join(rk_runtime_s* runtime) {
 }
 
 void directory_leave(rk_runtime_s* runtime) {
-  std::lock_guard lock(g_mutex);
-  std::erase(g_runtimes, runtime);
+  std::unique_ptr<Forwarder> last;
+  {
+    std::lock_guard lock(g_mutex);
+    if (std::find(g_runtimes.begin(), g_runtimes.end(), runtime) == g_runtimes.end()) return;
+    std::erase(g_runtimes, runtime);
+    if (runtime->egress && --g_egress_count == 0) last = std::move(g_forwarder);
+  }
+  if (last) {  // joined outside the lock it takes
+    last->stop->store(true, std::memory_order_release);
+    last->thread.join();
+  }
 }
 
 std::unique_lock<std::mutex> hold_directory() { return std::unique_lock(g_mutex); }
@@ -164,17 +203,13 @@ rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint
   if (id == 0)
     return fail(RK_ERROR_OUT_OF_MEMORY, "the runtime's K2K table is full (max_kernels " +
                                             std::to_string(local->kernels->max_kernels()) + "); cannot route to '" + name + "'");
-  // Both bridges forward: ours to the target, the target's the replies. Started while the
-  // lock keeps the other runtime from going.
-  bridge_for(local);
-  bridge_for(found.runtime);
   return RK_SUCCESS;
 }
 
-bool forward_egress(rk_runtime_s* runtime) {
-  if (!runtime->has_egress.load()) return false;
-  std::lock_guard lock(g_mutex);
-  if (!joined(runtime)) return false;  // going away: its memory is not ours to touch
+namespace {
+
+// One pass over a runtime's egress queue (g_mutex held, the runtime joined).
+bool forward_pass(rk_runtime_s* runtime) {
   Egress& egress = *runtime->egress;
   bool moved = false;
   for (uint32_t n = 0; n < kForwardBatch; ++n) {
@@ -187,6 +222,25 @@ bool forward_egress(rk_runtime_s* runtime) {
     moved = true;
   }
   return moved;
+}
+
+}  // namespace
+
+rk_result wait_egress_handed_on(rk_runtime_s* runtime, std::chrono::steady_clock::time_point deadline) {
+  std::shared_ptr<Egress> egress;
+  {
+    std::lock_guard lock(g_mutex);
+    egress = runtime->egress;
+  }
+  if (!egress) return RK_SUCCESS;
+  const uint64_t claimed = rk_load_acquire_u64(&egress->queue->tail);  // what was in it by now
+  for (uint32_t round = 0; rk_load_acquire_u64(&egress->queue->head) < claimed; ++round) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return fail(RK_ERROR_TIMEOUT, "messages for kernels of other runtimes are still waiting to be handed on "
+                                    "(a target inbox stays full)");
+    backoff(round);
+  }
+  return RK_SUCCESS;
 }
 
 void free_egress(rk_runtime_s* runtime) {

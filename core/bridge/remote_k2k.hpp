@@ -2,14 +2,16 @@
 //
 // A kernel may name as a peer a kernel of another runtime (another device or backend).
 // The handler's side does not change: in its own runtime the peer is a proxy route whose
-// "inbox" is that runtime's egress queue (MPSC, written by its kernels). The runtime's
-// bridge drains the egress queue and writes each message into the target kernel's inbox
-// as a host producer, giving the sender a proxy id in the target's runtime so K2K replies
-// find their way back the same way. A full target inbox leaves the message at the egress
-// head: the egress queue fills, then senders' outboxes, then their waiting sends; nothing
-// is dropped for lack of room, and nothing is buffered on the host.
+// "inbox" is that runtime's egress queue (MPSC, written by its kernels). One forwarding
+// thread per process (while any runtime has an egress queue) drains the egress queues and
+// writes each message into the target kernel's inbox as a host producer, giving the sender
+// a proxy id in the target's runtime so K2K replies find their way back the same way. A
+// full target inbox leaves the message at the egress head: the egress queue fills, then
+// senders' outboxes, then their waiting sends; nothing is dropped for lack of room, and
+// nothing is buffered on the host.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -49,12 +51,14 @@ void directory_leave(rk_runtime_s* runtime);
 std::unique_lock<std::mutex> hold_directory();
 
 // A peer name that names no kernel of `local`: when exactly one other runtime has a kernel
-// of that name, `id` becomes a proxy id in local's table (both runtimes get an egress queue
-// and a running bridge). `id` 0 with RK_SUCCESS: no other runtime has it either.
+// of that name, `id` becomes a proxy id in local's table (both runtimes get an egress queue,
+// and the forwarding thread runs). `id` 0 with RK_SUCCESS: no other runtime has it either.
 rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint32_t& id);
 
-// One pass of the bridge over its runtime's egress queue: true when it moved anything.
-bool forward_egress(rk_runtime_s* runtime);
+// Waits until every message in the runtime's egress queue when called has been handed
+// on (or dropped and counted): a terminated sender's messages then are in their targets'
+// inboxes. RK_ERROR_TIMEOUT at the deadline (a target that stays full).
+rk_result wait_egress_handed_on(rk_runtime_s* runtime, std::chrono::steady_clock::time_point deadline);
 
 // Frees the runtime's egress queue (after directory_leave and its kernels).
 void free_egress(rk_runtime_s* runtime);

@@ -219,6 +219,9 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
     else std::this_thread::sleep_for(std::chrono::microseconds(round < 1024 ? 20 : 200));
   }
   if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
+  // What it sent to kernels of other runtimes reaches their inboxes before we return, so
+  // terminating a pipeline upstream first loses nothing across runtimes either.
+  if (rk_result r = wait_egress_handed_on(kernel->runtime, deadline); r != RK_SUCCESS) return r;
   close_route(kernel);
   count_late_inbox_messages(kernel);
   {

@@ -38,7 +38,6 @@ struct rk_runtime_s {
   // queue our kernels write messages for other runtimes into, made on first need.
   uint32_t serial = 0;
   std::shared_ptr<rk::core::Egress> egress;
-  std::atomic<bool> has_egress{false};
 };
 
 struct rk_buffer_s {

@@ -1,14 +1,17 @@
 // The demo pipeline: a million generated sensor events flow host -> parse -> aggregate ->
 // alert -> host through three ring kernels joined by K2K. Runs on cpu_sim by default, on
 // any backend through RINGKERNEL_BACKEND, and checks the result against a host reference.
+// --split A,B parses on backend A and aggregates and alerts on backend B: the parse kernel
+// names "aggregate", a kernel of the other runtime, and K2K crosses between them.
 //
-//   rk-demo-pipeline [--events N] [--seed S] [--quiet]
+//   rk-demo-pipeline [--events N] [--seed S] [--quiet] [--split A,B]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +33,7 @@ struct Args {
   uint64_t events = 1'000'000;
   uint64_t seed = 2026;
   bool quiet = false;
+  std::string parse_backend, rest_backend;  // --split: parse on the first, the rest on the second
 };
 
 Args parse_args(int argc, char** argv) {
@@ -39,8 +43,12 @@ Args parse_args(int argc, char** argv) {
     if (a == "--events" && i + 1 < argc) args.events = std::stoull(argv[++i]);
     else if (a == "--seed" && i + 1 < argc) args.seed = std::stoull(argv[++i]);
     else if (a == "--quiet") args.quiet = true;
-    else {
-      std::fprintf(stderr, "usage: %s [--events N] [--seed S] [--quiet]\n", argv[0]);
+    else if (a == "--split" && i + 1 < argc && std::strchr(argv[i + 1], ',') != nullptr) {
+      std::string both = argv[++i];
+      args.parse_backend = both.substr(0, both.find(','));
+      args.rest_backend = both.substr(both.find(',') + 1);
+    } else {
+      std::fprintf(stderr, "usage: %s [--events N] [--seed S] [--quiet] [--split BACKEND,BACKEND]\n", argv[0]);
       std::exit(a == "--help" ? 0 : 2);
     }
   }
@@ -57,7 +65,8 @@ struct Pipeline {
   rk::Kernel alert, aggregate, parse;
 };
 
-Pipeline launch(rk::Runtime& runtime) {
+// `runtime` runs parse; `rest` (the same runtime unless --split) aggregate and alert.
+Pipeline launch(rk::Runtime& runtime, rk::Runtime& rest) {
   auto source = [](const char* kernel) { return std::string(rk::embedded::pipeline_messages) + "\n" + kernel; };
   rk::KernelSpec alert{.name = "alert", .source = source(rk::embedded::alert_kernel), .state_bytes = 1024,
                        .accepted_types = {PIPE_ANOMALY}};
@@ -66,8 +75,8 @@ Pipeline launch(rk::Runtime& runtime) {
   rk::KernelSpec parse{.name = "parse", .source = source(rk::embedded::parse_kernel), .input_capacity = 4096,
                        .state_bytes = 64, .accepted_types = {PIPE_RAW_EVENT}, .peers = {"aggregate"}};
   Pipeline p;
-  p.alert = runtime.launch(alert);  // downstream first, so no send ever meets an unlaunched peer
-  p.aggregate = runtime.launch(aggregate);
+  p.alert = rest.launch(alert);  // downstream first, so no send ever meets an unlaunched peer
+  p.aggregate = rest.launch(aggregate);
   p.parse = runtime.launch(parse);
   return p;
 }
@@ -133,16 +142,24 @@ bool check(const char* what, uint64_t got, uint64_t expected) {
 
 int main(int argc, char** argv) try {
   Args args = parse_args(argc, argv);
-  rk::Runtime runtime;
-  rk_device_info device = runtime.device();
+  bool split = !args.parse_backend.empty();
+  rk::Runtime runtime = split ? rk::Runtime(args.parse_backend) : rk::Runtime();
+  std::optional<rk::Runtime> other;
+  if (split) other.emplace(args.rest_backend);
+  rk::Runtime& rest = split ? *other : runtime;
   std::printf("ringkernel %s demo pipeline: parse -> aggregate -> alert (K2K), %llu events\n", rk_version_string(),
               (unsigned long long)args.events);
-  std::printf("backend %s, device '%s', bridge %s\n", runtime.backend().c_str(), device.name,
-              runtime.bridge_mode() == RK_BRIDGE_PERSISTENT ? "persistent" : "relaunch");
+  for (rk::Runtime* rt : {&runtime, &rest}) {
+    rk_device_info device = rt->device();
+    std::printf("%s: backend %s, device '%s', bridge %s\n", rt == &runtime ? "parse" : "aggregate, alert",
+                rt->backend().c_str(), device.name,
+                rt->bridge_mode() == RK_BRIDGE_PERSISTENT ? "persistent" : "relaunch");
+    if (!split) break;
+  }
 
   std::vector<pipe_raw_event> events = pipeline::generate_events(args.events, args.seed);
   pipeline::Outcome expected = pipeline::reference(events);
-  Pipeline p = launch(runtime);
+  Pipeline p = launch(runtime, rest);
 
   AlertCollector alerts;
   std::thread receiver([&] { alerts.run(p.alert); });

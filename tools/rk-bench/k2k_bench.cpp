@@ -16,6 +16,7 @@
 #include <ringkernel/ringkernel.hpp>
 
 #include "bench.hpp"
+#include "k2k_kernels.hpp"
 
 namespace rk::bench {
 namespace {
@@ -27,42 +28,6 @@ struct Hop {
   uint64_t value;
 };
 
-// Chain: forwards to its first peer when it has one, else answers the host.
-const char* const kForward = R"(
-RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
-  uint64_t value = *(rk_global const uint64_t*)payload;
-  (void)msg;
-  if (rk_peer(ctx, 0) != 0u) return rk_send_to_kernel_wait(ctx, rk_peer(ctx, 0), 7u, &value, 8u);
-  return rk_enqueue_output(ctx, 7u, &value, 8u);
-})";
-
-// Ping-pong: {hops left}; 0 answers the host, else one hop on: A to its peer B, B back to
-// whoever sent it (A).
-struct Volley {
-  static constexpr uint32_t type_id = 8;
-  uint64_t hops_left;
-};
-
-const char* const kVolley = R"(
-RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
-  uint64_t left = *(rk_global const uint64_t*)payload;
-  if (left == 0u) return rk_enqueue_output(ctx, 8u, &left, 8u);
-  left -= 1u;
-  uint32_t next = rk_peer(ctx, 0) != 0u ? rk_peer(ctx, 0) : msg->source_kernel;
-  return rk_send_to_kernel_wait(ctx, next, 8u, &left, 8u);
-})";
-
-constexpr uint64_t kVolleyHops = 1000;
-
-rk::KernelSpec forward_spec(const std::string& name, std::vector<std::string> peers, const char* source = kForward) {
-  rk::KernelSpec spec;
-  spec.name = name;
-  spec.source = source;
-  spec.input_capacity = spec.output_capacity = spec.inbox_capacity = 64;
-  spec.max_payload_size = 8;
-  spec.peers = std::move(peers);
-  return spec;
-}
 
 // Round trips host -> first -> ... -> last -> host; answers come from `last`.
 std::vector<double> chain_round_trips(rk::Kernel& first, rk::Kernel& last, uint64_t count) {
@@ -73,20 +38,6 @@ std::vector<double> chain_round_trips(rk::Kernel& first, rk::Kernel& last, uint6
     auto reply = last.receive<Hop>(1'000'000'000);
     if (!reply || reply->message.value != i) throw std::runtime_error("k2k chain lost a message");
     if (i >= 500) samples.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count());
-  }
-  return samples;
-}
-
-// Per-hop time of `count` volleys of kVolleyHops hops each.
-std::vector<double> volley_hops(rk::Kernel& a, uint64_t count) {
-  std::vector<double> samples;
-  for (uint64_t i = 0; i < count + 10; ++i) {
-    auto start = Clock::now();
-    a.send(Volley{kVolleyHops});
-    auto reply = a.receive<Volley>(10'000'000'000);
-    if (!reply) throw std::runtime_error("k2k ping-pong lost its volley");
-    double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-    if (i >= 10) samples.push_back(ns / double(kVolleyHops));
   }
   return samples;
 }
