@@ -15,21 +15,6 @@ using namespace ringtest;
 
 namespace {
 
-struct Value {
-  static constexpr uint32_t type_id = 3;
-  uint64_t value;
-};
-
-// Adds one and forwards to peer 0, or gives the value to the host when it has no peer.
-const char* const kForwardSource = R"(
-RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
-  uint64_t value = *(rk_global const uint64_t*)payload + 1u;
-  uint32_t next = rk_peer(ctx, 0);
-  if (next != 0u) return rk_send_to_kernel_wait(ctx, next, 3u, &value, 8u);
-  return rk_enqueue_output(ctx, 3u, &value, 8u);
-}
-)";
-
 // Type 3 from the host: ask peer 0 by K2K (type 4). Type 4 (a K2K request): answer it with
 // rk_reply_later to its reply address (a kernel of the other runtime), value * 2. Type 5 (the answer): hand it to the host.
 const char* const kAskSource = R"(
@@ -58,23 +43,11 @@ rk::KernelSpec spec_of(const std::string& name, const char* source, std::vector<
   return spec;
 }
 
-std::unique_ptr<rk::Runtime> open_or_skip(const std::string& backend) {
-  try {
-    auto rt = std::make_unique<rk::Runtime>(backend);
-    if (rt->bridge_mode() != RK_BRIDGE_PERSISTENT) SKIP(backend << " runs no persistent ring kernels here");
-    return rt;
-  } catch (const rk::Error& e) {
-    if (backend == "cpu_sim") FAIL("cpu_sim is not usable: " << e.what());
-    SKIP(backend << " is not usable here: " << e.what());
-  }
-  return nullptr;
-}
-
 // host -> A (first runtime) -> B (second runtime) -> host, n values pipelined, in order.
 // B's inbox holds 2 messages: the egress queue and A's outbox take the backpressure.
 void chain_delivers_in_order(const std::string& first, const std::string& second, const std::string& tag) {
-  auto one = open_or_skip(first);
-  auto two = open_or_skip(second);
+  auto one = own_runtime(first);
+  auto two = own_runtime(second);
   rk::Kernel b = two->launch(spec_of("xr_b_" + tag, kForwardSource, {}, 2));
   rk::Kernel a = one->launch(spec_of("xr_a_" + tag, kForwardSource, {"xr_b_" + tag}));
   const uint64_t n = 3000;
@@ -104,8 +77,8 @@ TEST_CASE("K2K from cpu_sim to opencl keeps order with a 2-slot inbox", "[bridge
 }
 
 TEST_CASE("K2K replies find their way back to the other runtime", "[bridge][cross]") {
-  auto one = open_or_skip("cpu_sim");
-  auto two = open_or_skip("cpu_sim");
+  auto one = own_runtime("cpu_sim");
+  auto two = own_runtime("cpu_sim");
   rk::Kernel b = two->launch(spec_of("xr_answer_b", kAskSource, {}));
   rk::Kernel a = one->launch(spec_of("xr_ask_a", kAskSource, {"xr_answer_b"}));
   for (uint64_t i = 1; i <= 200; ++i) {
@@ -120,8 +93,8 @@ TEST_CASE("K2K replies find their way back to the other runtime", "[bridge][cros
 }
 
 TEST_CASE("terminating the sender under load loses nothing it accepted", "[bridge][cross]") {
-  auto one = open_or_skip("cpu_sim");
-  auto two = open_or_skip("cpu_sim");
+  auto one = own_runtime("cpu_sim");
+  auto two = own_runtime("cpu_sim");
   rk::Kernel b = two->launch(spec_of("xr_sink_b", kForwardSource, {}, 4));
   rk::Kernel a = one->launch(spec_of("xr_src_a", kForwardSource, {"xr_sink_b"}));
   std::atomic<uint64_t> accepted{0};
@@ -152,8 +125,8 @@ TEST_CASE("terminating the sender under load loses nothing it accepted", "[bridg
 }
 
 TEST_CASE("a terminated remote target is counted as dropped, then refused in the handler", "[bridge][cross]") {
-  auto one = open_or_skip("cpu_sim");
-  auto two = open_or_skip("cpu_sim");
+  auto one = own_runtime("cpu_sim");
+  auto two = own_runtime("cpu_sim");
   rk::Kernel b = two->launch(spec_of("xr_gone_b", kForwardSource, {}));
   rk::Kernel a = one->launch(spec_of("xr_to_gone_a", kForwardSource, {"xr_gone_b"}));
   a.send(Value{1});
@@ -167,9 +140,9 @@ TEST_CASE("a terminated remote target is counted as dropped, then refused in the
 }
 
 TEST_CASE("a peer name held by kernels of two other runtimes is refused at launch", "[bridge][cross]") {
-  auto one = open_or_skip("cpu_sim");
-  auto two = open_or_skip("cpu_sim");
-  auto three = open_or_skip("cpu_sim");
+  auto one = own_runtime("cpu_sim");
+  auto two = own_runtime("cpu_sim");
+  auto three = own_runtime("cpu_sim");
   rk::Kernel x2 = two->launch(spec_of("xr_twice", kForwardSource, {}));
   rk::Kernel x3 = three->launch(spec_of("xr_twice", kForwardSource, {}));
   rk::KernelSpec spec = spec_of("xr_ambiguous", kForwardSource, {"xr_twice"});

@@ -60,6 +60,31 @@ rk::Runtime& runtime_for(const std::string& backend) {
   return *entry.runtime;
 }
 
+std::unique_ptr<rk::Runtime> own_runtime(const std::string& backend) {
+  std::unique_ptr<rk::Runtime> rt;
+  std::string failure;
+  try {
+    rt = std::make_unique<rk::Runtime>(backend);
+  } catch (const rk::Error& e) {
+    failure = e.what();
+  }
+  if (!rt && backend == "cpu_sim") FAIL("cpu_sim is not usable: " << failure);
+  if (!rt) SKIP(backend << " is not usable here: " << failure);
+  if (rt->bridge_mode() != RK_BRIDGE_PERSISTENT)
+    SKIP(backend << " device '" << rt->device().name << "' runs no persistent ring kernels");
+  return rt;
+}
+
+const char* const kForwardSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint64_t value = *(rk_global const uint64_t*)payload + 1u;
+  uint32_t next = rk_peer(ctx, 0);
+  (void)msg;
+  if (next != 0u) return rk_send_to_kernel_wait(ctx, next, 3u, &value, 8u);
+  return rk_enqueue_output(ctx, 3u, &value, 8u);
+}
+)";
+
 rk::KernelSpec echo_spec(const std::string& name, bool auto_activate) {
   rk::KernelSpec spec;
   spec.name = name;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <catch2/catch_test_macros.hpp>
@@ -31,6 +32,18 @@ rk::Runtime& runtime();
 rk::Runtime& runtime_for(const std::string& backend);
 
 rk::KernelSpec echo_spec(const std::string& name, bool auto_activate = true);
+
+// A runtime of its own on `backend` (not the shared one): cpu_sim must open; any other
+// SKIPs with the reason where it cannot run persistent ring kernels here.
+std::unique_ptr<rk::Runtime> own_runtime(const std::string& backend);
+
+// Adds one to a uint64_t (type 3) and forwards it to peer 0 by K2K, or hands it to the
+// host (rk_enqueue_output, type 3) when it has no peer.
+struct Value {
+  static constexpr uint32_t type_id = 3;
+  uint64_t value;
+};
+extern const char* const kForwardSource;
 
 // Telemetry is written after the handler returns, so a reply can reach the host a moment
 // before its message is counted. Waits (up to 5 s) until `count` messages are processed.

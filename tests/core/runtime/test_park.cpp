@@ -14,37 +14,14 @@ using namespace ringtest;
 
 namespace {
 
+// Parking forced by the environment, read when a runtime opens.
 std::unique_ptr<rk::Runtime> parking_runtime(const std::string& backend) {
   setenv("RINGKERNEL_PARK_TO_LOAD", "1", 1);
-  std::unique_ptr<rk::Runtime> rt;
-  std::string failure;
-  try {
-    rt = std::make_unique<rk::Runtime>(backend);
-  } catch (const rk::Error& e) {
-    failure = e.what();
-  }
-  unsetenv("RINGKERNEL_PARK_TO_LOAD");
-  if (!rt && backend == "cpu_sim") FAIL("cpu_sim is not usable: " << failure);
-  if (!rt) SKIP(backend << " is not usable here: " << failure);
-  if (rt->bridge_mode() != RK_BRIDGE_PERSISTENT)
-    SKIP(backend << " device '" << rt->device().name << "' runs no persistent ring kernels");
-  return rt;
+  struct Unset {
+    ~Unset() { unsetenv("RINGKERNEL_PARK_TO_LOAD"); }  // also when own_runtime SKIPs
+  } unset;
+  return own_runtime(backend);
 }
-
-// Forwards each value to its first peer, or answers the host when it has none.
-const char* const kForwardSource = R"(
-RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
-  uint64_t value = *(rk_global const uint64_t*)payload + 1u;
-  uint32_t next = rk_peer(ctx, 0);
-  if (next != 0u) return rk_send_to_kernel_wait(ctx, next, 3u, &value, 8u);
-  return rk_enqueue_output(ctx, 3u, &value, 8u);
-}
-)";
-
-struct Value {
-  static constexpr uint32_t type_id = 3;
-  uint64_t value;
-};
 
 rk::KernelSpec forward_spec(const std::string& name, std::vector<std::string> peers) {
   rk::KernelSpec spec;
