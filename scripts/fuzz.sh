@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=0
 if [ "${1:-}" = "--seconds" ]; then seconds=$2; shift 2; fi
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(host_queue kernel_options)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(host_queue kernel_options plugin_table image_cache)
 
 clangxx=$(command -v clang++-14 || command -v clang++ || true)
 if [ -z "$clangxx" ]; then
@@ -24,6 +24,8 @@ for h in "${harnesses[@]}"; do
   new=build-fuzz/new-corpus/$h
   mkdir -p "$new"
   if [ "$seconds" -gt 0 ]; then limit=(-max_total_time="$seconds"); else limit=(-runs=20000 -seed=1); fi
+  # An input that blocks is a failure within 20 s, not after libFuzzer's default 20 minutes.
+  limit+=(-timeout=20)
   echo "fuzz: $h ${limit[*]}"
   if ! (cd build-fuzz && "./fuzz_$h" "${limit[@]}" "../$new" "../fuzz/corpus/$h" > "fuzz_$h.log" 2>&1); then
     tail -40 "build-fuzz/fuzz_$h.log"

@@ -78,6 +78,8 @@ void log_warn(const std::string& message) { logger().warn("{}", message); }
 void log_error(const std::string& message) { logger().error("{}", message); }
 
 void log_from_plugin(const char* plugin, rk_log_level level, const char* message, size_t length) {
+  // "Off" is no level to write at, and spdlog would print it even with logging off.
+  if (level == RK_LOG_LEVEL_OFF) return;
   std::string_view text = message ? std::string_view(message, length) : std::string_view();
   logger().log(to_spdlog(level), "[{}] {}", plugin, text);
 }

@@ -41,11 +41,14 @@ std::string core_library_folder() {
 }
 
 // Host services handed to each plugin; `user` names the plugin in its log lines. Kept for
-// the life of the process because a plugin may log until it is unloaded.
+// the life of the process because a plugin may log until it is unloaded; one per name, so
+// a program that scans again and again (a registry per test) does not pile them up.
 const rk_host_services* services_for(const std::string& label) {
   static std::mutex mutex;
   static std::deque<std::pair<std::string, rk_host_services>> all;
   std::lock_guard lock(mutex);
+  for (auto& [name, services] : all)
+    if (name == label) return &services;
   auto& [name, services] = all.emplace_back(label, rk_host_services{});
   services.struct_size = sizeof(rk_host_services);
   services.core_abi_major = RK_PLUGIN_ABI_MAJOR;
@@ -147,8 +150,7 @@ std::string plugin_words(rk_result result, const std::string& text) {
 
 // Calls rk_plugin_entry. A refusal is "init failed" (or "ABI mismatch" when the plugin
 // itself says so) in the plugin's own words.
-bool call_entry(PluginRecord& record, boost::dll::shared_library& library, const rk_backend_table*& table) {
-  auto entry = library.get<rk_result(const rk_host_services*, const rk_backend_table**, rk_text_out*)>(RK_PLUGIN_ENTRY_NAME);
+bool call_entry(PluginRecord& record, rk_plugin_entry_fn entry, const rk_backend_table*& table) {
   std::string error(4096, '\0');
   rk_text_out error_out{error.data(), error.size(), 0};
   rk_result r = entry(services_for(record.name), &table, &error_out);
@@ -191,9 +193,9 @@ bool probe_devices(PluginRecord& record, const Backend& backend) {
 
 // Entry, table checks, probe and device infos. Any early return drops the library, which
 // unloads the plugin.
-void initialize(PluginRecord& record, boost::dll::shared_library library) {
+void initialize(PluginRecord& record, rk_plugin_entry_fn entry, boost::dll::shared_library library) {
   const rk_backend_table* table = nullptr;
-  if (!call_entry(record, library, table)) return;
+  if (!call_entry(record, entry, table)) return;
   if (table && table->struct_size >= kVersionEnd) {
     record.abi_major = table->abi_major;
     record.abi_minor = table->abi_minor;
@@ -211,6 +213,15 @@ void initialize(PluginRecord& record, boost::dll::shared_library library) {
     if (record.detail.empty()) record.detail = "the backend found no device and gave no reason";
   }
   record.backend = std::move(backend);
+}
+
+// A record named after the file's stem until the plugin says its name.
+PluginRecord record_for(const std::string& path) {
+  PluginRecord record;
+  record.path = path;
+  std::string stem = fs::path(path).filename().string();
+  record.name = stem.substr(kPrefix.size(), stem.size() - kPrefix.size() - kSuffix.size());
+  return record;
 }
 
 }  // namespace
@@ -258,10 +269,7 @@ std::vector<std::string> plugin_candidates(const std::string& folder) {
 }
 
 PluginRecord load_plugin(const std::string& path) {
-  PluginRecord record;
-  record.path = path;
-  std::string stem = fs::path(path).filename().string();
-  record.name = stem.substr(kPrefix.size(), stem.size() - kPrefix.size() - kSuffix.size());
+  PluginRecord record = record_for(path);
   boost::dll::shared_library library;
   try {
     library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
@@ -274,7 +282,16 @@ PluginRecord load_plugin(const std::string& path) {
     reject(record, RK_PLUGIN_REASON_MISSING_SYMBOL, std::string("no exported symbol '") + RK_PLUGIN_ENTRY_NAME + "'");
     return record;
   }
-  initialize(record, std::move(library));
+  // Looked up before the call: the library is moved into initialize's parameter.
+  rk_plugin_entry_fn entry =
+      &library.get<rk_result(const rk_host_services*, const rk_backend_table**, rk_text_out*)>(RK_PLUGIN_ENTRY_NAME);
+  initialize(record, entry, std::move(library));
+  return record;
+}
+
+PluginRecord load_plugin_entry(const std::string& path, rk_plugin_entry_fn entry) {
+  PluginRecord record = record_for(path);
+  initialize(record, entry, boost::dll::shared_library());
   return record;
 }
 

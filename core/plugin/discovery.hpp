@@ -34,4 +34,9 @@ std::vector<std::string> plugin_candidates(const std::string& folder);
 // Loads one candidate and classifies the outcome. Never throws; a failed load unloads.
 PluginRecord load_plugin(const std::string& path);
 
+// What load_plugin does once the library is open, for an entry already in memory (the fuzz
+// harness's fake plugins): the entry, the table checks, probe and every device's info.
+// `path` names a librk_backend_*.so candidate, as in load_plugin.
+PluginRecord load_plugin_entry(const std::string& path, rk_plugin_entry_fn entry);
+
 }  // namespace rk::core

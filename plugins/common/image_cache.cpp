@@ -118,7 +118,9 @@ std::string untrusted_image(const fs::path& path) {
 
 bool read_image(const fs::path& path, std::string& bytes) {
   if (!open_cache_folder(path.parent_path()).empty()) return false;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK: a FIFO in the image's place would block open() until a writer came (for
+  // ever); so it opens at once and fstat refuses it. Reads of a regular file ignore it.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ELOOP) warn_once("cached image " + path.string() + " is a symbolic link");
     return false;

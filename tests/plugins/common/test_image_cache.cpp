@@ -75,6 +75,15 @@ TEST_CASE("an image that is a symlink is not followed", "[image_cache][trust]") 
   CHECK_FALSE(read_image(link, bytes));
 }
 
+TEST_CASE("a FIFO in an image's place is refused, not waited on", "[image_cache][trust]") {
+  // Without O_NONBLOCK, open() would wait for a writer for ever (fuzz_image_cache found it).
+  fs::path image = stored(fresh_root("fifo"));
+  fs::remove(image);
+  REQUIRE(mkfifo(image.c_str(), 0600) == 0);
+  std::string bytes;
+  CHECK_FALSE(read_image(image, bytes));
+}
+
 TEST_CASE("an image or folder owned by another user is not read", "[image_cache][trust]") {
   if (geteuid() != 0) SKIP("changing a file's owner needs root");
   fs::path image = stored(fresh_root("owner"));

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Writes the hand-made seeds of fuzz/corpus/plugin_table and fuzz/corpus/image_cache.
+
+Each seed is laid out in the order its harness reads the input (fuzz_plugin_table.cpp,
+fuzz_image_cache.cpp); a byte the input lacks reads as zero. Run it again after changing
+that order: the seeds keep their names, and libFuzzer's own finds (named by hash) stay.
+"""
+import struct
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+TABLE_BYTES, HEAD_BYTES, DEVICE_INFO_BYTES = 184, 56, 424
+
+
+def u8(v): return struct.pack("<B", v)
+def u16(v): return struct.pack("<H", v)
+def u32(v): return struct.pack("<I", v)
+def u64(v): return struct.pack("<Q", v)
+def text(s): return u16(len(s)) + s  # the harness's take_text: a length, then the bytes
+
+
+def answer(code=0, reason=b""): return u32(code) + u8(0) + text(reason)
+
+
+def table(size=None, major=None, minor=0, name=b"seed", caps=0x1F, missing=0):
+    how = (1 if size is not None else 0) | (2 if major is not None else 0) | (4 if name is None else 0)
+    out = u8(how) + (u32(size) if size is not None else u8(0))
+    out += (u32(major) if major is not None else b"") + u32(minor)
+    return out + text(name or b"") + u64(caps) + u16(missing)
+
+
+def entry(code=0, error=b"", claimed=None, null_table=False, log=None):
+    out = u8((1 if log else 0) | (2 if null_table else 0))
+    if log: out += text(log) + u32(4)  # RK_LOG_LEVEL_WARN
+    out += text(error) + (u8(1) + u64(claimed) if claimed is not None else u8(0))
+    return out + answer(code, b"entry refused" if code else b"")
+
+
+def probe(count, code=0, reason=b""): return answer(code, reason) + u8(1 | 2) + u32(count)
+
+
+def device(name, terminated=True):
+    info = u32(DEVICE_INFO_BYTES) + u32(0) + name.ljust(256, b"\0" if terminated else b"A")[:256]
+    info += b"vendor".ljust(64, b"\0") + b"1.0".ljust(64, b"\0") + u64(1 << 30) + u64(0x1F) + u32(4) * 4
+    return answer() + u16(len(info)) + info
+
+
+PLUGIN_TABLE = {
+    "seed-two-devices": table() + entry() + probe(2) + device(b"cpu0") + device(b"cpu1", terminated=False),
+    "seed-no-devices": table() + entry() + probe(0, reason=b"no driver installed"),
+    "seed-entry-refuses": table() + entry(code=5, error=b"vendor runtime too old", claimed=1 << 40),
+    "seed-entry-abi-mismatch": table() + entry(code=7, error=b"core ABI 1 not spoken", log=b"refusing"),
+    "seed-entry-null-table": table() + entry(null_table=True),
+    "seed-wrong-major": table(major=2) + entry(),
+    "seed-too-short-for-version": table(size=8) + entry(),
+    "seed-head-only": table(size=HEAD_BYTES) + entry() + probe(1) + device(b"head"),
+    "seed-newer-longer-table": table(size=TABLE_BYTES + 32, minor=9) + entry() + probe(1) + device(b"new"),
+    "seed-null-name": table(name=None) + entry(),
+    "seed-null-probe": table(missing=1) + entry(),
+    "seed-probe-fails": table() + entry() + probe(0, code=21, reason=b"driver crashed"),
+    "seed-uninitialised-count": table() + entry() + probe(0xDEADBEEF),
+    "seed-device-info-fails": table() + entry() + probe(1) + answer(19, b"device lost"),
+}
+
+# fuzz_image_cache: kind (0 file, 1 symlink, 2 folder, 3 FIFO, 4 missing) | 0x08 another
+# owner | 0x10 loose folder | 0x20 store first; mode; repeat - 1; naming (bits 2-3: extension).
+SPIRV = u32(0x07230203) + u32(0x00010200) + u32(0) + u32(8) + u32(0)
+PTX = b".version 7.0\n.target sm_80\n.address_size 64\n"
+
+
+def image(kind=0, mode=0o600, repeat=1, extension=0, content=b""):
+    return u8(kind) + u16(mode) + u8(repeat - 1) + u8(extension << 2) + content
+
+
+IMAGE_CACHE = {
+    "seed-spirv": image(extension=2, content=SPIRV),
+    "seed-ptx": image(extension=1, content=PTX),
+    "seed-truncated-spirv": image(extension=2, content=SPIRV[:3]),
+    "seed-empty": image(),
+    "seed-larger-than-one-read": image(repeat=24, content=bytes(range(256)) * 11),
+    "seed-group-writable": image(mode=0o664, content=PTX),
+    "seed-another-owner": image(kind=0x08, content=PTX),
+    "seed-symlink": image(kind=1, content=PTX),
+    "seed-folder": image(kind=2),
+    "seed-missing": image(kind=4),
+    "seed-loose-folder": image(kind=0x10, content=PTX),
+    "seed-store-over-symlink": image(kind=0x20 | 1, content=SPIRV),
+    "seed-store-over-folder": image(kind=0x20 | 2, content=SPIRV),
+    "seed-store-empty": image(kind=0x20 | 4),
+    "regression-fifo-in-place-of-image": image(kind=3, content=b"abc"),
+}
+
+for harness, seeds in (("plugin_table", PLUGIN_TABLE), ("image_cache", IMAGE_CACHE)):
+    folder = CORPUS / harness
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in seeds.items():
+        assert len(data) < 4096, name
+        (folder / name).write_bytes(data)
