@@ -1,4 +1,5 @@
 // C entry points for the device level: buffers, modules and launches on a runtime.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -23,6 +24,9 @@ rk_result check_range(const rk_buffer_s* buffer, size_t offset, size_t bytes) {
 // Compile logs usually fit; when one does not, compile again with room for all of it, so
 // a failure always carries the compiler's whole log (cpu_sim's second run is a cache hit).
 constexpr size_t kFirstLogCapacity = 64 * 1024;
+// A plugin may claim any log size: the second try asks for at most this much (a real
+// compiler log is far smaller; a claim of SIZE_MAX must not wrap or allocate a terabyte).
+constexpr size_t kMaxLogCapacity = 16 * 1024 * 1024;
 
 struct CompileOutcome {
   rk_result result = RK_SUCCESS;
@@ -49,7 +53,7 @@ CompileOutcome compile_with_full_log(rk_runtime_s& runtime, const rk_compile_req
   CompileOutcome out = compile_once(runtime, request, kFirstLogCapacity);
   if (out.full_log_size < kFirstLogCapacity) return out;
   if (out.result == RK_SUCCESS) runtime.backend->module_destroy(out.module);
-  return compile_once(runtime, request, out.full_log_size + 1);
+  return compile_once(runtime, request, std::min(out.full_log_size, kMaxLogCapacity - 1) + 1);
 }
 
 // The backend's words (already in the last error) plus the log, unless they already hold it.

@@ -1,5 +1,8 @@
 #include "runtime/device_calls.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include "api/error.hpp"
 #include "plugin/backend.hpp"
 #include "runtime/runtime.hpp"
@@ -33,6 +36,7 @@ rk_result backend_compile(rk_runtime_s* runtime, const rk_compile_request& reque
   rk_result r = runtime->backend->module_compile(runtime->context, &request, module, &out);
   if (r == RK_ERROR_COMPILE_FAILED) {
     log.resize(std::min(out.size, log.size() - 1));
+    log.resize(std::strlen(log.c_str()));  // trust the NUL, not the size a plugin claims
     return fail(r, std::string("ring kernel '") + (request.name ? request.name : "?") + "' failed to compile:\n" + log);
   }
   return r;

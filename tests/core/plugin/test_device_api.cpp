@@ -107,6 +107,14 @@ TEST_CASE("modules: a log larger than the first buffer arrives whole", "[device]
   rk_module_destroy(module);
 }
 
+TEST_CASE("modules: a plugin claiming an endless log gets a bounded second buffer", "[device][module]") {
+  FixtureRuntime f;
+  rk_module module = nullptr;
+  // The size claim would wrap (SIZE_MAX + 1) or ask for exabytes: the core caps it.
+  CHECK(compile(f.runtime, "CLAIM_ENDLESS_LOG\n#error still readable\n", &module) == RK_ERROR_COMPILE_FAILED);
+  CHECK(contains(rk_last_error(), "still readable"));
+}
+
 TEST_CASE("modules: warnings of a successful build stay readable", "[device][module]") {
   FixtureRuntime f;
   rk_module module = nullptr;
