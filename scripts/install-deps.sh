@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything ringkernel needs to build and test on Debian 12 (run as root).
-# Catch2 v3 comes from bookworm-backports; the rest from bookworm.
+# Catch2 v3 comes from bookworm-backports; the rest from bookworm. prometheus brings
+# promtool, which checks the metrics the demo writes (tests/observability).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -14,5 +15,6 @@ apt-get install -y -qq --no-install-recommends \
   libreaderwriterqueue-dev libconcurrentqueue-dev \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libze-dev libze1 spirv-tools \
-  libamdhip64-dev clang-14 llvm-spirv-14 libclang-rt-14-dev
+  libamdhip64-dev clang-14 llvm-spirv-14 libclang-rt-14-dev \
+  prometheus
 apt-get install -y -qq --no-install-recommends -t bookworm-backports catch2

@@ -360,6 +360,14 @@ RK_API rk_result rk_kernel_get_telemetry(rk_kernel kernel, rk_telemetry* telemet
 /* The host's HLC (node 0): stamps every message the host sends, merges every reply. */
 RK_API rk_result rk_runtime_hlc_now(rk_runtime runtime, rk_hlc* now);
 
+/* Since API 1.1. The runtime's metrics in the Prometheus text exposition format 0.0.4
+ * (docs/observability.md): per kernel, labelled kernel="name" and backend: state, processed,
+ * dropped and error counters, queue depths, K2K counters, relaunches, latency sum/count/max.
+ * Writes at most `capacity` bytes, NUL included; *size gets the full length without the NUL,
+ * so a *size >= capacity asks for a larger buffer (RK_SUCCESS either way; buffer may be
+ * NULL with capacity 0 to ask for the size). */
+RK_API rk_result rk_runtime_metrics_text(rk_runtime runtime, char* buffer, size_t capacity, size_t* size);
+
 /* ---------------------------------------------------------------------------------- */
 /* The message bridge: async requests and output handlers (docs/bridge.md). Since API 1.1.
  *

@@ -4,7 +4,7 @@
 // --split A,B parses on backend A and aggregates and alerts on backend B: the parse kernel
 // names "aggregate", a kernel of the other runtime, and K2K crosses between them.
 //
-//   rk-demo-pipeline [--events N] [--seed S] [--quiet] [--split A,B]
+//   rk-demo-pipeline [--events N] [--seed S] [--quiet] [--split A,B] [--metrics-out FILE]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,6 +12,7 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,7 @@ struct Args {
   uint64_t seed = 2026;
   bool quiet = false;
   std::string parse_backend, rest_backend;  // --split: parse on the first, the rest on the second
+  std::string metrics_out;                  // --metrics-out: the final Prometheus exposition
 };
 
 Args parse_args(int argc, char** argv) {
@@ -43,12 +45,13 @@ Args parse_args(int argc, char** argv) {
     if (a == "--events" && i + 1 < argc) args.events = std::stoull(argv[++i]);
     else if (a == "--seed" && i + 1 < argc) args.seed = std::stoull(argv[++i]);
     else if (a == "--quiet") args.quiet = true;
+    else if (a == "--metrics-out" && i + 1 < argc) args.metrics_out = argv[++i];
     else if (a == "--split" && i + 1 < argc && std::strchr(argv[i + 1], ',') != nullptr) {
       std::string both = argv[++i];
       args.parse_backend = both.substr(0, both.find(','));
       args.rest_backend = both.substr(both.find(',') + 1);
     } else {
-      std::fprintf(stderr, "usage: %s [--events N] [--seed S] [--quiet] [--split BACKEND,BACKEND]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--events N] [--seed S] [--quiet] [--split BACKEND,BACKEND] [--metrics-out FILE]\n", argv[0]);
       std::exit(a == "--help" ? 0 : 2);
     }
   }
@@ -131,6 +134,33 @@ void print_progress(Pipeline& p, AlertCollector& alerts, uint64_t sent, double s
   std::fflush(stdout);
 }
 
+// Two runtimes' expositions as one: each metric family once (its HELP and TYPE lines), with
+// the samples of both (their backend labels tell them apart), in first-seen order.
+std::string merged_metrics(const std::vector<std::string>& expositions) {
+  std::vector<std::pair<std::string, std::string>> families;  // "# HELP name" line -> the rest
+  for (const std::string& text : expositions) {
+    size_t at = 0;
+    std::string* current = nullptr;
+    while (at < text.size()) {
+      size_t end = text.find('\n', at);
+      std::string line = text.substr(at, end - at + 1);
+      at = end == std::string::npos ? text.size() : end + 1;
+      if (line.rfind("# HELP ", 0) == 0) {
+        auto it = std::find_if(families.begin(), families.end(), [&](auto& f) { return f.first == line; });
+        if (it == families.end()) it = families.insert(families.end(), {line, ""});
+        current = &it->second;
+        continue;  // the key holds the HELP line
+      }
+      if (current == nullptr) continue;
+      if (line.rfind("# TYPE ", 0) == 0 && !current->empty()) continue;  // the first runtime's is there
+      *current += line;
+    }
+  }
+  std::string out;
+  for (auto& [help, rest] : families) out += help + rest;
+  return out;
+}
+
 bool check(const char* what, uint64_t got, uint64_t expected) {
   bool ok = got == expected;
   std::printf("  %-28s %12llu  (reference %llu)%s\n", what, (unsigned long long)got, (unsigned long long)expected,
@@ -191,6 +221,13 @@ int main(int argc, char** argv) try {
   ok &= check("alerts received", alerts.outcome.alerts, expected.alerts);
   ok &= check("alert digest", alerts.outcome.alert_digest, expected.alert_digest);
   ok &= check("messages dropped", parse.messages_dropped + aggregate.messages_dropped + alert.messages_dropped, 0);
+  if (!args.metrics_out.empty()) {  // every kernel's final counters, Prometheus text format
+    std::FILE* file = std::fopen(args.metrics_out.c_str(), "w");
+    if (file == nullptr) throw std::runtime_error("cannot write " + args.metrics_out);
+    std::string text = split ? merged_metrics({runtime.metrics_text(), rest.metrics_text()}) : runtime.metrics_text();
+    std::fputs(text.c_str(), file);
+    std::fclose(file);
+  }
   std::printf(ok ? "results match the host reference\n" : "RESULTS DIFFER FROM THE HOST REFERENCE\n");
   return ok ? 0 : 1;
 } catch (const std::exception& e) {
