@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "api/error.hpp"
@@ -33,7 +34,9 @@ struct Forwarder {
   std::thread thread;
   std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
 };
-std::unique_ptr<Forwarder> g_forwarder;
+// Never destroyed by a static destructor: a program that exits without destroying its
+// runtimes must not meet a joinable std::thread at exit (std::terminate).
+Forwarder* g_forwarder = nullptr;
 uint32_t g_egress_count = 0;
 
 bool forward_pass(rk_runtime_s* runtime);
@@ -76,7 +79,7 @@ rk_result ensure_egress(rk_runtime_s* runtime) {
   egress->slot_size = slot_size;
   runtime->egress = std::move(egress);
   if (g_egress_count++ == 0) {
-    g_forwarder = std::make_unique<Forwarder>();
+    g_forwarder = new Forwarder();
     g_forwarder->thread = std::thread(forwarder_loop, g_forwarder->stop);
   }
   return RK_SUCCESS;
@@ -169,7 +172,7 @@ void directory_leave(rk_runtime_s* runtime) {
     std::lock_guard lock(g_mutex);
     if (std::find(g_runtimes.begin(), g_runtimes.end(), runtime) == g_runtimes.end()) return;
     std::erase(g_runtimes, runtime);
-    if (runtime->egress && --g_egress_count == 0) last = std::move(g_forwarder);
+    if (runtime->egress && --g_egress_count == 0) last.reset(std::exchange(g_forwarder, nullptr));
   }
   if (last) {  // joined outside the lock it takes
     last->stop->store(true, std::memory_order_release);
