@@ -16,5 +16,5 @@ apt-get install -y -qq --no-install-recommends \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libze-dev libze1 spirv-tools \
   libamdhip64-dev clang-14 llvm-spirv-14 libclang-rt-14-dev \
-  prometheus
+  prometheus libcpp-httplib-dev
 apt-get install -y -qq --no-install-recommends -t bookworm-backports catch2

@@ -4,12 +4,17 @@
 // --split A,B parses on backend A and aggregates and alerts on backend B: the parse kernel
 // names "aggregate", a kernel of the other runtime, and K2K crosses between them.
 //
+// --metrics-port N serves the kernels' Prometheus metrics on 127.0.0.1:N while it runs (0: a
+// free port, printed), and --metrics-linger S keeps serving the final values S seconds after.
+//
 //   rk-demo-pipeline [--events N] [--seed S] [--quiet] [--split A,B] [--metrics-out FILE]
+//                    [--metrics-port N [--metrics-linger S]]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -18,6 +23,9 @@
 #include <vector>
 
 #include "pipeline_model.hpp"
+#if RK_DEMO_METRICS_HTTP
+#include "metrics_server.hpp"
+#endif
 
 namespace rk::embedded {
 extern const char* const pipeline_messages;
@@ -36,6 +44,8 @@ struct Args {
   bool quiet = false;
   std::string parse_backend, rest_backend;  // --split: parse on the first, the rest on the second
   std::string metrics_out;                  // --metrics-out: the final Prometheus exposition
+  int metrics_port = -1;                    // --metrics-port: serve /metrics (-1: no)
+  double metrics_linger = 0;                // --metrics-linger: seconds to serve after the run
 };
 
 Args parse_args(int argc, char** argv) {
@@ -46,12 +56,15 @@ Args parse_args(int argc, char** argv) {
     else if (a == "--seed" && i + 1 < argc) args.seed = std::stoull(argv[++i]);
     else if (a == "--quiet") args.quiet = true;
     else if (a == "--metrics-out" && i + 1 < argc) args.metrics_out = argv[++i];
+    else if (a == "--metrics-port" && i + 1 < argc) args.metrics_port = std::stoi(argv[++i]);
+    else if (a == "--metrics-linger" && i + 1 < argc) args.metrics_linger = std::stod(argv[++i]);
     else if (a == "--split" && i + 1 < argc && std::strchr(argv[i + 1], ',') != nullptr) {
       std::string both = argv[++i];
       args.parse_backend = both.substr(0, both.find(','));
       args.rest_backend = both.substr(both.find(',') + 1);
     } else {
-      std::fprintf(stderr, "usage: %s [--events N] [--seed S] [--quiet] [--split BACKEND,BACKEND] [--metrics-out FILE]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--events N] [--seed S] [--quiet] [--split BACKEND,BACKEND] [--metrics-out FILE] "
+                   "[--metrics-port N [--metrics-linger SECONDS]]\n", argv[0]);
       std::exit(a == "--help" ? 0 : 2);
     }
   }
@@ -190,6 +203,17 @@ int main(int argc, char** argv) try {
   std::vector<pipe_raw_event> events = pipeline::generate_events(args.events, args.seed);
   pipeline::Outcome expected = pipeline::reference(events);
   Pipeline p = launch(runtime, rest);
+  auto metrics = [&] { return split ? merged_metrics({runtime.metrics_text(), rest.metrics_text()}) : runtime.metrics_text(); };
+#if RK_DEMO_METRICS_HTTP
+  std::unique_ptr<rk::MetricsServer> server;
+  if (args.metrics_port >= 0) {
+    server = std::make_unique<rk::MetricsServer>(metrics, args.metrics_port);
+    std::printf("metrics on http://127.0.0.1:%d/metrics\n", server->port());
+    std::fflush(stdout);
+  }
+#else
+  if (args.metrics_port >= 0) throw std::runtime_error("this build has no HTTP endpoint (cpp-httplib was not found)");
+#endif
 
   AlertCollector alerts;
   std::thread receiver([&] { alerts.run(p.alert); });
@@ -224,11 +248,16 @@ int main(int argc, char** argv) try {
   if (!args.metrics_out.empty()) {  // every kernel's final counters, Prometheus text format
     std::FILE* file = std::fopen(args.metrics_out.c_str(), "w");
     if (file == nullptr) throw std::runtime_error("cannot write " + args.metrics_out);
-    std::string text = split ? merged_metrics({runtime.metrics_text(), rest.metrics_text()}) : runtime.metrics_text();
-    std::fputs(text.c_str(), file);
+    std::fputs(metrics().c_str(), file);
     std::fclose(file);
   }
   std::printf(ok ? "results match the host reference\n" : "RESULTS DIFFER FROM THE HOST REFERENCE\n");
+#if RK_DEMO_METRICS_HTTP
+  if (server && args.metrics_linger > 0) {  // the final values stay up for a scraper
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::duration<double>(args.metrics_linger));
+  }
+#endif
   return ok ? 0 : 1;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "rk-demo-pipeline: %s\n", e.what());
