@@ -368,6 +368,14 @@ RK_API rk_result rk_runtime_hlc_now(rk_runtime runtime, rk_hlc* now);
  * NULL with capacity 0 to ask for the size). */
 RK_API rk_result rk_runtime_metrics_text(rk_runtime runtime, char* buffer, size_t capacity, size_t* size);
 
+/* Since API 1.1. A hang dump (docs/observability.md): for every kernel, its lifecycle state,
+ * whether its loop runs or is parked, the control flags, messages processed and how long ago
+ * the last one finished, the message its handler is running on and for how long, and head,
+ * tail and depth of each queue. Text for a person; same buffer protocol as
+ * rk_runtime_metrics_text. RINGKERNEL_DUMP_SIGNAL=USR1 (USR2, QUIT, HUP, or a number) makes
+ * that signal write every runtime's dump to stderr. */
+RK_API rk_result rk_runtime_dump(rk_runtime runtime, char* buffer, size_t capacity, size_t* size);
+
 /* ---------------------------------------------------------------------------------- */
 /* The message bridge: async requests and output handlers (docs/bridge.md). Since API 1.1.
  *

@@ -25,8 +25,9 @@
 
 /* 2: rk_msg_header.publish_seq (was reserved0) publishes a message in an SPSC ring queue.
  * 3: rk_ring_env gains the K2K outbox and its counters (in what was padding).
- * 4: should_terminate gains RK_STOP_PARK, and the loop exits RK_TERMINATED_RELAUNCHABLE. */
-#define RK_RING_LAYOUT_VERSION 4
+ * 4: should_terminate gains RK_STOP_PARK, and the loop exits RK_TERMINATED_RELAUNCHABLE.
+ * 5: rk_ring_env says which message the handler is running on, since when (hang dumps). */
+#define RK_RING_LAYOUT_VERSION 5
 #define RK_ALIGNED(n) __attribute__((aligned(n)))
 
 /* --------------------------------------------------------------------------------- */
@@ -197,7 +198,10 @@ typedef struct RK_ALIGNED(128) rk_ring_env {
   uint64_t k2k_refused;        /* 208 sends given up on (counted once, when the sender gives up) */
   uint32_t outbox_waiting;     /* 216 sends waiting in the outbox now */
   uint32_t reserved1;          /* 220 */
-  uint8_t pad0[32];            /* 224 .. 256 */
+  /* layout 5: what the handler is doing (rk_runtime_dump, docs/observability.md) */
+  uint64_t handling_message_id;/* 224 message_id of the message the handler runs on */
+  int64_t handling_since_ns;   /* 232 rk_clock_ns() when it started; 0 between messages */
+  uint8_t pad0[16];            /* 240 .. 256 */
 } rk_ring_env;
 
 /* --------------------------------------------------------------------------------- */
@@ -256,6 +260,8 @@ RK_LAYOUT_CHECK(env_send_timeout, offsetof(rk_ring_env, k2k_send_timeout_ns) == 
 RK_LAYOUT_CHECK(env_deferred, offsetof(rk_ring_env, k2k_deferred) == 200);
 RK_LAYOUT_CHECK(env_refused, offsetof(rk_ring_env, k2k_refused) == 208);
 RK_LAYOUT_CHECK(env_outbox_waiting, offsetof(rk_ring_env, outbox_waiting) == 216);
+RK_LAYOUT_CHECK(env_handling_id, offsetof(rk_ring_env, handling_message_id) == 224);
+RK_LAYOUT_CHECK(env_handling_since, offsetof(rk_ring_env, handling_since_ns) == 232);
 #undef RK_LAYOUT_CHECK
 #endif
 

@@ -11,6 +11,7 @@
 #include "runtime/device_calls.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_ops.hpp"
+#include "observability/dump.hpp"
 #include "runtime/park.hpp"
 #include "runtime/runtime.hpp"
 
@@ -103,6 +104,7 @@ RK_API rk_result rk_runtime_create(const rk_runtime_options* options, rk_runtime
   rk_result r = open_device(*rt, *plugin, options->device_index);
   if (r == RK_SUCCESS) r = create_routes(*rt);
   if (r == RK_SUCCESS) directory_join(rt);  // its kernels may now be named by other runtimes' kernels
+  if (r == RK_SUCCESS) install_dump_signal_once();  // RINGKERNEL_DUMP_SIGNAL
   if (r != RK_SUCCESS) {
     std::string why = last_error_text();
     close_runtime(rt);

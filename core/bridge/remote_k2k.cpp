@@ -182,6 +182,11 @@ void directory_leave(rk_runtime_s* runtime) {
 
 std::unique_lock<std::mutex> hold_directory() { return std::unique_lock(g_mutex); }
 
+void for_each_joined_runtime(const std::function<void(rk_runtime_s*)>& visit) {
+  std::lock_guard lock(g_mutex);
+  for (rk_runtime_s* runtime : g_runtimes) visit(runtime);
+}
+
 rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint32_t& id) {
   id = 0;
   std::lock_guard lock(g_mutex);

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +50,9 @@ void directory_leave(rk_runtime_s* runtime);
 
 // Held while a kernel leaves its table, so forwarding never finds it half gone.
 std::unique_lock<std::mutex> hold_directory();
+
+// Calls `visit` for every joined runtime, the directory lock held (hang dumps).
+void for_each_joined_runtime(const std::function<void(rk_runtime_s*)>& visit);
 
 // A peer name that names no kernel of `local`: when exactly one other runtime has a kernel
 // of that name, `id` becomes a proxy id in local's table (both runtimes get an egress queue,

@@ -231,9 +231,14 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
       continue;
     }
     ctx.current = message;
+    if (leader) { /* for hang dumps: which message, since when (plain stores, no fence) */
+      rk_store_relaxed_u64(&env->handling_message_id, message->message_id);
+      rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, (uint64_t)rk_clock_ns());
+    }
     int32_t result = rk_handler(&ctx, message, (rk_global const uint8_t*)message + RK_MSG_HEADER_SIZE);
     rk_sync_threads(); /* the slot stays ours until every thread is done with it */
     if (leader) {
+      rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, 0u);
       rk_account_message(&ctx, message, result);
       if ((uint32_t)(where >> 63) == RK_LOOP_FROM_INPUT)
         rk_loop_release(&ctx, &cursor, RK_LOOP_FROM_INPUT, where & 0x7FFFFFFFFFFFFFFFull);

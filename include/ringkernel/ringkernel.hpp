@@ -446,18 +446,9 @@ class Runtime {
   std::string backend() const { return rk_runtime_backend_name(handle_); }
   rk_bridge_mode bridge_mode() const { return rk_runtime_bridge_mode(handle_); }
   // The Prometheus text exposition of the runtime's kernels (rk_runtime_metrics_text).
-  std::string metrics_text() const {
-    size_t size = 0;
-    check(rk_runtime_metrics_text(handle_, nullptr, 0, &size), "metrics");
-    std::string text(size + 1, '\0');
-    for (;;) {  // kernels may come between the two calls: ask again until it fits
-      check(rk_runtime_metrics_text(handle_, text.data(), text.size(), &size), "metrics");
-      if (size < text.size()) break;
-      text.assign(size + 1, '\0');
-    }
-    text.resize(size);
-    return text;
-  }
+  std::string metrics_text() const { return text_of(rk_runtime_metrics_text, "metrics"); }
+  // What every kernel is doing, for a person (rk_runtime_dump).
+  std::string dump() const { return text_of(rk_runtime_dump, "dump"); }
   rk_device_info device() const {
     rk_device_info info = RK_DEVICE_INFO_INIT;
     check(rk_runtime_device_info(handle_, &info), "device info");
@@ -494,6 +485,19 @@ class Runtime {
   }
 
  private:
+  using TextFunction = rk_result (*)(rk_runtime, char*, size_t, size_t*);
+  std::string text_of(TextFunction function, const char* what) const {
+    size_t size = 0;
+    check(function(handle_, nullptr, 0, &size), what);
+    std::string text(size + 1, '\0');
+    for (;;) {  // kernels may come between the two calls: ask again until it fits
+      check(function(handle_, text.data(), text.size(), &size), what);
+      if (size < text.size()) break;
+      text.assign(size + 1, '\0');
+    }
+    text.resize(size);
+    return text;
+  }
   rk_runtime handle_ = nullptr;
 };
 
