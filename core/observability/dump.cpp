@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,12 +19,6 @@
 
 namespace rk::core {
 namespace {
-
-int64_t realtime_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);  // the domain of the device's rk_clock_ns
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 std::string queue_line(const char* name, const rk_queue_header* queue, uint32_t capacity) {
   if (queue == nullptr) return "";
@@ -103,7 +96,7 @@ int signal_named(const std::string& name) {
 }  // namespace
 
 std::string dump_text_locked(rk_runtime_s* runtime) {
-  const int64_t now = realtime_ns();
+  const int64_t now = rk_clock_ns();  // the host dialect's: the clock domain the loop writes in
   std::string out = std::string("ringkernel runtime (backend ") + runtime->backend->name() + ", device '" +
                     runtime->device_info.name + "')\n";
   for (rk_kernel_s* kernel : runtime->kernels->all()) out += kernel_dump(kernel, now);

@@ -148,9 +148,7 @@ rk_result launch_locked(rk_kernel_s* kernel) {
   if (rk_result r = backend_stream_create(runtime, &kernel->stream); r != RK_SUCCESS) return r;
   if (kernel->config.auto_activate) rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), 1u);
   publish_live_route(kernel);
-  uint64_t env_address = kernel->ring_device + kernel->layout.env;
-  if (rk_result r = backend_launch_ring(runtime, kernel->stream, kernel->function, kernel->config.block_size, env_address);
-      r != RK_SUCCESS) {
+  if (rk_result r = launch_ring_loop(kernel); r != RK_SUCCESS) {
     close_route(kernel);
     return r;
   }
@@ -159,6 +157,25 @@ rk_result launch_locked(rk_kernel_s* kernel) {
 }
 
 }  // namespace
+
+rk_result launch_ring_loop(rk_kernel_s* kernel) {
+  uint64_t env_address = kernel->ring_device + kernel->layout.env;
+  return backend_launch_ring(kernel->runtime, kernel->stream, kernel->function, kernel->config.block_size, env_address);
+}
+
+rk_result wait_loop_left(rk_kernel_s* kernel, Clock::time_point deadline, const char* timeout_words) {
+  auto* has_terminated = reinterpret_cast<uint32_t*>(&kernel->views.control->has_terminated);
+  for (uint32_t round = 0; rk_load_acquire_u32(has_terminated) == RK_TERMINATED_RUNNING;) {
+    {
+      std::lock_guard receive(kernel->receive_mutex);
+      if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+    }
+    if (Clock::now() >= deadline) return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name + "' " + timeout_words);
+    if (++round < 64) std::this_thread::yield();
+    else std::this_thread::sleep_for(std::chrono::microseconds(round < 1024 ? 20 : 200));
+  }
+  return RK_SUCCESS;
+}
 
 rk_result kernel_launch(rk_kernel_s* kernel) {
   // Pinned host memory and a stream for the new kernel, with the device's running ring
@@ -204,20 +221,9 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
     rk_store_release_u32(should_terminate, RK_STOP_DRAIN);
     ring_kernel_doorbell(kernel->views.control);
   }
-  // Keep draining output while the loop drains its input: a kernel blocked on a full
-  // output queue must be able to finish.
-  uint32_t round = 0;
-  while (rk_load_acquire_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->has_terminated)) == RK_TERMINATED_RUNNING) {
-    {
-      std::lock_guard receive(kernel->receive_mutex);
-      if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
-    }
-    if (Clock::now() >= deadline)
-      return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name +
-                                        "' did not stop in time (a handler may be hung); it stays Terminating");
-    if (++round < 64) std::this_thread::yield();
-    else std::this_thread::sleep_for(std::chrono::microseconds(round < 1024 ? 20 : 200));
-  }
+  if (rk_result r = wait_loop_left(kernel, deadline, "did not stop in time (a handler may be hung); it stays Terminating");
+      r != RK_SUCCESS)
+    return r;
   if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
   // What it sent to kernels of other runtimes reaches their inboxes before we return, so
   // terminating a pipeline upstream first loses nothing across runtimes either.

@@ -20,6 +20,14 @@ rk_result kernel_set_active(rk_kernel_s* kernel, bool activate, bool reactivate)
 rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns);
 rk_result kernel_destroy(rk_kernel_s* kernel);
 
+// One persistent launch of the kernel's ring loop on its stream (its ring block is ready).
+rk_result launch_ring_loop(rk_kernel_s* kernel);
+
+// Waits until the loop has left (has_terminated no longer RUNNING), moving output off the
+// device meanwhile so a handler waiting for output room can reach its message boundary.
+// At the deadline: RK_ERROR_TIMEOUT with "kernel '<name>' <timeout_words>".
+rk_result wait_loop_left(rk_kernel_s* kernel, Clock::time_point deadline, const char* timeout_words);
+
 // Host doorbells (the cpu_sim loop parks on them; GPU loops poll). Control changes always
 // ring; a send rings only where kernels park (rk_runtime_s::kernels_park).
 void ring_kernel_doorbell(rk_control_block* control);

@@ -25,20 +25,23 @@ rk_kernel_s* KernelTable::find(const std::string& name) {
 
 rk_kernel_s* KernelTable::find_id(uint32_t id) {
   std::lock_guard lock(mutex_);
-  for (auto& [name, kernel] : kernels_)
-    if (kernel->id == id) return kernel;
-  return nullptr;
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
 }
 
 void KernelTable::add(rk_kernel_s* kernel) {
   std::lock_guard lock(mutex_);
   kernels_[kernel->config.name] = kernel;
+  by_id_[kernel->id] = kernel;
 }
 
 void KernelTable::remove(rk_kernel_s* kernel) {
   std::lock_guard lock(mutex_);
   auto it = kernels_.find(kernel->config.name);
-  if (it != kernels_.end() && it->second == kernel) kernels_.erase(it);
+  if (it != kernels_.end() && it->second == kernel) {
+    kernels_.erase(it);
+    by_id_.erase(kernel->id);
+  }
 }
 
 std::vector<rk_kernel_s*> KernelTable::all() {

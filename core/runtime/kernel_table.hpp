@@ -45,6 +45,7 @@ class KernelTable {
   int64_t max_clock_skew_ns_;
   std::unordered_map<std::string, uint32_t> ids_;
   std::unordered_map<std::string, rk_kernel_s*> kernels_;
+  std::unordered_map<uint32_t, rk_kernel_s*> by_id_;  // the same kernels: forwarding looks up by id
   HostClock clock_;
 };
 

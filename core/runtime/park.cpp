@@ -5,7 +5,6 @@
 #include <functional>
 #include <cstdlib>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "api/error.hpp"
@@ -56,30 +55,20 @@ rk_result relaunch(rk_kernel_s* kernel) {
   rk_control_block* control = kernel->views.control;
   rk_store_release_u32(word(control->has_terminated), RK_TERMINATED_RUNNING);
   rk_store_release_u32(word(control->should_terminate), RK_STOP_NONE);
-  uint64_t env_address = kernel->ring_device + kernel->layout.env;
-  rk_result r = backend_launch_ring(kernel->runtime, kernel->stream, kernel->function, kernel->config.block_size, env_address);
+  rk_result r = launch_ring_loop(kernel);
   if (r == RK_SUCCESS) kernel->relaunches.fetch_add(1, std::memory_order_relaxed);  // a statistic
   else log_error("kernel '" + kernel->config.name + "' could not be launched again after parking: " + last_error_text());
   return r;
 }
 
-// Waits until the loop has left (parked), draining its output meanwhile: a handler waiting
-// for output room must be able to reach its message boundary.
+// The loop has parked, and its launch has ended.
 rk_result wait_parked(rk_kernel_s* kernel, Clock::time_point deadline) {
-  uint32_t round = 0;
-  while (rk_load_acquire_u32(word(kernel->views.control->has_terminated)) == RK_TERMINATED_RUNNING) {
-    {
-      std::lock_guard receive(kernel->receive_mutex);
-      if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
-    }
-    if (Clock::now() >= deadline)
-      return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name +
-                                        "' did not reach a message boundary in time (a handler may be hung), so the "
-                                        "device could not load new code; nothing was loaded");
-    if (++round < 64) std::this_thread::yield();
-    else std::this_thread::sleep_for(std::chrono::microseconds(round < 1024 ? 20 : 200));
-  }
-  return backend_stream_synchronize(kernel->runtime, kernel->stream);  // the launch has ended
+  if (rk_result r = wait_loop_left(kernel, deadline,
+                                   "did not reach a message boundary in time (a handler may be hung), so the "
+                                   "device could not load new code; nothing was loaded");
+      r != RK_SUCCESS)
+    return r;
+  return backend_stream_synchronize(kernel->runtime, kernel->stream);
 }
 
 }  // namespace
