@@ -4,11 +4,13 @@
  * writes past an older caller's struct is caught here (and by ASan in the asan preset).
  *
  * usage: client_v0_1 <folder holding the compat_v0_1 plugin> */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <ringkernel/ringkernel.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define GUARD 0x5AFEC0DE5AFEC0DEull
 
@@ -166,6 +168,16 @@ static void ring_kernel(rk_runtime runtime) {
   EXPECT_OK(rk_kernel_send(kernel, 1, &ping, sizeof(ping), &send, &message_id));
   EXPECT_OK(rk_kernel_receive(kernel, &header, &pong, sizeof(pong), &size, RK_WAIT_FOREVER));
   EXPECT(pong == 100 && header.correlation_id == message_id, "send/receive with 0.1 send options");
+  /* The loop counts a message after its handler returns, so the reply can reach us first:
+   * wait (bounded; only a hang waits long) until both are counted. */
+  for (int tries = 0; tries < 30000; ++tries) {
+    rk_kernel_status now;
+    memset(&now, 0, sizeof(now));
+    now.struct_size = sizeof(now);
+    if (rk_kernel_get_status(kernel, &now) != RK_SUCCESS || now.messages_processed >= 2) break;
+    struct timespec nap = {0, 1000000};
+    nanosleep(&nap, NULL);
+  }
   memset(&status, 0, sizeof(status));
   status.value.struct_size = sizeof(status.value);
   status.guard = GUARD;
