@@ -7,8 +7,9 @@
 #
 # BUILD_DIR is a build tree made on a Debian machine (e.g. a Release build in build-dev)
 # and copied to the GPU machine, which has the CUDA driver and toolkit but no package
-# manager: libfmt (the one shared library our binaries need beyond libc/libstdc++) travels
-# in BUILD_DIR/devlibs. Every step has its own time limit, so one hung kernel costs that
+# manager: the shared libraries our binaries need beyond libc/libstdc++ (libfmt; for the
+# demo's metrics endpoint cpp-httplib and what it links) travel in BUILD_DIR/devlibs
+# (docs/testing.md lists them). Every step has its own time limit, so one hung kernel costs that
 # step, not the batch; each step's log lands in OUT_DIR as it finishes, and a summary line
 # per step (passed/failed/timed out, seconds) in OUT_DIR/summary.txt.
 # GPU_CHECK_ONLY="demo bench-k2k ..." runs only the steps named; GPU_CHECK_MAX_STEP_S caps
@@ -83,7 +84,11 @@ step async-example 60 env RINGKERNEL_BACKEND=cuda "$bin/rk-example-async"
 bench_args=()
 [ "$quick" = --quick ] && bench_args+=(--quick)
 for suite in roundtrip launch cuda_graph echo k2k async; do
+  suite_args=("${bench_args[@]}")
+  # echo's default, 9 runs of a million messages, is sized for cpu_sim; on a GPU at tens of
+  # thousands of messages a second it would outlast the step.
+  [ "$suite" = echo ] && [ "$quick" != --quick ] && suite_args+=(--messages 100000 --runs 5)
   step "bench-$suite" 90 env RINGKERNEL_BACKEND=cuda "$bin/rk-bench" --suite "$suite" \
-    "${bench_args[@]}" --json "$out/bench-$suite.json"
+    "${suite_args[@]}" --json "$out/bench-$suite.json"
 done
 cat "$summary"

@@ -12,15 +12,12 @@
 #ifndef RINGKERNEL_RK_K2K_H
 #define RINGKERNEL_RK_K2K_H
 
-/* Block-shared words of the loop (rk_ctx.loop). */
-#define RK_LOOP_PULL_FIRST 0 /* first inbox index the current handler may consume */
-#define RK_LOOP_PULL_NEXT 1  /* next inbox index a pull reads; the loop releases [first, next) */
-#define RK_LOOP_OUTBOX 2     /* messages waiting in the outbox (mirrors its queue, never read from global memory) */
-#define RK_LOOP_WORDS 3
+/* The loop's block-shared words this uses (RK_LOOP_PULL_*, RK_LOOP_OUTBOX) are listed in
+ * rk_ring_context.h with the rest. */
 
 /* The live route to `target`, or 0 (no such id, not launched, or terminated). */
 RK_INLINE rk_global rk_k2k_route* rk_k2k_live_route(rk_ctx* ctx, uint32_t target) {
-  if (target == RK_KERNEL_ID_HOST || target >= ctx->env->route_count) return 0;
+  if (target == RK_KERNEL_ID_HOST || target >= ctx->route_count) return 0;
   rk_global rk_k2k_route* route = &ctx->routes[target];
   return rk_load_acquire_u32(&route->state) == RK_ROUTE_LIVE ? route : 0;
 }
@@ -153,7 +150,7 @@ RK_INLINE int32_t rk_k2k_send(rk_ctx* ctx, uint32_t target, uint32_t type_id, rk
     rk_count_dropped(ctx, RK_ERROR_UNKNOWN_KERNEL);
     return RK_ERROR_UNKNOWN_KERNEL;
   }
-  int32_t check = rk_check_outgoing(rk_k2k_inbox(route), type_id, size);
+  int32_t check = rk_check_outgoing(rk_k2k_inbox(route)->slot_size, type_id, size);
   if (check != RK_SUCCESS) {
     rk_count_dropped(ctx, check);
     return check;
@@ -229,22 +226,23 @@ RK_INLINE int32_t rk_send_to_kernel_wait_payload(rk_ctx* ctx, uint32_t target, u
 RK_INLINE int32_t rk_try_receive_from_kernel(rk_ctx* ctx, rk_msg_header* header, void* payload,
                                              uint32_t capacity) {
   if (ctx->inbox == 0 || ctx->loop == 0) return RK_ERROR_UNSUPPORTED;
-  rk_global rk_queue_header* inbox = ctx->inbox;
+  const rk_queue_view* inbox = &ctx->inbox_view;
   int32_t result = RK_ERROR_QUEUE_EMPTY;
   int searching = 1;
   while (searching) {
     uint64_t index = ctx->loop[RK_LOOP_PULL_NEXT];
-    rk_global const rk_msg_header* message = (rk_global const rk_msg_header*)rk_queue_slot(inbox, index);
+    rk_global const rk_msg_header* message = (rk_global const rk_msg_header*)rk_view_slot(inbox, index);
     /* Acquire pairs with the producer's publish: the slot is filled before we read it. */
-    int ready = rk_load_acquire_u64(&rk_mpsc_sequences(inbox)[index & inbox->mask]) == index + 1u;
-    int32_t admitted = ready ? rk_admission(ctx, message, inbox->slot_size) : RK_ERROR_QUEUE_EMPTY;
+    int ready = rk_load_acquire_u64(&inbox->sequence[index & inbox->mask]) == index + 1u;
+    int32_t admitted =
+        ready ? rk_admission(ctx, message->type_id, message->payload_size, inbox->slot_size) : RK_ERROR_QUEUE_EMPTY;
     if (!ready) {
       searching = 0;
     } else if (admitted == RK_SUCCESS && message->payload_size > capacity) {
       result = RK_ERROR_MESSAGE_TOO_LARGE;
       searching = 0;
     } else {
-      if (admitted == RK_SUCCESS) admitted = rk_merge_clock(ctx, message);
+      if (admitted == RK_SUCCESS) admitted = rk_merge_clock(ctx, message->timestamp);
       ctx->loop[RK_LOOP_PULL_NEXT] = index + 1u; /* consumed; the loop releases it after the handler */
       if (admitted != RK_SUCCESS) {
         rk_count_refused_message(ctx, admitted);
@@ -253,7 +251,7 @@ RK_INLINE int32_t rk_try_receive_from_kernel(rk_ctx* ctx, rk_msg_header* header,
         uint8_t* out = (uint8_t*)payload;
         rk_global const uint8_t* in = (rk_global const uint8_t*)message + RK_MSG_HEADER_SIZE;
         for (uint32_t i = 0; i < message->payload_size; ++i) out[i] = in[i];
-        rk_account_message(ctx, message, RK_SUCCESS);
+        rk_account_message(ctx, message->sent_ns, RK_SUCCESS);
         result = RK_SUCCESS;
         searching = 0;
       }
@@ -279,9 +277,14 @@ RK_INLINE rk_reply_to rk_reply_to_make(uint64_t correlation_id, uint64_t message
   return to;
 }
 
-/* The reply address of the message being handled. */
+/* The reply address of the message being handled (from the loop's words: the loop read
+ * its header once). */
 RK_INLINE rk_reply_to rk_reply_address(rk_ctx* ctx) {
-  return rk_reply_to_make(ctx->current->correlation_id, ctx->current->message_id, ctx->current->source_kernel);
+  rk_reply_to to;
+  to.correlation_id = ctx->loop[RK_LOOP_REPLY_CORRELATION];
+  to.kernel_id = (uint32_t)ctx->loop[RK_LOOP_REPLY_SOURCE];
+  to.valid = 1u;
+  return to;
 }
 
 /* The reply address of a message rk_try_receive_from_kernel handed over. */

@@ -23,6 +23,21 @@ typedef struct rk_reservation {
   uint32_t corrupt; /* 1: the other side's index is out of range; count is then 0 */
 } rk_reservation;
 
+/* Release stores in a group: where the prelude has a release fence (rk_fence_release, CUDA)
+ * the group is one fence and relaxed stores after it, since on a GPU each system-scope
+ * release store is a fence of its own. Elsewhere every store is a release store of its
+ * own: the C++ memory model, and TSan on cpu_sim, cannot follow a fence. The stores of a
+ * group are ordered after everything before the group, not among themselves. */
+#ifdef rk_fence_release
+#define rk_release_group_begin() rk_fence_release()
+#define rk_store_released_u32(p, v) rk_store_relaxed_u32((p), (v))
+#define rk_store_released_u64(p, v) rk_store_relaxed_u64((p), (v))
+#else
+#define rk_release_group_begin() ((void)0)
+#define rk_store_released_u32(p, v) rk_store_release_u32((p), (v))
+#define rk_store_released_u64(p, v) rk_store_release_u64((p), (v))
+#endif
+
 RK_INLINE rk_reservation rk_reservation_of(uint64_t index, uint32_t count, uint32_t corrupt) {
   rk_reservation r;
   r.index = index;
@@ -128,8 +143,12 @@ RK_INLINE uint32_t rk_msg_publish_seq(uint64_t index) { return (uint32_t)(index 
  * payload), and the tail after it. The host passes the slot it computed from its own copy
  * of the geometry. */
 RK_INLINE void rk_spsc_publish_msg_at(rk_global rk_queue_header* q, rk_global rk_msg_header* header, uint64_t index) {
-  rk_store_release_u32(&header->publish_seq, rk_msg_publish_seq(index));
-  rk_store_release_u64(&q->tail, index + 1u);
+  /* In one release group: the tail may then be seen before publish_seq, never before the
+   * message; whoever goes by the tail alone (depth, drain checks) reads no slot on it
+   * without its publish_seq. */
+  rk_release_group_begin();
+  rk_store_released_u32(&header->publish_seq, rk_msg_publish_seq(index));
+  rk_store_released_u64(&q->tail, index + 1u);
 }
 
 RK_INLINE void rk_spsc_publish_msg(rk_global rk_queue_header* q, uint64_t index) {
@@ -140,11 +159,10 @@ RK_INLINE void rk_spsc_publish_msg(rk_global rk_queue_header* q, uint64_t index)
  * the caller vouches for: the host passes its own copy of capacity, slot size and the
  * slots' address, so a device that scribbles over the header cannot point it elsewhere.
  * head and cached_tail are the consumer's own words. */
-RK_INLINE rk_reservation rk_spsc_peek_msg_in(rk_global rk_queue_header* q, uint32_t capacity,
-                                             rk_global uint8_t* slots, uint32_t slot_size, uint32_t want) {
-  uint64_t head = rk_load_relaxed_u64(&q->head);
-  uint64_t cached_filled = rk_load_relaxed_u64(&q->cached_tail) - head;
-  if (cached_filled <= (uint64_t)capacity && cached_filled >= (uint64_t)want) return rk_reservation_of(head, want, 0u);
+/* How many consecutive messages from `head` on (up to `want`) are published, by their
+ * publish_seq alone. */
+RK_INLINE uint32_t rk_spsc_published_from(rk_global uint8_t* slots, uint32_t capacity, uint32_t slot_size,
+                                          uint64_t head, uint32_t want) {
   uint32_t count = 0u;
   while (count < want) {
     /* Acquire pairs with the producer's release of publish_seq: the message is complete. */
@@ -154,6 +172,15 @@ RK_INLINE rk_reservation rk_spsc_peek_msg_in(rk_global rk_queue_header* q, uint3
     if (rk_load_acquire_u32(&header->publish_seq) != rk_msg_publish_seq(index)) break;
     ++count;
   }
+  return count;
+}
+
+RK_INLINE rk_reservation rk_spsc_peek_msg_in(rk_global rk_queue_header* q, uint32_t capacity,
+                                             rk_global uint8_t* slots, uint32_t slot_size, uint32_t want) {
+  uint64_t head = rk_load_relaxed_u64(&q->head);
+  uint64_t cached_filled = rk_load_relaxed_u64(&q->cached_tail) - head;
+  if (cached_filled <= (uint64_t)capacity && cached_filled >= (uint64_t)want) return rk_reservation_of(head, want, 0u);
+  uint32_t count = rk_spsc_published_from(slots, capacity, slot_size, head, want);
   if (count != 0u) rk_store_relaxed_u64(&q->cached_tail, head + count);
   return rk_reservation_of(head, count, 0u);
 }

@@ -81,6 +81,68 @@ RK_INLINE RK_OVERLOADABLE rk_payload rk_payload_of(rk_shared const void* p) {
  * the loop declares one and hands it over through the context. */
 #define RK_RING_SCRATCH_WORDS 512
 
+/* A queue's geometry as the kernel keeps it: read once when the loop starts (the host
+ * sets it at creation and never changes it), so no message pays a read of the header
+ * for it. On a GPU the header sits in host-mapped memory, where every read is a bus
+ * round trip. */
+typedef struct rk_queue_view {
+  rk_global rk_queue_header* header; /* 0 when there is no such queue */
+  rk_global uint8_t* slots;
+  rk_global uint64_t* sequence; /* MPSC only */
+  uint64_t mask;
+  uint32_t capacity;
+  uint32_t slot_size;
+} rk_queue_view;
+
+RK_INLINE rk_queue_view rk_queue_view_of(rk_global rk_queue_header* q) {
+  rk_queue_view view;
+  view.header = q;
+  view.slots = 0;
+  view.sequence = 0;
+  view.mask = 0u;
+  view.capacity = 0u;
+  view.slot_size = 0u;
+  if (q != 0) {
+    view.slots = RK_PTR(uint8_t, q->slots_ptr);
+    view.sequence = RK_PTR(uint64_t, q->sequence_ptr);
+    view.capacity = q->capacity;
+    view.mask = (uint64_t)q->mask;
+    view.slot_size = q->slot_size;
+  }
+  return view;
+}
+
+RK_INLINE rk_global uint8_t* rk_view_slot(const rk_queue_view* view, uint64_t index) {
+  return view->slots + (index & view->mask) * (uint64_t)view->slot_size;
+}
+
+/* Block-shared words of the loop (rk_ctx.loop). The first three are the K2K bookkeeping
+ * (rk_k2k.h). The rest hold what only this kernel writes: its clock, message ids, output
+ * tail, inbox head and processed counters. They are kept here and only ever *stored* to
+ * the ring block (the host reads those copies), never read back from it: on a GPU each read
+ * of host-mapped memory is a bus round trip on the message's critical path, a store is
+ * posted. The loop loads them from the ring block when it starts, so a relaunch goes on
+ * from what the last run stored. */
+#define RK_LOOP_PULL_FIRST 0       /* first inbox index the current handler may consume */
+#define RK_LOOP_PULL_NEXT 1        /* next inbox index a pull reads; the loop releases [first, next) */
+#define RK_LOOP_OUTBOX 2           /* messages waiting in the outbox (mirrors its queue) */
+#define RK_LOOP_HLC_PHYSICAL 3     /* env->hlc.physical_ns */
+#define RK_LOOP_HLC_LOGICAL_NODE 4 /* env->hlc.logical | node_id << 32 */
+#define RK_LOOP_NEXT_MESSAGE_ID 5  /* env->next_message_id */
+#define RK_LOOP_OUTPUT_TAIL 6      /* output->tail: this kernel is the producer */
+#define RK_LOOP_OUTPUT_HEAD_SEEN 7 /* the host's output head as last read (the producer's cache) */
+#define RK_LOOP_INBOX_HEAD 8       /* inbox->head: this kernel is the consumer */
+#define RK_LOOP_PROCESSED 9        /* control->messages_processed */
+#define RK_LOOP_TELEMETRY_PROCESSED 10
+#define RK_LOOP_TOTAL_LATENCY 11
+#define RK_LOOP_MAX_LATENCY 12
+#define RK_LOOP_MIN_LATENCY 13
+#define RK_LOOP_CACHED_TYPES 8u /* accepted types kept in shared memory; more are read from the list */
+#define RK_LOOP_TYPES 14        /* RK_LOOP_CACHED_TYPES uint32_t from here on, two per word */
+#define RK_LOOP_REPLY_CORRELATION 18 /* the message being handled: rk_correlation_of its ids */
+#define RK_LOOP_REPLY_SOURCE 19      /* ... and its source_kernel */
+#define RK_LOOP_WORDS 20
+
 typedef struct rk_ctx {
   rk_global rk_ring_env* env;
   rk_global rk_control_block* control;
@@ -92,7 +154,16 @@ typedef struct rk_ctx {
   rk_global rk_queue_header* outbox; /* sends waiting for a full inbox (rk_k2k.h) */
   rk_global const rk_msg_header* current; /* the message being handled */
   rk_shared uint64_t* scratch;            /* RK_RING_SCRATCH_WORDS words shared by the block */
-  rk_shared uint64_t* loop;               /* RK_LOOP_WORDS block-shared words of the loop's (rk_k2k.h) */
+  rk_shared uint64_t* loop;               /* RK_LOOP_WORDS block-shared words of the loop's */
+  /* Read once when the loop starts; the host never changes them while it runs. */
+  rk_queue_view input_view;
+  rk_queue_view output_view;
+  rk_queue_view inbox_view;
+  rk_global const uint32_t* accepted_types;
+  uint32_t accepted_type_count;
+  uint32_t kernel_id;
+  uint32_t route_count;
+  int64_t max_clock_skew_ns;
 } rk_ctx;
 
 RK_INLINE rk_ctx rk_ctx_make(rk_global rk_ring_env* env) {
@@ -108,7 +179,54 @@ RK_INLINE rk_ctx rk_ctx_make(rk_global rk_ring_env* env) {
   ctx.current = 0;
   ctx.scratch = 0;
   ctx.loop = 0;
+  ctx.input_view = rk_queue_view_of(ctx.input);
+  ctx.output_view = rk_queue_view_of(ctx.output);
+  ctx.inbox_view = rk_queue_view_of(ctx.inbox);
+  ctx.accepted_types = RK_PTR(const uint32_t, env->accepted_types_ptr);
+  ctx.accepted_type_count = env->accepted_type_count;
+  ctx.kernel_id = env->kernel_id;
+  ctx.route_count = env->route_count;
+  ctx.max_clock_skew_ns = env->max_clock_skew_ns;
   return ctx;
+}
+
+/* The leader fills the loop's words from the ring block before the first message (the
+ * other threads see them after the loop's first barrier). */
+RK_INLINE void rk_loop_words_load(rk_ctx* ctx) {
+  rk_global rk_ring_env* env = ctx->env;
+  rk_shared uint64_t* w = ctx->loop;
+  w[RK_LOOP_PULL_FIRST] = 0u;
+  w[RK_LOOP_PULL_NEXT] = 0u;
+  w[RK_LOOP_OUTBOX] = rk_load_relaxed_u32(&env->outbox_waiting);
+  w[RK_LOOP_HLC_PHYSICAL] = (uint64_t)env->hlc.physical_ns;
+  w[RK_LOOP_HLC_LOGICAL_NODE] = (uint64_t)env->hlc.logical | ((uint64_t)env->hlc.node_id << 32);
+  w[RK_LOOP_NEXT_MESSAGE_ID] = env->next_message_id;
+  w[RK_LOOP_OUTPUT_TAIL] = rk_load_relaxed_u64(&ctx->output->tail);
+  w[RK_LOOP_OUTPUT_HEAD_SEEN] = rk_load_acquire_u64(&ctx->output->head);
+  w[RK_LOOP_INBOX_HEAD] = ctx->inbox != 0 ? rk_load_relaxed_u64(&ctx->inbox->head) : 0u;
+  w[RK_LOOP_PROCESSED] = rk_load_relaxed_u64((rk_global uint64_t*)&ctx->control->messages_processed);
+  w[RK_LOOP_TELEMETRY_PROCESSED] = rk_load_relaxed_u64(&ctx->telemetry->messages_processed);
+  w[RK_LOOP_TOTAL_LATENCY] = rk_load_relaxed_u64(&ctx->telemetry->total_latency_ns);
+  w[RK_LOOP_MAX_LATENCY] = rk_load_relaxed_u64(&ctx->telemetry->max_latency_ns);
+  w[RK_LOOP_MIN_LATENCY] = rk_load_relaxed_u64(&ctx->telemetry->min_latency_ns);
+  rk_shared uint32_t* types = (rk_shared uint32_t*)(w + RK_LOOP_TYPES);
+  for (uint32_t i = 0u; i < RK_LOOP_CACHED_TYPES; ++i)
+    types[i] = i < ctx->accepted_type_count ? ctx->accepted_types[i] : RK_MSG_TYPE_INVALID;
+}
+
+RK_INLINE rk_hlc rk_loop_hlc(rk_ctx* ctx) {
+  rk_hlc clock;
+  clock.physical_ns = (int64_t)ctx->loop[RK_LOOP_HLC_PHYSICAL];
+  clock.logical = (uint32_t)ctx->loop[RK_LOOP_HLC_LOGICAL_NODE];
+  clock.node_id = (uint32_t)(ctx->loop[RK_LOOP_HLC_LOGICAL_NODE] >> 32);
+  return clock;
+}
+
+/* Stored through to env->hlc, which stays the kernel's clock for the host and a relaunch. */
+RK_INLINE void rk_loop_set_hlc(rk_ctx* ctx, rk_hlc clock) {
+  ctx->loop[RK_LOOP_HLC_PHYSICAL] = (uint64_t)clock.physical_ns;
+  ctx->loop[RK_LOOP_HLC_LOGICAL_NODE] = (uint64_t)clock.logical | ((uint64_t)clock.node_id << 32);
+  ctx->env->hlc = clock;
 }
 
 /* The block's shared scratch (RK_RING_SCRATCH_WORDS uint64_t), valid during the handler. */
@@ -116,7 +234,7 @@ RK_INLINE rk_shared uint64_t* rk_scratch(rk_ctx* ctx) { return ctx->scratch; }
 
 /* ---- identity, state, time ---------------------------------------------------------- */
 
-RK_INLINE uint32_t rk_self_id(rk_ctx* ctx) { return ctx->env->kernel_id; }
+RK_INLINE uint32_t rk_self_id(rk_ctx* ctx) { return ctx->kernel_id; }
 
 /* Dense id of the i-th peer named at launch, 0 if there is no such peer. */
 RK_INLINE uint32_t rk_peer(rk_ctx* ctx, uint32_t i) {
@@ -132,7 +250,7 @@ RK_INLINE int64_t rk_now(rk_ctx* ctx) {
   return rk_clock_ns();
 }
 
-RK_INLINE rk_hlc rk_ctx_hlc(rk_ctx* ctx) { return ctx->env->hlc; }
+RK_INLINE rk_hlc rk_ctx_hlc(rk_ctx* ctx) { return rk_loop_hlc(ctx); }
 
 /* ---- counters (thread 0 of the loop and the senders below) -------------------------- */
 
@@ -158,27 +276,31 @@ RK_INLINE void rk_add_u64_single_writer(rk_global uint64_t* p, uint64_t v) {
 
 RK_INLINE int rk_type_accepted(rk_ctx* ctx, uint32_t type_id) {
   if (type_id == RK_MSG_TYPE_INVALID) return 0;
-  uint32_t count = ctx->env->accepted_type_count;
+  uint32_t count = ctx->accepted_type_count;
   if (count == 0u) return 1;
-  rk_global const uint32_t* types = RK_PTR(const uint32_t, ctx->env->accepted_types_ptr);
+  /* From the loop's words when they hold them all, else from the list. */
+  rk_shared const uint32_t* cached = (rk_shared const uint32_t*)(ctx->loop + RK_LOOP_TYPES);
+  rk_global const uint32_t* listed = ctx->accepted_types;
+  int all_cached = count <= RK_LOOP_CACHED_TYPES;
   for (uint32_t i = 0; i < count; ++i)
-    if (types[i] == type_id) return 1;
+    if ((all_cached ? cached[i] : listed[i]) == type_id) return 1;
   return 0;
 }
 
 /* What the loop checks before any thread sees a message, and what a pull checks too: an
- * accepted type and a size that fits the slot. RK_SUCCESS or the reason to drop it. */
-RK_INLINE int32_t rk_admission(rk_ctx* ctx, rk_global const rk_msg_header* message, uint32_t slot_size) {
-  if (!rk_type_accepted(ctx, message->type_id)) return RK_ERROR_UNKNOWN_MESSAGE_TYPE;
-  if (message->payload_size > slot_size - RK_MSG_HEADER_SIZE) return RK_ERROR_MESSAGE_TOO_LARGE;
+ * accepted type and a size that fits the slot. RK_SUCCESS or the reason to drop it. Takes
+ * the header's fields, not the slot: the loop reads the header once, into registers. */
+RK_INLINE int32_t rk_admission(rk_ctx* ctx, uint32_t type_id, uint32_t payload_size, uint32_t slot_size) {
+  if (!rk_type_accepted(ctx, type_id)) return RK_ERROR_UNKNOWN_MESSAGE_TYPE;
+  if (payload_size > slot_size - RK_MSG_HEADER_SIZE) return RK_ERROR_MESSAGE_TOO_LARGE;
   return RK_SUCCESS;
 }
 
 /* Merges the sender's HLC timestamp (receive rule); a skew beyond the limit drops it. */
-RK_INLINE int32_t rk_merge_clock(rk_ctx* ctx, rk_global const rk_msg_header* message) {
-  rk_hlc_result merged = rk_hlc_merge(ctx->env->hlc, message->timestamp, rk_clock_ns(), ctx->env->max_clock_skew_ns);
+RK_INLINE int32_t rk_merge_clock(rk_ctx* ctx, rk_hlc timestamp) {
+  rk_hlc_result merged = rk_hlc_merge(rk_loop_hlc(ctx), timestamp, rk_clock_ns(), ctx->max_clock_skew_ns);
   if (merged.status != RK_SUCCESS) return merged.status;
-  ctx->env->hlc = merged.clock;
+  rk_loop_set_hlc(ctx, merged.clock);
   return RK_SUCCESS;
 }
 
@@ -188,23 +310,34 @@ RK_INLINE void rk_count_refused_message(rk_ctx* ctx, int32_t reason) {
   rk_count_error(ctx, reason);
 }
 
-/* One handled message: activity, latency and the processed counters. */
-RK_INLINE void rk_account_message(rk_ctx* ctx, rk_global const rk_msg_header* message, int32_t result) {
+/* One handled message: activity, latency and the processed counters, from the loop's
+ * words (stored, never read back from the ring block). */
+RK_INLINE void rk_account_message(rk_ctx* ctx, int64_t sent_ns, int32_t result) {
   int64_t now = rk_clock_ns();
   rk_global rk_telemetry* telemetry = ctx->telemetry;
+  rk_shared uint64_t* w = ctx->loop;
   rk_store_relaxed_u64((rk_global uint64_t*)&ctx->control->last_activity_ticks, (uint64_t)now);
   rk_store_relaxed_u64((rk_global uint64_t*)&telemetry->last_processed_timestamp, (uint64_t)now);
-  if (message->sent_ns > 0 && now >= message->sent_ns) {
-    uint64_t latency = (uint64_t)(now - message->sent_ns);
-    rk_add_u64_single_writer(&telemetry->total_latency_ns, latency);
-    if (latency > rk_load_relaxed_u64(&telemetry->max_latency_ns)) rk_store_relaxed_u64(&telemetry->max_latency_ns, latency);
-    if (latency < rk_load_relaxed_u64(&telemetry->min_latency_ns)) rk_store_relaxed_u64(&telemetry->min_latency_ns, latency);
+  if (sent_ns > 0 && now >= sent_ns) {
+    uint64_t latency = (uint64_t)(now - sent_ns);
+    w[RK_LOOP_TOTAL_LATENCY] += latency;
+    rk_store_relaxed_u64(&telemetry->total_latency_ns, w[RK_LOOP_TOTAL_LATENCY]);
+    if (latency > w[RK_LOOP_MAX_LATENCY]) {
+      w[RK_LOOP_MAX_LATENCY] = latency;
+      rk_store_relaxed_u64(&telemetry->max_latency_ns, latency);
+    }
+    if (latency < w[RK_LOOP_MIN_LATENCY]) {
+      w[RK_LOOP_MIN_LATENCY] = latency;
+      rk_store_relaxed_u64(&telemetry->min_latency_ns, latency);
+    }
   }
   if (result != RK_SUCCESS) rk_count_error(ctx, result);
-  /* Published last, with release: a host that sees the count also sees the rest. */
-  rk_global uint64_t* control_count = (rk_global uint64_t*)&ctx->control->messages_processed;
-  rk_store_release_u64(control_count, rk_load_relaxed_u64(control_count) + 1u);
-  rk_store_release_u64(&telemetry->messages_processed, rk_load_relaxed_u64(&telemetry->messages_processed) + 1u);
+  /* Published last, with release: a host that sees a count also sees the rest. */
+  w[RK_LOOP_PROCESSED] += 1u;
+  w[RK_LOOP_TELEMETRY_PROCESSED] += 1u;
+  rk_release_group_begin();
+  rk_store_released_u64((rk_global uint64_t*)&ctx->control->messages_processed, w[RK_LOOP_PROCESSED]);
+  rk_store_released_u64(&telemetry->messages_processed, w[RK_LOOP_TELEMETRY_PROCESSED]);
 }
 
 /* ---- writing a message into a slot -------------------------------------------------- */
@@ -230,22 +363,29 @@ RK_INLINE void rk_copy_payload(rk_global uint8_t* dst, rk_payload src, uint32_t 
 RK_INLINE void rk_stamp(rk_ctx* ctx, rk_global rk_msg_header* header, uint32_t type_id, uint32_t size,
                         uint32_t dest, uint64_t correlation_id, uint32_t flags) {
   int64_t now = rk_clock_ns(); /* one reading serves the HLC tick and sent_ns */
-  rk_hlc_result tick = rk_hlc_tick(ctx->env->hlc, now);
-  if (tick.status == RK_SUCCESS) ctx->env->hlc = tick.clock;
+  rk_hlc clock = rk_loop_hlc(ctx);
+  rk_hlc_result tick = rk_hlc_tick(clock, now);
+  if (tick.status == RK_SUCCESS) {
+    clock = tick.clock;
+    rk_loop_set_hlc(ctx, clock);
+  }
+  uint64_t message_id = ctx->loop[RK_LOOP_NEXT_MESSAGE_ID] + 1u;
+  ctx->loop[RK_LOOP_NEXT_MESSAGE_ID] = message_id;
+  ctx->env->next_message_id = message_id; /* stored through, as the clock */
   header->type_id = type_id;
   header->payload_size = size;
-  header->message_id = ++ctx->env->next_message_id;
+  header->message_id = message_id;
   header->correlation_id = correlation_id;
-  header->source_kernel = ctx->env->kernel_id;
+  header->source_kernel = ctx->kernel_id;
   header->dest_kernel = dest;
-  header->timestamp = ctx->env->hlc;
+  header->timestamp = clock;
   header->flags = flags;
   header->sent_ns = now; /* publish_seq is the queue's to write (rk_spsc_publish_msg / K2K: 0) */
 }
 
-RK_INLINE int32_t rk_check_outgoing(rk_global rk_queue_header* q, uint32_t type_id, uint32_t size) {
+RK_INLINE int32_t rk_check_outgoing(uint32_t slot_size, uint32_t type_id, uint32_t size) {
   if (type_id == RK_MSG_TYPE_INVALID) return RK_ERROR_UNKNOWN_MESSAGE_TYPE;
-  if (size > q->slot_size - RK_MSG_HEADER_SIZE) return RK_ERROR_MESSAGE_TOO_LARGE;
+  if (size > slot_size - RK_MSG_HEADER_SIZE) return RK_ERROR_MESSAGE_TOO_LARGE;
   return RK_SUCCESS;
 }
 
@@ -278,24 +418,42 @@ RK_INLINE void rk_ring_host_doorbell(rk_ctx* ctx) {
   rk_ring_doorbell(&ctx->control->host_doorbell, &ctx->control->host_parked);
 }
 
+/* A free output slot, from the loop's words: the tail is ours, and the host's head is
+ * read again only when the copy last seen says the queue is full. */
+RK_INLINE rk_reservation rk_output_reserve(rk_ctx* ctx) {
+  rk_shared uint64_t* w = ctx->loop;
+  uint64_t tail = w[RK_LOOP_OUTPUT_TAIL];
+  uint64_t head = w[RK_LOOP_OUTPUT_HEAD_SEEN];
+  uint32_t capacity = ctx->output_view.capacity;
+  /* One exit, no early return: inlined into a retry loop, an early return here makes
+   * llvm-spirv 14 emit a block before its dominator (spirv-val rejects it). */
+  if (tail - head >= (uint64_t)capacity) {
+    /* Acquire pairs with the host's release of head: it has read the slot we overwrite. */
+    head = rk_load_acquire_u64(&ctx->output->head);
+    w[RK_LOOP_OUTPUT_HEAD_SEEN] = head;
+  }
+  return rk_queue_free_span(tail, head, capacity, 1u);
+}
+
 RK_INLINE int32_t rk_output_message(rk_ctx* ctx, uint32_t type_id, rk_payload payload, uint32_t size,
                                     uint64_t correlation_id, uint32_t flags) {
-  int32_t check = rk_check_outgoing(ctx->output, type_id, size);
+  int32_t check = rk_check_outgoing(ctx->output_view.slot_size, type_id, size);
   if (check != RK_SUCCESS) {
     rk_count_dropped(ctx, check);
     return check;
   }
-  rk_reservation slot = rk_spsc_try_reserve(ctx->output, 1u);
+  rk_reservation slot = rk_output_reserve(ctx);
   if (slot.count == 0u) {
     rk_queue_count_rejected(ctx->output);
     return RK_ERROR_QUEUE_FULL;
   }
-  rk_global rk_msg_header* header = (rk_global rk_msg_header*)rk_queue_slot(ctx->output, slot.index);
+  rk_global rk_msg_header* header = (rk_global rk_msg_header*)rk_view_slot(&ctx->output_view, slot.index);
   /* Payload first, then the header and its publish_seq back to back: the host polls the
    * header line, and writing it twice around the payload would pull it back once more. */
   rk_copy_payload((rk_global uint8_t*)header + RK_MSG_HEADER_SIZE, payload, size);
   rk_stamp(ctx, header, type_id, size, RK_KERNEL_ID_HOST, correlation_id, flags);
-  rk_spsc_publish_msg(ctx->output, slot.index);
+  rk_spsc_publish_msg_at(ctx->output, header, slot.index);
+  ctx->loop[RK_LOOP_OUTPUT_TAIL] = slot.index + 1u;
   rk_ring_host_doorbell(ctx);
   return RK_SUCCESS;
 }
@@ -363,8 +521,7 @@ RK_INLINE uint64_t rk_correlation_of(uint64_t correlation_id, uint64_t message_i
  * rk_correlation_of, RK_MSG_FLAG_REPLY set. Waits for room. To answer later, or to answer
  * a kernel, keep rk_reply_address(ctx) and use rk_reply_later (rk_k2k.h). */
 RK_INLINE int32_t rk_reply_payload(rk_ctx* ctx, uint32_t type_id, rk_payload payload, uint32_t size) {
-  uint64_t correlation = rk_correlation_of(ctx->current->correlation_id, ctx->current->message_id);
-  return rk_output_message_wait(ctx, type_id, payload, size, correlation, RK_MSG_FLAG_REPLY);
+  return rk_output_message_wait(ctx, type_id, payload, size, ctx->loop[RK_LOOP_REPLY_CORRELATION], RK_MSG_FLAG_REPLY);
 }
 #define rk_reply(ctx, type_id, payload, size) rk_reply_payload((ctx), (type_id), rk_payload_of(payload), (size))
 

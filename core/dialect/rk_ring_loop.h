@@ -19,7 +19,12 @@
 #define RK_LOOP_FROM_INPUT 0u
 #define RK_LOOP_FROM_INBOX 1u
 
-#define RK_LOOP_INPUT_BATCH 32u     /* input slots peeked at once; released together */
+/* Input slots peeked at once, released together. A prelude may set it lower: on a GPU,
+ * where the slots sit across the bus, looking one slot past the last message costs a
+ * round trip on the critical path, and releasing per message is a posted store. */
+#ifndef RK_LOOP_INPUT_BATCH
+#define RK_LOOP_INPUT_BATCH 32u
+#endif
 #define RK_LOOP_SPIN_ROUNDS 64u
 #define RK_LOOP_YIELD_ROUNDS 256u
 #define RK_LOOP_PARK_NS 50000000    /* 50 ms: doorbells wake us sooner; this bounds a missed wake */
@@ -27,7 +32,7 @@
 /* The leader's private cursor over the input batch it has peeked. */
 typedef struct rk_loop_cursor {
   uint64_t batch_next;  /* next input index to hand out */
-  uint64_t batch_end;   /* one past the last peeked index */
+  uint64_t batch_end;   /* one past the last peeked index: the input head once the batch is released */
   uint32_t prefer_inbox;
   uint32_t idle_rounds;
 } rk_loop_cursor;
@@ -36,33 +41,47 @@ typedef struct rk_loop_step {
   uint32_t command;
   uint32_t source;
   uint64_t index;
-  uint64_t slot; /* device address of the message header */
+  uint64_t slot;         /* device address of the message header */
+  rk_msg_header header;  /* the leader's copy of it, read once (RK_LOOP_MESSAGE) */
 } rk_loop_step;
 
 /* Checks a message before any thread sees it; merges its HLC timestamp. */
-RK_INLINE int32_t rk_loop_admit(rk_ctx* ctx, rk_global const rk_msg_header* message, uint32_t slot_size) {
-  int32_t admitted = rk_admission(ctx, message, slot_size);
-  return admitted == RK_SUCCESS ? rk_merge_clock(ctx, message) : admitted;
+RK_INLINE int32_t rk_loop_admit(rk_ctx* ctx, const rk_msg_header* header, uint32_t slot_size) {
+  int32_t admitted = rk_admission(ctx, header->type_id, header->payload_size, slot_size);
+  return admitted == RK_SUCCESS ? rk_merge_clock(ctx, header->timestamp) : admitted;
 }
 
 /* Where a handler's pulls start (rk_k2k.h): after the message being handled when it came
  * from the inbox (it sits at the head until released), else at the head. */
 RK_INLINE void rk_loop_open_pulls(rk_ctx* ctx, uint32_t source, uint64_t index) {
   if (ctx->inbox == 0) return;
-  uint64_t first = source == RK_LOOP_FROM_INBOX ? index : rk_load_relaxed_u64(&ctx->inbox->head);
+  uint64_t first = source == RK_LOOP_FROM_INBOX ? index : ctx->loop[RK_LOOP_INBOX_HEAD];
   ctx->loop[RK_LOOP_PULL_FIRST] = first;
   ctx->loop[RK_LOOP_PULL_NEXT] = source == RK_LOOP_FROM_INBOX ? index + 1u : first;
 }
 
-/* Releases the inbox slots the handler consumed, its own message and its pulls, in order. */
+/* Frees inbox slot `index`, the one at the head (the loop's copy of it moves on). */
+RK_INLINE void rk_loop_release_inbox(rk_ctx* ctx, uint64_t index) {
+  rk_mpsc_release_in(ctx->inbox, ctx->inbox_view.sequence, ctx->inbox_view.capacity, index);
+  ctx->loop[RK_LOOP_INBOX_HEAD] = index + 1u;
+}
+
+/* Releases the inbox slots the handler consumed, its own message and its pulls, in order.
+ * The bounds are read once and the head word written once, after the loop: a loop that
+ * stores to shared memory it also tests makes llvm-spirv 14 place its exit before its
+ * body (spirv-val rejects it). */
 RK_INLINE void rk_loop_close_pulls(rk_ctx* ctx) {
   if (ctx->inbox == 0) return;
-  for (uint64_t i = ctx->loop[RK_LOOP_PULL_FIRST]; i < ctx->loop[RK_LOOP_PULL_NEXT]; ++i) rk_mpsc_release(ctx->inbox, i);
+  uint64_t first = ctx->loop[RK_LOOP_PULL_FIRST];
+  uint64_t next = ctx->loop[RK_LOOP_PULL_NEXT];
+  for (uint64_t i = first; i < next; ++i)
+    rk_mpsc_release_in(ctx->inbox, ctx->inbox_view.sequence, ctx->inbox_view.capacity, i);
+  if (next > first) ctx->loop[RK_LOOP_INBOX_HEAD] = next;
 }
 
 RK_INLINE void rk_loop_release(rk_ctx* ctx, rk_loop_cursor* cursor, uint32_t source, uint64_t index) {
   if (source == RK_LOOP_FROM_INBOX) {
-    rk_mpsc_release(ctx->inbox, index);
+    rk_loop_release_inbox(ctx, index);
   } else if (index + 1u == cursor->batch_end) {
     rk_spsc_release(ctx->input, cursor->batch_end); /* the whole batch at once */
   }
@@ -72,18 +91,20 @@ RK_INLINE rk_loop_step rk_loop_take_input(rk_ctx* ctx, rk_loop_cursor* cursor) {
   rk_loop_step step;
   step.command = RK_LOOP_IDLE;
   if (cursor->batch_next == cursor->batch_end) {
-    rk_reservation batch = rk_spsc_peek_msg(ctx->input, RK_LOOP_INPUT_BATCH);
-    if (batch.count == 0u) return step;
-    cursor->batch_next = batch.index;
-    cursor->batch_end = batch.index + batch.count;
+    /* The head is the cursor's (the loop is the only consumer); publish_seq alone says
+     * what is there, so neither the host's tail nor the queue header is read. */
+    const rk_queue_view* in = &ctx->input_view;
+    uint32_t count = rk_spsc_published_from(in->slots, in->capacity, in->slot_size, cursor->batch_end, RK_LOOP_INPUT_BATCH);
+    if (count == 0u) return step;
+    cursor->batch_end += count;
     /* The batch found is the depth seen: reading the host's tail here would cost a
      * cache-line (or PCIe) round trip on every message's critical path. */
-    rk_store_relaxed_u32((rk_global uint32_t*)&ctx->telemetry->queue_depth, batch.count);
+    rk_store_relaxed_u32((rk_global uint32_t*)&ctx->telemetry->queue_depth, count);
   }
   step.command = RK_LOOP_MESSAGE;
   step.source = RK_LOOP_FROM_INPUT;
   step.index = cursor->batch_next++;
-  step.slot = (uint64_t)(uintptr_t)rk_queue_slot(ctx->input, step.index);
+  step.slot = (uint64_t)(uintptr_t)rk_view_slot(&ctx->input_view, step.index);
   return step;
 }
 
@@ -91,12 +112,14 @@ RK_INLINE rk_loop_step rk_loop_take_inbox(rk_ctx* ctx) {
   rk_loop_step step;
   step.command = RK_LOOP_IDLE;
   if (ctx->inbox == 0) return step;
-  rk_reservation claim = rk_mpsc_peek(ctx->inbox);
-  if (claim.count == 0u) return step;
+  const rk_queue_view* inbox = &ctx->inbox_view;
+  uint64_t head = ctx->loop[RK_LOOP_INBOX_HEAD];
+  /* Acquire pairs with the producer's release in publish (rk_mpsc_peek, on the loop's head). */
+  if (rk_load_acquire_u64(&inbox->sequence[head & inbox->mask]) != head + 1u) return step;
   step.command = RK_LOOP_MESSAGE;
   step.source = RK_LOOP_FROM_INBOX;
-  step.index = claim.index;
-  step.slot = (uint64_t)(uintptr_t)rk_queue_slot(ctx->inbox, claim.index);
+  step.index = head;
+  step.slot = (uint64_t)(uintptr_t)rk_view_slot(inbox, head);
   return step;
 }
 
@@ -179,8 +202,11 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
       return step;
     }
     cursor->idle_rounds = 0u;
-    rk_global const rk_queue_header* queue = step.source == RK_LOOP_FROM_INBOX ? ctx->inbox : ctx->input;
-    int32_t admitted = rk_loop_admit(ctx, RK_PTR(const rk_msg_header, step.slot), queue->slot_size);
+    const rk_queue_view* queue_view = step.source == RK_LOOP_FROM_INBOX ? &ctx->inbox_view : &ctx->input_view;
+    /* The header, read once: its fields are then in registers for admission, the clock,
+     * the reply address and the accounting, instead of one bus read each on a GPU. */
+    step.header = *RK_PTR(const rk_msg_header, step.slot);
+    int32_t admitted = rk_loop_admit(ctx, &step.header, queue_view->slot_size);
     if (admitted == RK_SUCCESS) return step;
     rk_count_refused_message(ctx, admitted);
     rk_loop_release(ctx, cursor, step.source, step.index);
@@ -206,13 +232,21 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
   cursor.idle_rounds = 0u;
   uint32_t exit_as = (uint32_t)RK_TERMINATED_DONE;
   int leader = rk_thread_idx(0) == 0u && rk_thread_idx(1) == 0u && rk_thread_idx(2) == 0u;
-  /* A relaunch finds its outbox as the last run left it. */
-  if (leader) rk_loop_words[RK_LOOP_OUTBOX] = rk_load_relaxed_u32(&env->outbox_waiting);
+  /* A relaunch goes on from the queues, outbox and counters the last run left. */
+  if (leader) {
+    rk_loop_words_load(&ctx);
+    cursor.batch_end = rk_load_relaxed_u64(&ctx.input->head);
+    cursor.batch_next = cursor.batch_end;
+  }
   for (;;) {
     rk_loop_step step;
     if (leader) {
       step = rk_loop_poll(&ctx, &cursor);
-      if (step.command == RK_LOOP_MESSAGE) rk_loop_open_pulls(&ctx, step.source, step.index);
+      if (step.command == RK_LOOP_MESSAGE) {
+        rk_loop_open_pulls(&ctx, step.source, step.index);
+        rk_loop_words[RK_LOOP_REPLY_CORRELATION] = rk_correlation_of(step.header.correlation_id, step.header.message_id);
+        rk_loop_words[RK_LOOP_REPLY_SOURCE] = step.header.source_kernel;
+      }
       rk_broadcast[0] = step.command;
       rk_broadcast[1] = step.slot;
       rk_broadcast[2] = ((uint64_t)step.source << 63) | step.index;
@@ -232,14 +266,14 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
     }
     ctx.current = message;
     if (leader) { /* for hang dumps: which message, since when (plain stores, no fence) */
-      rk_store_relaxed_u64(&env->handling_message_id, message->message_id);
+      rk_store_relaxed_u64(&env->handling_message_id, step.header.message_id);
       rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, (uint64_t)rk_clock_ns());
     }
     int32_t result = rk_handler(&ctx, message, (rk_global const uint8_t*)message + RK_MSG_HEADER_SIZE);
     rk_sync_threads(); /* the slot stays ours until every thread is done with it */
     if (leader) {
       rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, 0u);
-      rk_account_message(&ctx, message, result);
+      rk_account_message(&ctx, step.header.sent_ns, result);
       if ((uint32_t)(where >> 63) == RK_LOOP_FROM_INPUT)
         rk_loop_release(&ctx, &cursor, RK_LOOP_FROM_INPUT, where & 0x7FFFFFFFFFFFFFFFull);
       rk_loop_close_pulls(&ctx); /* an inbox message is released here, with the handler's pulls */

@@ -153,7 +153,7 @@ std::vector<ResultRow> echo_suite(const Options& options) {
   rk::Runtime runtime;
   std::vector<double> samples;
   for (int r = 0; r < runs; ++r) samples.push_back(echo_throughput(runtime, messages));
-  ResultRow row = make_row("echo", "echo ring kernel, host sender + receiver threads, loop batches of 32", "M msg/s", true);
+  ResultRow row = make_row("echo", "echo ring kernel, host sender + receiver threads", "M msg/s", true);
   summarize(row, samples);
   row.set("messages_per_run", double(messages)).set("backend", runtime.backend());
   return {row};

@@ -122,6 +122,8 @@ RK_CUDA_HELPER int rk_cas_u64(volatile void* p, uint64_t expected, uint64_t desi
 #define rk_fetch_max_u64(p, v) ((void)rk_cuda_fetch_max_u64((p), (uint64_t)(v)))
 #define rk_fetch_min_u64(p, v) ((void)rk_cuda_fetch_min_u64((p), (uint64_t)(v)))
 #define rk_fence_seq_cst() asm volatile("fence.sc.sys;" : : : "memory")
+/* One fence for a group of stores (rk_release_group_begin): cheaper than a release store each. */
+#define rk_fence_release() asm volatile("fence.acq_rel.sys;" : : : "memory")
 
 /* ---- time and waiting -------------------------------------------------------------- */
 
@@ -134,6 +136,10 @@ RK_CUDA_HELPER int64_t rk_clock_ns(void) {
   asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
   return (int64_t)t;
 }
+
+/* The ring loop takes input one message at a time: its slots are in host-mapped memory,
+ * and peeking past the last message would add a bus round trip to each one's path. */
+#define RK_LOOP_INPUT_BATCH 1u
 
 #define rk_pause() __nanosleep(32u)
 #define rk_yield() __nanosleep(1000u)

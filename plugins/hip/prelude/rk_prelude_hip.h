@@ -126,4 +126,8 @@ RK_HIP_HELPER void rk_park_u32(const volatile void* p, uint32_t expected, int64_
 }
 #define rk_unpark_u32(p) ((void)(p))
 
+/* The ring loop takes input one message at a time: its slots are in host-mapped memory,
+ * and peeking past the last message would add a bus round trip to each one's path. */
+#define RK_LOOP_INPUT_BATCH 1u
+
 #endif /* RINGKERNEL_RK_PRELUDE_HIP_H */
