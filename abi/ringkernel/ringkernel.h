@@ -357,6 +357,28 @@ RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status
 /* A field-by-field snapshot of the live telemetry block. */
 RK_API rk_result rk_kernel_get_telemetry(rk_kernel kernel, rk_telemetry* telemetry);
 
+/* Since API 1.1. The device's own latency histograms (ring layout 6, docs/observability.md):
+ * log2 buckets of nanoseconds, bucket 0 holding [0, 2), bucket i [2^i, 2^(i+1)), the last
+ * everything above. `queueing`: from a message's sent_ns to the start of its handler (or its
+ * pull inside another handler); `handler`: how long each handler run took. Read bucket by
+ * bucket while the kernel runs, after messages_processed: every message counted there is in
+ * the histograms. rk_latency_quantile_ns gives p50/p99 from a bucket array. */
+typedef struct rk_kernel_latency {
+  uint32_t struct_size;
+  uint32_t bucket_count; /* RK_LATENCY_BUCKETS */
+  uint64_t messages_processed;
+  uint64_t queueing_sum_ns;
+  uint64_t handler_sum_ns;
+  uint64_t queueing[RK_LATENCY_BUCKETS];
+  uint64_t handler[RK_LATENCY_BUCKETS];
+} rk_kernel_latency;
+#define RK_KERNEL_LATENCY_INIT RK_STRUCT_INIT(rk_kernel_latency)
+RK_API rk_result rk_kernel_get_latency(rk_kernel kernel, rk_kernel_latency* latency);
+
+/* Since API 1.1. The upper bound (ns) of the bucket that holds quantile q (0..1) of a
+ * histogram of `count` log2 buckets: an upper estimate within a factor of 2. 0 when empty. */
+RK_API uint64_t rk_latency_quantile_ns(const uint64_t* buckets, uint32_t count, double q);
+
 /* The host's HLC (node 0): stamps every message the host sends, merges every reply. */
 RK_API rk_result rk_runtime_hlc_now(rk_runtime runtime, rk_hlc* now);
 

@@ -27,7 +27,7 @@
  * 3: rk_ring_env gains the K2K outbox and its counters (in what was padding).
  * 4: should_terminate gains RK_STOP_PARK, and the loop exits RK_TERMINATED_RELAUNCHABLE.
  * 5: rk_ring_env says which message the handler is running on, since when (hang dumps). */
-#define RK_RING_LAYOUT_VERSION 5
+#define RK_RING_LAYOUT_VERSION 6
 #define RK_ALIGNED(n) __attribute__((aligned(n)))
 
 /* --------------------------------------------------------------------------------- */
@@ -85,6 +85,22 @@ typedef struct RK_ALIGNED(64) rk_telemetry {
   int32_t error_code;              /* 56 last rk_result seen by the loop (0 = none) */
   uint32_t reserved1;              /* 60 */
 } rk_telemetry;
+
+/* --------------------------------------------------------------------------------- */
+/* Latency histograms (layout 6): the device's own p50/p99, in a block of their own so */
+/* the 64-byte telemetry stays as the specification has it. Log2 buckets of ns:        */
+/* bucket 0 holds [0, 2), bucket i holds [2^i, 2^(i+1)), the last everything from      */
+/* 2^(RK_LATENCY_BUCKETS-1) ns (~9 min) on. Written by the kernel's leader only.       */
+
+#define RK_LATENCY_BUCKETS 40u
+
+typedef struct RK_ALIGNED(64) rk_latency_histograms {
+  uint64_t queueing_sum_ns;                 /* 0  sum of (handler start, or pull - sent_ns); 0 where the device clock is behind */
+  uint64_t handler_sum_ns;                  /* 8  sum of (handler end - handler start) */
+  uint64_t queueing[RK_LATENCY_BUCKETS];    /* 16 messages by queueing latency */
+  uint64_t handler[RK_LATENCY_BUCKETS];     /* 336 handler runs by duration (pulled messages have none) */
+  uint8_t pad0[48];                         /* 656 .. 704 */
+} rk_latency_histograms;
 
 /* --------------------------------------------------------------------------------- */
 /* Hybrid logical clock timestamp (16 bytes).                                         */
@@ -201,7 +217,9 @@ typedef struct RK_ALIGNED(128) rk_ring_env {
   /* layout 5: what the handler is doing (rk_runtime_dump, docs/observability.md) */
   uint64_t handling_message_id;/* 224 message_id of the message the handler runs on */
   int64_t handling_since_ns;   /* 232 rk_clock_ns() when it started; 0 between messages */
-  uint8_t pad0[16];            /* 240 .. 256 */
+  /* layout 6: latency histograms (docs/observability.md) */
+  uint64_t histograms_ptr;     /* 240 rk_latency_histograms */
+  uint8_t pad0[8];             /* 248 .. 256 */
 } rk_ring_env;
 
 /* --------------------------------------------------------------------------------- */
@@ -262,6 +280,10 @@ RK_LAYOUT_CHECK(env_refused, offsetof(rk_ring_env, k2k_refused) == 208);
 RK_LAYOUT_CHECK(env_outbox_waiting, offsetof(rk_ring_env, outbox_waiting) == 216);
 RK_LAYOUT_CHECK(env_handling_id, offsetof(rk_ring_env, handling_message_id) == 224);
 RK_LAYOUT_CHECK(env_handling_since, offsetof(rk_ring_env, handling_since_ns) == 232);
+RK_LAYOUT_CHECK(env_histograms, offsetof(rk_ring_env, histograms_ptr) == 240);
+RK_LAYOUT_CHECK(hist_size, sizeof(rk_latency_histograms) == 704);
+RK_LAYOUT_CHECK(hist_queueing, offsetof(rk_latency_histograms, queueing) == 16);
+RK_LAYOUT_CHECK(hist_handler, offsetof(rk_latency_histograms, handler) == 336);
 #undef RK_LAYOUT_CHECK
 #endif
 

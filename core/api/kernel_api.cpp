@@ -110,6 +110,28 @@ RK_API rk_result rk_kernel_get_telemetry(rk_kernel kernel, rk_telemetry* telemet
   return kernel ? kernel_telemetry(kernel, telemetry) : null_kernel();
 }
 
+RK_API rk_result rk_kernel_get_latency(rk_kernel kernel, rk_kernel_latency* latency) {
+  clear_error();
+  return kernel ? kernel_latency(kernel, latency) : null_kernel();
+}
+
+RK_API uint64_t rk_latency_quantile_ns(const uint64_t* buckets, uint32_t count, double q) {
+  if (buckets == nullptr || count == 0) return 0;
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < count; ++i) total += buckets[i];
+  if (total == 0) return 0;
+  q = q < 0 ? 0 : (q > 1 ? 1 : q);
+  // The rank of the q-quantile, 1-based: the smallest that covers q of the samples.
+  uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(total));
+  if (static_cast<double>(rank) < q * static_cast<double>(total) || rank == 0) rank += 1;
+  uint64_t seen = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    seen += buckets[i];
+    if (seen >= rank) return i + 1 >= 64 ? UINT64_MAX : (uint64_t{1} << (i + 1));  // bucket i ends at 2^(i+1)
+  }
+  return UINT64_MAX;
+}
+
 RK_API rk_result rk_runtime_hlc_now(rk_runtime runtime, rk_hlc* now) {
   clear_error();
   if (runtime == nullptr || now == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime and now must not be NULL");

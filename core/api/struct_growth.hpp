@@ -45,6 +45,7 @@ RK_FIRST_PUBLISHED(rk_send_options, RK_END_OF(rk_send_options, timeout_ns), true
 RK_FIRST_PUBLISHED(rk_kernel_status, RK_END_OF(rk_kernel_status, reserved0), true);
 // Published in API 1.1 (libringcore 0.2.0): their first size is their whole 1.1 size.
 RK_FIRST_PUBLISHED(rk_request_options, RK_END_OF(rk_request_options, timeout_ns), false);
+RK_FIRST_PUBLISHED(rk_kernel_latency, RK_END_OF(rk_kernel_latency, handler), false);
 
 // How many bytes of a T the caller's struct holds, or INVALID_ARGUMENT naming the rule.
 template <class T>

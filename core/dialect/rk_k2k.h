@@ -251,7 +251,7 @@ RK_INLINE int32_t rk_try_receive_from_kernel(rk_ctx* ctx, rk_msg_header* header,
         uint8_t* out = (uint8_t*)payload;
         rk_global const uint8_t* in = (rk_global const uint8_t*)message + RK_MSG_HEADER_SIZE;
         for (uint32_t i = 0; i < message->payload_size; ++i) out[i] = in[i];
-        rk_account_message(ctx, message->sent_ns, RK_SUCCESS);
+        rk_account_message(ctx, message->sent_ns, 0, RK_SUCCESS);
         result = RK_SUCCESS;
         searching = 0;
       }

@@ -141,12 +141,17 @@ RK_INLINE rk_global uint8_t* rk_view_slot(const rk_queue_view* view, uint64_t in
 #define RK_LOOP_TYPES 14        /* RK_LOOP_CACHED_TYPES uint32_t from here on, two per word */
 #define RK_LOOP_REPLY_CORRELATION 18 /* the message being handled: rk_correlation_of its ids */
 #define RK_LOOP_REPLY_SOURCE 19      /* ... and its source_kernel */
-#define RK_LOOP_WORDS 20
+#define RK_LOOP_QUEUEING_SUM 20      /* rk_latency_histograms, word for word from here */
+#define RK_LOOP_HANDLER_SUM 21
+#define RK_LOOP_QUEUEING 22          /* RK_LATENCY_BUCKETS words */
+#define RK_LOOP_HANDLER (RK_LOOP_QUEUEING + RK_LATENCY_BUCKETS)
+#define RK_LOOP_WORDS (RK_LOOP_HANDLER + RK_LATENCY_BUCKETS)
 
 typedef struct rk_ctx {
   rk_global rk_ring_env* env;
   rk_global rk_control_block* control;
   rk_global rk_telemetry* telemetry;
+  rk_global rk_latency_histograms* histograms;
   rk_global rk_queue_header* input;
   rk_global rk_queue_header* output;
   rk_global rk_queue_header* inbox; /* 0 when the kernel has no K2K inbox */
@@ -171,6 +176,7 @@ RK_INLINE rk_ctx rk_ctx_make(rk_global rk_ring_env* env) {
   ctx.env = env;
   ctx.control = RK_PTR(rk_control_block, env->control_ptr);
   ctx.telemetry = RK_PTR(rk_telemetry, env->telemetry_ptr);
+  ctx.histograms = RK_PTR(rk_latency_histograms, env->histograms_ptr);
   ctx.input = RK_PTR(rk_queue_header, env->input_ptr);
   ctx.output = RK_PTR(rk_queue_header, env->output_ptr);
   ctx.inbox = RK_PTR(rk_queue_header, env->inbox_ptr);
@@ -212,6 +218,12 @@ RK_INLINE void rk_loop_words_load(rk_ctx* ctx) {
   rk_shared uint32_t* types = (rk_shared uint32_t*)(w + RK_LOOP_TYPES);
   for (uint32_t i = 0u; i < RK_LOOP_CACHED_TYPES; ++i)
     types[i] = i < ctx->accepted_type_count ? ctx->accepted_types[i] : RK_MSG_TYPE_INVALID;
+  /* The histograms as one run of words: sums, then both bucket arrays. Last, so the loop
+   * exits to the return: followed by the loop above, llvm-spirv 14 placed the block after
+   * it before its dominator (spirv-val rejects that). */
+  rk_global uint64_t* histogram_words = (rk_global uint64_t*)ctx->histograms;
+  for (uint32_t i = 0u; i < 2u + 2u * RK_LATENCY_BUCKETS; ++i)
+    w[RK_LOOP_QUEUEING_SUM + i] = rk_load_relaxed_u64(&histogram_words[i]);
 }
 
 RK_INLINE rk_hlc rk_loop_hlc(rk_ctx* ctx) {
@@ -310,10 +322,44 @@ RK_INLINE void rk_count_refused_message(rk_ctx* ctx, int32_t reason) {
   rk_count_error(ctx, reason);
 }
 
+/* The log2 bucket of a latency (rk_latency_histograms): a binary search, no loop. */
+RK_INLINE uint32_t rk_latency_bucket(uint64_t ns) {
+  uint32_t bucket = 0u;
+  if (ns >= ((uint64_t)1u << 32)) { ns >>= 32; bucket += 32u; }
+  if (ns >= ((uint64_t)1u << 16)) { ns >>= 16; bucket += 16u; }
+  if (ns >= ((uint64_t)1u << 8)) { ns >>= 8; bucket += 8u; }
+  if (ns >= ((uint64_t)1u << 4)) { ns >>= 4; bucket += 4u; }
+  if (ns >= ((uint64_t)1u << 2)) { ns >>= 2; bucket += 2u; }
+  if (ns >= ((uint64_t)1u << 1)) bucket += 1u;
+  return bucket < RK_LATENCY_BUCKETS - 1u ? bucket : RK_LATENCY_BUCKETS - 1u;
+}
+
+/* Counts one latency in a histogram of the loop's words and stores it through: `sum` is
+ * the word index of its sum, `buckets` of its first bucket, `field` its sum in the block. */
+RK_INLINE void rk_count_latency(rk_ctx* ctx, uint32_t sum, uint32_t buckets, uint64_t ns) {
+  rk_shared uint64_t* w = ctx->loop;
+  rk_global uint64_t* block = (rk_global uint64_t*)ctx->histograms; /* same order as the words */
+  uint32_t bucket = buckets + rk_latency_bucket(ns);
+  w[sum] += ns;
+  w[bucket] += 1u;
+  rk_store_relaxed_u64(&block[sum - RK_LOOP_QUEUEING_SUM], w[sum]);
+  rk_store_relaxed_u64(&block[bucket - RK_LOOP_QUEUEING_SUM], w[bucket]);
+}
+
 /* One handled message: activity, latency and the processed counters, from the loop's
- * words (stored, never read back from the ring block). */
-RK_INLINE void rk_account_message(rk_ctx* ctx, int64_t sent_ns, int32_t result) {
+ * words (stored, never read back from the ring block). started_ns is when its handler
+ * started; 0 for a message pulled inside another handler (queueing counted, no handler
+ * run of its own). */
+RK_INLINE void rk_account_message(rk_ctx* ctx, int64_t sent_ns, int64_t started_ns, int32_t result) {
   int64_t now = rk_clock_ns();
+  int64_t dequeued = started_ns > 0 ? started_ns : now;
+  /* A device clock behind the sender's (OpenCL's host-refreshed word, a GPU timer between
+   * resyncs) makes a short wait look negative: it counts as 0, so every message with a
+   * send time is in the histogram. */
+  if (sent_ns > 0)
+    rk_count_latency(ctx, RK_LOOP_QUEUEING_SUM, RK_LOOP_QUEUEING, dequeued > sent_ns ? (uint64_t)(dequeued - sent_ns) : 0u);
+  if (started_ns > 0)
+    rk_count_latency(ctx, RK_LOOP_HANDLER_SUM, RK_LOOP_HANDLER, now > started_ns ? (uint64_t)(now - started_ns) : 0u);
   rk_global rk_telemetry* telemetry = ctx->telemetry;
   rk_shared uint64_t* w = ctx->loop;
   rk_store_relaxed_u64((rk_global uint64_t*)&ctx->control->last_activity_ticks, (uint64_t)now);

@@ -265,15 +265,17 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
       continue;
     }
     ctx.current = message;
+    int64_t started_ns = 0;
     if (leader) { /* for hang dumps: which message, since when (plain stores, no fence) */
+      started_ns = rk_clock_ns();
       rk_store_relaxed_u64(&env->handling_message_id, step.header.message_id);
-      rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, (uint64_t)rk_clock_ns());
+      rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, (uint64_t)started_ns);
     }
     int32_t result = rk_handler(&ctx, message, (rk_global const uint8_t*)message + RK_MSG_HEADER_SIZE);
     rk_sync_threads(); /* the slot stays ours until every thread is done with it */
     if (leader) {
       rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, 0u);
-      rk_account_message(&ctx, step.header.sent_ns, result);
+      rk_account_message(&ctx, step.header.sent_ns, started_ns, result);
       if ((uint32_t)(where >> 63) == RK_LOOP_FROM_INPUT)
         rk_loop_release(&ctx, &cursor, RK_LOOP_FROM_INPUT, where & 0x7FFFFFFFFFFFFFFFull);
       rk_loop_close_pulls(&ctx); /* an inbox message is released here, with the handler's pulls */

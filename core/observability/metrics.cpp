@@ -28,6 +28,7 @@ struct KernelSample {
   std::string labels;  // {kernel="...",backend="..."}
   rk_kernel_status status = RK_KERNEL_STATUS_INIT;
   rk_telemetry telemetry{};
+  rk_kernel_latency latency = RK_KERNEL_LATENCY_INIT;
 };
 
 std::string number(double value) {
@@ -44,6 +45,28 @@ void family(std::string& out, const std::vector<KernelSample>& kernels, const ch
   for (const KernelSample& k : kernels) out += name + k.labels + " " + number(value(k)) + "\n";
 }
 
+// A histogram family from the device's log2 buckets: cumulative counts at le = 2^(i+1) ns
+// (in seconds) for every bucket but the open-ended last, then +Inf, sum and count.
+void histogram(std::string& out, const std::vector<KernelSample>& kernels, const char* name, const char* help,
+               const uint64_t (rk_kernel_latency::*buckets)[RK_LATENCY_BUCKETS], uint64_t rk_kernel_latency::*sum_ns) {
+  out += std::string("# HELP ") + name + " " + help + "\n";
+  out += std::string("# TYPE ") + name + " histogram\n";
+  for (const KernelSample& k : kernels) {
+    const uint64_t* counts = k.latency.*buckets;
+    std::string open = k.labels.substr(0, k.labels.size() - 1);  // without the closing brace
+    uint64_t cumulative = 0;
+    for (uint32_t i = 0; i + 1 < RK_LATENCY_BUCKETS; ++i) {
+      cumulative += counts[i];
+      out += std::string(name) + "_bucket" + open + ",le=\"" + number(double(uint64_t{1} << (i + 1)) / 1e9) + "\"} " +
+             std::to_string(cumulative) + "\n";
+    }
+    cumulative += counts[RK_LATENCY_BUCKETS - 1];
+    out += std::string(name) + "_bucket" + open + ",le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+    out += std::string(name) + "_sum" + k.labels + " " + number(double(k.latency.*sum_ns) / 1e9) + "\n";
+    out += std::string(name) + "_count" + k.labels + " " + std::to_string(cumulative) + "\n";
+  }
+}
+
 }  // namespace
 
 std::string metrics_text(rk_runtime_s* runtime) {
@@ -57,6 +80,7 @@ std::string metrics_text(rk_runtime_s* runtime) {
       sample.status.struct_size = sizeof(sample.status);
       if (kernel_status(kernel, &sample.status) != RK_SUCCESS) continue;
       if (kernel_telemetry(kernel, &sample.telemetry) != RK_SUCCESS) continue;
+      if (kernel_latency(kernel, &sample.latency) != RK_SUCCESS) continue;
       kernels.push_back(std::move(sample));
     }
   }
@@ -100,7 +124,8 @@ std::string metrics_text(rk_runtime_s* runtime) {
          [](K k) { return double(k.status.late_replies); });
   family(out, kernels, "rk_kernel_relaunches_total", "counter", "Times the loop was parked and launched again.",
          [](K k) { return double(k.status.relaunches); });
-  // A summary without quantiles: sum and count give the mean (device-side histograms: not yet).
+  // A summary without quantiles: sum and count give the mean; the device's histograms below
+  // split it into queueing and handler time.
   out += "# HELP rk_kernel_latency_seconds From a message's send to the end of its handler.\n";
   out += "# TYPE rk_kernel_latency_seconds summary\n";
   for (K k : kernels) {
@@ -109,6 +134,11 @@ std::string metrics_text(rk_runtime_s* runtime) {
   }
   family(out, kernels, "rk_kernel_latency_max_seconds", "gauge", "The longest latency seen.",
          [](K k) { return double(k.telemetry.max_latency_ns) / 1e9; });
+  histogram(out, kernels, "rk_kernel_queueing_seconds",
+            "From a message's send to the start of its handler (or its pull), measured on the device.",
+            &rk_kernel_latency::queueing, &rk_kernel_latency::queueing_sum_ns);
+  histogram(out, kernels, "rk_kernel_handler_seconds", "How long each handler run took, measured on the device.",
+            &rk_kernel_latency::handler, &rk_kernel_latency::handler_sum_ns);
   return out;
 }
 

@@ -28,6 +28,7 @@ struct RingViews {
   rk_control_block* control = nullptr;
   rk_telemetry* telemetry = nullptr;
   rk_ring_env* env = nullptr;
+  rk_latency_histograms* histograms = nullptr;
   rk_queue_header* input = nullptr;
   rk_queue_header* output = nullptr;
   rk_queue_header* inbox = nullptr;

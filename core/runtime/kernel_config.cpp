@@ -91,6 +91,8 @@ RingBlockLayout plan_ring_block(const KernelConfig& config) {
   at += round_up(sizeof(rk_telemetry), kLine);
   layout.env = at;
   at += round_up(sizeof(rk_ring_env), kLine);
+  layout.histograms = at;
+  at += round_up(sizeof(rk_latency_histograms), kLine);
   layout.accepted_types = at;
   at += round_up(config.accepted_types.size() * sizeof(uint32_t) + 1, kLine);
   layout.state = at;

@@ -35,6 +35,7 @@ struct RingBlockLayout {
   size_t control = 0;
   size_t telemetry = 0;
   size_t env = 0;
+  size_t histograms = 0;
   size_t accepted_types = 0;
   size_t state = 0;
   size_t input = 0;

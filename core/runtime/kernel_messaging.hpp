@@ -29,5 +29,6 @@ rk_result kernel_request(rk_kernel_s* kernel, uint32_t type_id, const void* payl
 
 rk_result kernel_status(rk_kernel_s* kernel, rk_kernel_status* status);
 rk_result kernel_telemetry(rk_kernel_s* kernel, rk_telemetry* telemetry);
+rk_result kernel_latency(rk_kernel_s* kernel, rk_kernel_latency* latency);
 
 }  // namespace rk::core

@@ -346,6 +346,26 @@ rk_result kernel_status(rk_kernel_s* kernel, rk_kernel_status* status) {
   return write_struct(now, status);
 }
 
+rk_result kernel_latency(rk_kernel_s* kernel, rk_kernel_latency* out) {
+  if (out == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "latency is NULL");
+  rk_kernel_latency now{};
+  now.struct_size = sizeof(now);
+  now.bucket_count = RK_LATENCY_BUCKETS;
+  const RingViews& v = kernel->views;
+  if (v.histograms != nullptr) {
+    // The count first, with acquire: the loop stores the buckets before it.
+    now.messages_processed = rk_load_acquire_u64(&v.telemetry->messages_processed);
+    rk_latency_histograms* h = v.histograms;
+    now.queueing_sum_ns = rk_load_relaxed_u64(&h->queueing_sum_ns);
+    now.handler_sum_ns = rk_load_relaxed_u64(&h->handler_sum_ns);
+    for (uint32_t i = 0; i < RK_LATENCY_BUCKETS; ++i) {
+      now.queueing[i] = rk_load_relaxed_u64(&h->queueing[i]);
+      now.handler[i] = rk_load_relaxed_u64(&h->handler[i]);
+    }
+  }
+  return write_struct(now, out);
+}
+
 rk_result kernel_telemetry(rk_kernel_s* kernel, rk_telemetry* out) {
   if (out == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "telemetry is NULL");
   *out = rk_telemetry{};

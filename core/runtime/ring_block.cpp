@@ -44,6 +44,7 @@ void init_env(rk_kernel_s* kernel, const std::vector<uint32_t>& peer_ids) {
   rk_ring_env* env = kernel->views.env;
   env->control_ptr = kernel->ring_device + layout.control;
   env->telemetry_ptr = kernel->ring_device + layout.telemetry;
+  env->histograms_ptr = kernel->ring_device + layout.histograms;
   env->input_ptr = kernel->ring_device + layout.input;
   env->output_ptr = kernel->ring_device + layout.output;
   env->inbox_ptr = kernel->ring_device + layout.inbox;
@@ -89,7 +90,8 @@ rk_result allocate_ring_block(rk_kernel_s* kernel, const std::vector<uint32_t>& 
   queue_init(kernel->ring_host + layout.inbox, kernel->ring_device + layout.inbox, config.inbox_capacity, config.slot_size, RK_QUEUE_MPSC);
   queue_init(kernel->ring_host + layout.outbox, kernel->ring_device + layout.outbox, config.outbox_capacity, config.slot_size, RK_QUEUE_SPSC);
   kernel->views = RingViews{at<rk_control_block>(kernel, layout.control), at<rk_telemetry>(kernel, layout.telemetry),
-                            at<rk_ring_env>(kernel, layout.env),        at<rk_queue_header>(kernel, layout.input),
+                            at<rk_ring_env>(kernel, layout.env),        at<rk_latency_histograms>(kernel, layout.histograms),
+                            at<rk_queue_header>(kernel, layout.input),
                             at<rk_queue_header>(kernel, layout.output), at<rk_queue_header>(kernel, layout.inbox),
                             at<rk_queue_header>(kernel, layout.outbox)};
   auto host_of = [kernel](uint64_t device) { return kernel->ring_host + (device - kernel->ring_device); };

@@ -36,6 +36,12 @@ inline void check(rk_result result, std::string_view during) {
   throw Error(result, std::string(during) + ": " + rk_result_name(result) + ": " + rk_last_error());
 }
 
+// p-quantile (0..1) of a latency histogram's buckets (rk_kernel_latency): the upper bound
+// of its log2 bucket, in ns.
+inline uint64_t latency_quantile_ns(const uint64_t (&buckets)[RK_LATENCY_BUCKETS], double q) {
+  return rk_latency_quantile_ns(buckets, RK_LATENCY_BUCKETS, q);
+}
+
 // A message type: trivially copyable (it is written byte for byte into a queue slot) with
 // a type id, given either as `static constexpr uint32_t type_id` or through
 // message_traits<T> (for structs shared with C kernel sources, which cannot hold one).
@@ -390,6 +396,13 @@ class Kernel {
     rk_telemetry t{};
     check(rk_kernel_get_telemetry(handle_, &t), "telemetry");
     return t;
+  }
+
+  // The device's latency histograms; rk::latency_quantile_ns(l.handler, 0.99) gives a p99.
+  rk_kernel_latency latency() const {
+    rk_kernel_latency l = RK_KERNEL_LATENCY_INIT;
+    check(rk_kernel_get_latency(handle_, &l), "latency");
+    return l;
   }
 
  private:

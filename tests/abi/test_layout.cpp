@@ -32,8 +32,8 @@ TEST_CASE("tables only grow: the 1.0 header comes first", "[abi]") {
   CHECK(offsetof(rk_backend_table, probe) == 32);
 }
 
-TEST_CASE("layouts 4 and 5: the stop values, and what the loop reports", "[abi]") {
-  CHECK(RK_RING_LAYOUT_VERSION == 5);
+TEST_CASE("layouts 4 to 6: the stop values, what the loop reports, the histograms", "[abi]") {
+  CHECK(RK_RING_LAYOUT_VERSION == 6);
   CHECK(RK_STOP_NONE == 0);
   CHECK(RK_STOP_DRAIN == 1);  // what 0.1's terminate wrote
   CHECK(RK_STOP_PARK == 2);
@@ -43,5 +43,9 @@ TEST_CASE("layouts 4 and 5: the stop values, and what the loop reports", "[abi]"
                                           RK_CAP_HOST_WAKEUP)) == 0);
   CHECK(offsetof(rk_kernel_status, relaunches) == offsetof(rk_kernel_status, late_replies) + 8);  // appended
   CHECK(offsetof(rk_ring_env, handling_message_id) == 224);  // in what was padding
+  CHECK(offsetof(rk_ring_env, histograms_ptr) == 240);       // layout 6, in what was padding
   CHECK(sizeof(rk_ring_env) == 256);
+  CHECK(sizeof(rk_latency_histograms) == 704);
+  CHECK(offsetof(rk_latency_histograms, handler) == 16 + 8 * RK_LATENCY_BUCKETS);
+  CHECK(offsetof(rk_kernel_latency, queueing) == 32);  // appended fields only from here on
 }
