@@ -46,6 +46,9 @@ TEST_CASE("latency histograms count every handled message once (cpu_sim)", "[lat
 TEST_CASE("latency histograms count every handled message once (opencl)", "[latency][opencl]") {
   every_message_is_in_both_histograms("opencl");
 }
+TEST_CASE("latency histograms count every handled message once (cuda)", "[latency][cuda]") {
+  every_message_is_in_both_histograms("cuda");
+}
 
 TEST_CASE("latency histograms survive a park and relaunch", "[latency][park]") {
   setenv("RINGKERNEL_PARK_TO_LOAD", "1", 1);  // read when the runtime opens (test_park.cpp)
