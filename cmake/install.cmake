@@ -32,6 +32,7 @@ install(FILES
   ${PROJECT_SOURCE_DIR}/core/dialect/rk_dialect.h
   ${PROJECT_SOURCE_DIR}/core/dialect/rk_queue_ops.h
   ${PROJECT_SOURCE_DIR}/core/dialect/rk_hlc_ops.h
+  ${PROJECT_SOURCE_DIR}/core/dialect/rk_trace.h
   ${PROJECT_SOURCE_DIR}/core/dialect/rk_ring_context.h
   ${PROJECT_SOURCE_DIR}/core/dialect/rk_k2k.h
   ${PROJECT_SOURCE_DIR}/core/dialect/rk_ring_loop.h

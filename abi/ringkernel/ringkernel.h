@@ -36,7 +36,7 @@ extern "C" {
  * moves). 1.0 is the API of libringcore 0.1.0; each minor adds entry points or appends
  * struct fields, and never changes what a program built against an older minor sees. */
 #define RK_API_VERSION_MAJOR 1
-#define RK_API_VERSION_MINOR 1
+#define RK_API_VERSION_MINOR 2
 #define RK_MAKE_API_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)))
 #define RK_API_VERSION RK_MAKE_API_VERSION(RK_API_VERSION_MAJOR, RK_API_VERSION_MINOR)
 #define RK_API_VERSION_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -242,6 +242,10 @@ typedef enum rk_kernel_state {
 RK_API const char* rk_kernel_state_name(rk_kernel_state state); /* "Active" */
 
 #define RK_KERNEL_AUTO_ACTIVATE 0x1u
+/* Since API 1.2: build the kernel with message tracing (docs/observability.md): it records
+ * each handler run, send and pull in a trace ring of trace_capacity records that the host
+ * collects; rk_runtime_write_trace writes them out. Without it nothing is compiled in. */
+#define RK_KERNEL_TRACE 0x2u
 
 typedef struct rk_kernel_options {
   uint32_t struct_size;
@@ -266,6 +270,10 @@ typedef struct rk_kernel_options {
   uint32_t outbox_capacity;     /* K2K sends waiting for a full inbox (docs/runtime.md); power of two, 0 = 64 */
   uint32_t reserved1;
   uint64_t k2k_send_timeout_ns; /* how long rk_send_to_kernel_wait waits for outbox room; 0 = 10 s */
+  /* API 1.2 */
+  uint32_t trace_capacity;      /* RK_KERNEL_TRACE: records the kernel's trace ring holds; power of two,
+                                   0 = RINGKERNEL_TRACE_CAPACITY, else 8192 (64 bytes each) */
+  uint32_t reserved2;
 } rk_kernel_options;
 #define RK_KERNEL_OPTIONS_INIT RK_STRUCT_INIT(rk_kernel_options)
 
@@ -351,6 +359,9 @@ typedef struct rk_kernel_status {
   /* API 1.1: times the runtime parked the loop (RK_STOP_PARK) and launched it again, state
    * and queues kept: around module loads on backends with RK_CAP_LOAD_WAITS_FOR_KERNELS */
   uint64_t relaunches;
+  /* API 1.2: message tracing (RK_KERNEL_TRACE); 0 for a kernel built without it */
+  uint64_t trace_records; /* records of this kernel the runtime has collected so far */
+  uint64_t trace_dropped; /* records lost: its trace ring was full, or the runtime's limit was reached */
 } rk_kernel_status;
 #define RK_KERNEL_STATUS_INIT RK_STRUCT_INIT(rk_kernel_status)
 RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status);
@@ -397,6 +408,18 @@ RK_API rk_result rk_runtime_metrics_text(rk_runtime runtime, char* buffer, size_
  * rk_runtime_metrics_text. RINGKERNEL_DUMP_SIGNAL=USR1 (USR2, QUIT, HUP, or a number) makes
  * that signal write every runtime's dump to stderr. */
 RK_API rk_result rk_runtime_dump(rk_runtime runtime, char* buffer, size_t capacity, size_t* size);
+
+/* Since API 1.2. Writes the message trace collected so far (kernels built with
+ * RK_KERNEL_TRACE, and the host's sends to and receives from them) to `path` as Chrome
+ * trace event JSON, which Perfetto (ui.perfetto.dev) and chrome://tracing open: a track per
+ * kernel and one for the host, a slice per handler run, and a flow arrow per message from
+ * its send to where it was handled or received (docs/observability.md). Collects what the
+ * kernels have recorded first; what was written stays collected, so a later call writes it
+ * again with whatever came since. The runtime keeps at most RINGKERNEL_TRACE_MAX_RECORDS
+ * records (default 262144); later ones are counted as dropped. RINGKERNEL_TRACE=FILE
+ * traces every kernel of every runtime and writes FILE when the runtime is destroyed.
+ * RK_ERROR_INVALID_ARGUMENT when the file cannot be written. */
+RK_API rk_result rk_runtime_write_trace(rk_runtime runtime, const char* path);
 
 /* ---------------------------------------------------------------------------------- */
 /* The message bridge: async requests and output handlers (docs/bridge.md). Since API 1.1.

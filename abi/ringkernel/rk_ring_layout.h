@@ -26,8 +26,10 @@
 /* 2: rk_msg_header.publish_seq (was reserved0) publishes a message in an SPSC ring queue.
  * 3: rk_ring_env gains the K2K outbox and its counters (in what was padding).
  * 4: should_terminate gains RK_STOP_PARK, and the loop exits RK_TERMINATED_RELAUNCHABLE.
- * 5: rk_ring_env says which message the handler is running on, since when (hang dumps). */
-#define RK_RING_LAYOUT_VERSION 6
+ * 5: rk_ring_env says which message the handler is running on, since when (hang dumps).
+ * 6: rk_ring_env points at the kernel's latency histograms.
+ * 7: rk_ring_env points at the kernel's trace ring (0 when the kernel is not traced). */
+#define RK_RING_LAYOUT_VERSION 7
 #define RK_ALIGNED(n) __attribute__((aligned(n)))
 
 /* --------------------------------------------------------------------------------- */
@@ -165,6 +167,47 @@ typedef struct RK_ALIGNED(128) rk_queue_header {
 } rk_queue_header;
 
 /* --------------------------------------------------------------------------------- */
+/* Message traces (layout 7, docs/observability.md): a kernel built with tracing on    */
+/* writes one record per handler run, per message it sends and per message it pulls   */
+/* into a ring of its own. The leader is the only writer and never waits: when the     */
+/* host has not read far enough, the record is counted in `dropped` and lost. The host */
+/* reads [head, tail) and then moves head. The host's own send and receive events use */
+/* the same record (kinds HOST_*) in the runtime's collection, never in a kernel ring. */
+
+#define RK_TRACE_HANDLED 1u  /* a handler run on this kernel: [start_ns, end_ns], the message's ids */
+#define RK_TRACE_SENT 2u     /* a message this kernel sent, K2K or to the host: its own new ids */
+#define RK_TRACE_PULLED 3u   /* a K2K message the handler took with rk_try_receive_from_kernel */
+#define RK_TRACE_HOST_SENT 4u      /* host: a message published to a kernel's input queue */
+#define RK_TRACE_HOST_RECEIVED 5u  /* host: a message taken off a kernel's output queue */
+
+typedef struct RK_ALIGNED(64) rk_trace_record {
+  uint64_t message_id;     /* 0  as the message's sender numbered it */
+  uint64_t correlation_id; /* 8 */
+  uint32_t source_kernel;  /* 16 the message's sender (RK_KERNEL_ID_HOST = 0 for the host) */
+  uint32_t dest_kernel;    /* 20 its destination */
+  uint32_t type_id;        /* 24 */
+  int32_t result;          /* 28 what the handler returned (HANDLED); RK_SUCCESS otherwise */
+  int64_t hlc_physical_ns; /* 32 the recorder's HLC: after merging the message (HANDLED, PULLED, */
+  uint32_t hlc_logical;    /* 40   HOST_RECEIVED) or the message's stamp (SENT, HOST_SENT) */
+  uint32_t kind;           /* 44 RK_TRACE_* */
+  int64_t start_ns;        /* 48 the recorder's clock: handler start, or when it sent or took the message */
+  int64_t end_ns;          /* 56 handler end (HANDLED); start_ns otherwise */
+} rk_trace_record;
+
+typedef struct RK_ALIGNED(128) rk_trace_ring {
+  /* line 0: the kernel's (its leader's) */
+  uint64_t tail;        /* 0   records written */
+  uint64_t dropped;     /* 8   records lost because the ring was full */
+  uint32_t capacity;    /* 16  power of two; set by the host before launch */
+  uint32_t mask;        /* 20  capacity - 1 */
+  uint64_t records_ptr; /* 24  device address of rk_trace_record[capacity] */
+  uint8_t pad0[96];
+  /* line 1: the host's */
+  uint64_t head;        /* 128 records the host has read */
+  uint8_t pad1[120];
+} rk_trace_ring;
+
+/* --------------------------------------------------------------------------------- */
 /* K2K routing table entry (32 bytes). The table is indexed by dense kernel id.      */
 
 #define RK_ROUTE_EMPTY 0u
@@ -219,7 +262,8 @@ typedef struct RK_ALIGNED(128) rk_ring_env {
   int64_t handling_since_ns;   /* 232 rk_clock_ns() when it started; 0 between messages */
   /* layout 6: latency histograms (docs/observability.md) */
   uint64_t histograms_ptr;     /* 240 rk_latency_histograms */
-  uint8_t pad0[8];             /* 248 .. 256 */
+  /* layout 7: message traces (docs/observability.md) */
+  uint64_t trace_ptr;          /* 248 rk_trace_ring; 0 = the kernel is not traced */
 } rk_ring_env;
 
 /* --------------------------------------------------------------------------------- */
@@ -281,6 +325,14 @@ RK_LAYOUT_CHECK(env_outbox_waiting, offsetof(rk_ring_env, outbox_waiting) == 216
 RK_LAYOUT_CHECK(env_handling_id, offsetof(rk_ring_env, handling_message_id) == 224);
 RK_LAYOUT_CHECK(env_handling_since, offsetof(rk_ring_env, handling_since_ns) == 232);
 RK_LAYOUT_CHECK(env_histograms, offsetof(rk_ring_env, histograms_ptr) == 240);
+RK_LAYOUT_CHECK(env_trace, offsetof(rk_ring_env, trace_ptr) == 248);
+RK_LAYOUT_CHECK(trace_record_size, sizeof(rk_trace_record) == 64);
+RK_LAYOUT_CHECK(trace_record_hlc, offsetof(rk_trace_record, hlc_physical_ns) == 32);
+RK_LAYOUT_CHECK(trace_record_kind, offsetof(rk_trace_record, kind) == 44);
+RK_LAYOUT_CHECK(trace_record_end, offsetof(rk_trace_record, end_ns) == 56);
+RK_LAYOUT_CHECK(trace_ring_size, sizeof(rk_trace_ring) == 256);
+RK_LAYOUT_CHECK(trace_ring_records, offsetof(rk_trace_ring, records_ptr) == 24);
+RK_LAYOUT_CHECK(trace_ring_head, offsetof(rk_trace_ring, head) == 128);
 RK_LAYOUT_CHECK(hist_size, sizeof(rk_latency_histograms) == 704);
 RK_LAYOUT_CHECK(hist_queueing, offsetof(rk_latency_histograms, queueing) == 16);
 RK_LAYOUT_CHECK(hist_handler, offsetof(rk_latency_histograms, handler) == 336);

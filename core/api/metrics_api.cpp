@@ -1,5 +1,5 @@
-// C entry points for observability: the Prometheus text (core/observability/metrics.cpp)
-// and the hang dump (core/observability/dump.cpp).
+// C entry points for observability: the Prometheus text (core/observability/metrics.cpp),
+// the hang dump (core/observability/dump.cpp) and message traces (observability/trace*.cpp).
 #include <algorithm>
 #include <cstring>
 
@@ -7,6 +7,7 @@
 #include "bridge/remote_k2k.hpp"
 #include "observability/dump.hpp"
 #include "observability/metrics.hpp"
+#include "observability/trace_json.hpp"
 #include "runtime/runtime.hpp"
 
 using namespace rk::core;
@@ -48,6 +49,12 @@ RK_API rk_result rk_runtime_dump(rk_runtime runtime, char* buffer, size_t capaci
     text = dump_text_locked(runtime);
   }
   return copy_out(text, buffer, capacity, size);
+}
+
+RK_API rk_result rk_runtime_write_trace(rk_runtime runtime, const char* path) {
+  clear_error();
+  if (runtime == nullptr || path == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime and path must not be NULL");
+  return write_trace_file(runtime->trace->snapshot(runtime->backend->name()), path);
 }
 
 }  // extern "C"

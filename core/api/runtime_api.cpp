@@ -12,6 +12,7 @@
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_ops.hpp"
 #include "observability/dump.hpp"
+#include "observability/trace_json.hpp"
 #include "runtime/park.hpp"
 #include "runtime/runtime.hpp"
 
@@ -59,6 +60,15 @@ rk_result create_routes(rk_runtime_s& rt) {
   return RK_SUCCESS;
 }
 
+// RINGKERNEL_TRACE=FILE: the whole run's trace, once every kernel has stopped.
+void write_environment_trace(rk_runtime_s* rt) {
+  if (!rt->trace || !rt->trace->all() || rt->context == nullptr) return;  // a runtime that never opened traced nothing
+  if (write_trace_file(rt->trace->snapshot(rt->backend->name()), rt->trace->path()) != RK_SUCCESS)
+    log_error("RINGKERNEL_TRACE: " + last_error_text());
+  else
+    log_info("RINGKERNEL_TRACE: wrote the message trace to " + rt->trace->path());
+}
+
 void close_runtime(rk_runtime_s* rt) {
   // First: parking elsewhere must not reach kernels that are about to go.
   if (rt->park_to_load) unregister_parking_runtime(rt);
@@ -66,6 +76,8 @@ void close_runtime(rk_runtime_s* rt) {
   bool leaked = false;
   if (rt->kernels) {
     for (rk_kernel_s* kernel : rt->kernels->all()) leaked |= kernel_destroy(kernel) != RK_SUCCESS;
+    write_environment_trace(rt);  // the rings are still mapped: a hung kernel's records count too
+    rt->trace->close();           // the bridge stops collecting before the ring blocks go
     // A kernel that could not be stopped may still touch the routes and ring blocks.
     if (!leaked) {
       for (rk_backend_buffer buffer : rt->kernels->retired) free_buffer(rt, buffer);
@@ -98,6 +110,7 @@ RK_API rk_result rk_runtime_create(const rk_runtime_options* options, rk_runtime
   const PluginRecord* plugin = nullptr;
   if (rk_result r = select_backend(*registry, options->backend, &plugin); r != RK_SUCCESS) return r;
   auto rt = new rk_runtime_s();
+  rt->trace = std::make_unique<TraceCollector>();
   uint32_t max_kernels = options->max_kernels ? options->max_kernels : kDefaultMaxKernels;
   int64_t skew = options->max_clock_skew_ns > 0 ? options->max_clock_skew_ns : kDefaultSkewNs;
   rt->kernels = std::make_unique<KernelTable>(max_kernels, skew);

@@ -1,5 +1,5 @@
-// The bridge thread: serve every attached kernel, then spin briefly and park in bounded
-// slices when there is nothing to do.
+// The bridge thread: serve every attached kernel and collect traced kernels' trace rings,
+// then spin briefly and park in bounded slices when there is nothing to do.
 #include "bridge/bridge.hpp"
 
 #include <algorithm>
@@ -20,6 +20,8 @@ thread_local const rk_kernel_s* current_kernel = nullptr;
 // slice only bounds how late a timeout or a detach is seen. GPU and PoCL kernels cannot
 // wake the host: there the bridge polls (backoff() ends in 100 us sleeps).
 constexpr int64_t kDoorbellSliceNs = 2'000'000;
+// A bridge with no kernel to serve runs only for trace collection (collect_soon's pace).
+constexpr std::chrono::microseconds kTraceOnlySlice{1000};
 
 // False when output is waiting (the bridge left it there: nobody reads it yet), so the
 // caller sleeps instead of spinning on it.
@@ -41,7 +43,11 @@ bool park_on_host_doorbell(rk_kernel_s* kernel) {
 Bridge::Bridge(rk_runtime_s* runtime) : runtime_(runtime) { thread_ = std::thread([this] { run(); }); }
 
 Bridge::~Bridge() {
-  stop_.store(true, std::memory_order_release);  // pairs with the loop's acquire load
+  {
+    std::lock_guard lock(mutex_);  // a bridge waiting on attached_ sees it
+    stop_.store(true, std::memory_order_release);  // pairs with the loop's acquire load
+  }
+  attached_.notify_all();
   thread_.join();
 }
 
@@ -52,8 +58,11 @@ bool Bridge::on_bridge_thread(const rk_runtime_s* runtime) {
 const rk_kernel_s* Bridge::dispatching_kernel() { return current_kernel; }
 
 void Bridge::attach(rk_kernel_s* kernel) {
-  std::lock_guard lock(mutex_);
-  if (std::find(kernels_.begin(), kernels_.end(), kernel) == kernels_.end()) kernels_.push_back(kernel);
+  {
+    std::lock_guard lock(mutex_);
+    if (std::find(kernels_.begin(), kernels_.end(), kernel) == kernels_.end()) kernels_.push_back(kernel);
+  }
+  attached_.notify_all();
 }
 
 void Bridge::detach(rk_kernel_s* kernel) {
@@ -67,6 +76,7 @@ void Bridge::run() {
   bridge_runtime = runtime_;
   uint32_t idle_rounds = 0;
   while (!stop_.load(std::memory_order_acquire)) {
+    runtime_->trace->collect_soon();  // traced kernels' rings (observability/trace.hpp)
     if (serve_all()) idle_rounds = 0;
     else idle(idle_rounds++);
   }
@@ -108,8 +118,15 @@ void Bridge::idle(uint32_t round) {
   }
   rk_kernel_s* only = nullptr;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (!detaching_.empty()) return;  // serve it now
+    if (kernels_.empty()) {
+      // Nothing to serve, only trace rings to collect: sleep until the next collection
+      // (a thread that woke every 100 us would take a core from spinning kernels).
+      attached_.wait_for(lock, kTraceOnlySlice,
+                         [&] { return stop_.load(std::memory_order_acquire) || !kernels_.empty(); });
+      return;
+    }
     if (kernels_.size() == 1) only = kernels_.front();
   }
   // `only` stays alive: it leaves kernels_ only through this thread (detach waits for us).

@@ -1,5 +1,6 @@
 // The message bridge: one host progress thread per runtime (docs/bridge.md). It starts
-// with the first kernel that gets an async consumer and stops when the runtime goes.
+// with the first kernel that gets an async consumer, or the first traced kernel (it
+// collects trace rings too), and stops when the runtime goes.
 // It serves only attached kernels: drains their output, resolves pending requests by
 // correlation id, runs output handlers in order, times requests out.
 #pragma once
@@ -42,6 +43,7 @@ class Bridge {
   rk_runtime_s* runtime_;
   std::mutex mutex_;  // guards kernels_ and detaching_; taken before a kernel's dispatch_mutex
   std::condition_variable detached_;
+  std::condition_variable attached_;  // wakes a bridge that only collects traces
   std::vector<rk_kernel_s*> kernels_;
   std::vector<rk_kernel_s*> detaching_;
   std::atomic<bool> stop_{false};

@@ -17,6 +17,12 @@
 #ifndef RINGKERNEL_RK_QUEUE_OPS_H
 #define RINGKERNEL_RK_QUEUE_OPS_H
 
+/* Address space of block-shared memory (OpenCL: __local); empty where it is generic.
+ * Here, in the first dialect header, because every later one may take shared words. */
+#ifndef rk_shared
+#define rk_shared
+#endif
+
 typedef struct rk_reservation {
   uint64_t index;   /* first index reserved (producer) or readable (consumer) */
   uint32_t count;   /* how many; 0 = full (producer) or empty (consumer) */

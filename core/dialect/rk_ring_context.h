@@ -15,11 +15,6 @@
 
 #define RK_PTR(type, address) ((rk_global type*)(uintptr_t)(address))
 
-/* Address space of block-shared memory (OpenCL: __local); empty where it is generic. */
-#ifndef rk_shared
-#define rk_shared
-#endif
-
 /* ---- payloads, wherever the caller has them ------------------------------------------ *
  * rk_any: the address space of a pointer that may point into private, global or shared
  * memory. Where it is generic (CPU, CUDA, HIP; OpenCL with the generic address space) one
@@ -145,7 +140,12 @@ RK_INLINE rk_global uint8_t* rk_view_slot(const rk_queue_view* view, uint64_t in
 #define RK_LOOP_HANDLER_SUM 21
 #define RK_LOOP_QUEUEING 22          /* RK_LATENCY_BUCKETS words */
 #define RK_LOOP_HANDLER (RK_LOOP_QUEUEING + RK_LATENCY_BUCKETS)
+#ifdef RK_TRACE
+#define RK_LOOP_TRACE (RK_LOOP_HANDLER + RK_LATENCY_BUCKETS) /* RK_TRACE_WORDS (rk_trace.h) */
+#define RK_LOOP_WORDS (RK_LOOP_TRACE + RK_TRACE_WORDS)
+#else
 #define RK_LOOP_WORDS (RK_LOOP_HANDLER + RK_LATENCY_BUCKETS)
+#endif
 
 typedef struct rk_ctx {
   rk_global rk_ring_env* env;
@@ -157,6 +157,9 @@ typedef struct rk_ctx {
   rk_global rk_queue_header* inbox; /* 0 when the kernel has no K2K inbox */
   rk_global rk_k2k_route* routes;
   rk_global rk_queue_header* outbox; /* sends waiting for a full inbox (rk_k2k.h) */
+#ifdef RK_TRACE
+  rk_global rk_trace_ring* trace;    /* rk_trace.h */
+#endif
   rk_global const rk_msg_header* current; /* the message being handled */
   rk_shared uint64_t* scratch;            /* RK_RING_SCRATCH_WORDS words shared by the block */
   rk_shared uint64_t* loop;               /* RK_LOOP_WORDS block-shared words of the loop's */
@@ -182,6 +185,9 @@ RK_INLINE rk_ctx rk_ctx_make(rk_global rk_ring_env* env) {
   ctx.inbox = RK_PTR(rk_queue_header, env->inbox_ptr);
   ctx.routes = RK_PTR(rk_k2k_route, env->routes_ptr);
   ctx.outbox = RK_PTR(rk_queue_header, env->outbox_ptr);
+#ifdef RK_TRACE
+  ctx.trace = RK_PTR(rk_trace_ring, env->trace_ptr);
+#endif
   ctx.current = 0;
   ctx.scratch = 0;
   ctx.loop = 0;
@@ -201,6 +207,9 @@ RK_INLINE rk_ctx rk_ctx_make(rk_global rk_ring_env* env) {
 RK_INLINE void rk_loop_words_load(rk_ctx* ctx) {
   rk_global rk_ring_env* env = ctx->env;
   rk_shared uint64_t* w = ctx->loop;
+#ifdef RK_TRACE
+  rk_trace_words_load(ctx->trace, w + RK_LOOP_TRACE);
+#endif
   w[RK_LOOP_PULL_FIRST] = 0u;
   w[RK_LOOP_PULL_NEXT] = 0u;
   w[RK_LOOP_OUTBOX] = rk_load_relaxed_u32(&env->outbox_waiting);
@@ -427,6 +436,10 @@ RK_INLINE void rk_stamp(rk_ctx* ctx, rk_global rk_msg_header* header, uint32_t t
   header->timestamp = clock;
   header->flags = flags;
   header->sent_ns = now; /* publish_seq is the queue's to write (rk_spsc_publish_msg / K2K: 0) */
+#ifdef RK_TRACE
+  rk_trace_put(ctx->trace, ctx->loop + RK_LOOP_TRACE, RK_TRACE_SENT, message_id, correlation_id, ctx->kernel_id, dest,
+               type_id, RK_SUCCESS, clock, now, now);
+#endif
 }
 
 RK_INLINE int32_t rk_check_outgoing(uint32_t slot_size, uint32_t type_id, uint32_t size) {

@@ -266,7 +266,13 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
     }
     ctx.current = message;
     int64_t started_ns = 0;
+#ifdef RK_TRACE
+    rk_hlc admitted_clock = rk_hlc_make(0, 0u, 0u); /* the leader's: its HLC with the message merged */
+#endif
     if (leader) { /* for hang dumps: which message, since when (plain stores, no fence) */
+#ifdef RK_TRACE
+      admitted_clock = rk_loop_hlc(&ctx);
+#endif
       started_ns = rk_clock_ns();
       rk_store_relaxed_u64(&env->handling_message_id, step.header.message_id);
       rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, (uint64_t)started_ns);
@@ -275,6 +281,11 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
     rk_sync_threads(); /* the slot stays ours until every thread is done with it */
     if (leader) {
       rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, 0u);
+#ifdef RK_TRACE
+      rk_trace_put(ctx.trace, ctx.loop + RK_LOOP_TRACE, RK_TRACE_HANDLED, step.header.message_id,
+                   step.header.correlation_id, step.header.source_kernel, step.header.dest_kernel, step.header.type_id,
+                   result, admitted_clock, started_ns, rk_clock_ns());
+#endif
       rk_account_message(&ctx, step.header.sent_ns, started_ns, result);
       if ((uint32_t)(where >> 63) == RK_LOOP_FROM_INPUT)
         rk_loop_release(&ctx, &cursor, RK_LOOP_FROM_INPUT, where & 0x7FFFFFFFFFFFFFFFull);

@@ -124,6 +124,12 @@ std::string metrics_text(rk_runtime_s* runtime) {
          [](K k) { return double(k.status.late_replies); });
   family(out, kernels, "rk_kernel_relaunches_total", "counter", "Times the loop was parked and launched again.",
          [](K k) { return double(k.status.relaunches); });
+  family(out, kernels, "rk_kernel_trace_records_total", "counter",
+         "Message trace records collected from the kernel (0 unless it is traced).",
+         [](K k) { return double(k.status.trace_records); });
+  family(out, kernels, "rk_kernel_trace_dropped_total", "counter",
+         "Message trace records lost: the kernel's trace ring or the runtime's collection was full.",
+         [](K k) { return double(k.status.trace_dropped); });
   // A summary without quantiles: sum and count give the mean; the device's histograms below
   // split it into queueing and handler time.
   out += "# HELP rk_kernel_latency_seconds From a message's send to the end of its handler.\n";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bridge/kernel_async.hpp"
+#include "observability/trace.hpp"
 #include "ringkernel.h"
 #include "runtime/kernel_config.hpp"
 
@@ -39,6 +40,7 @@ struct RingViews {
   uint8_t* input_slots = nullptr;
   uint8_t* output_slots = nullptr;
   uint64_t* inbox_sequence = nullptr;
+  rk_trace_ring* trace = nullptr;  // traced kernels only
 };
 
 }  // namespace rk::core
@@ -78,4 +80,5 @@ struct rk_kernel_s {
   uint64_t next_correlation_id = 0;
   std::deque<rk::core::HostMessage> held;  // received off the device, not yet handed out
   rk::core::KernelAsync async;             // async consumers and late replies (receive_mutex)
+  rk::core::HostTraceRings trace_rings;    // traced kernels: the host's events (observability/trace.hpp)
 };

@@ -1,6 +1,7 @@
 #include "runtime/kernel_config.hpp"
 
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 
 #include "api/error.hpp"
@@ -42,9 +43,24 @@ rk_result copy_lists(const rk_kernel_options* options, KernelConfig& config) {
   return RK_SUCCESS;
 }
 
+// RINGKERNEL_TRACE_CAPACITY, else 8192 records (512 KiB): at a host that drains every few
+// milliseconds, a kernel handling a million messages a second loses none.
+uint32_t default_trace_capacity() {
+  const char* text = std::getenv("RINGKERNEL_TRACE_CAPACITY");
+  if (text == nullptr || *text == '\0') return 8192;
+  char* end = nullptr;
+  unsigned long value = std::strtoul(text, &end, 10);
+  if (*end != '\0' || value > UINT32_MAX) {
+    log_warn(std::string("RINGKERNEL_TRACE_CAPACITY='") + text + "' is not a number; using 8192");
+    return 8192;
+  }
+  return static_cast<uint32_t>(value);  // check_capacity names a bad one
+}
+
 }  // namespace
 
-rk_result make_kernel_config(const rk_kernel_options* given, uint32_t max_block_size, KernelConfig& config) {
+rk_result make_kernel_config(const rk_kernel_options* given, uint32_t max_block_size, bool trace_all,
+                             KernelConfig& config) {
   if (given == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "rk_kernel_options is NULL");
   rk_kernel_options read{};
   if (rk_result r = read_struct(*given, read); r != RK_SUCCESS) return r;
@@ -79,6 +95,12 @@ rk_result make_kernel_config(const rk_kernel_options* given, uint32_t max_block_
   config.slot_size = static_cast<uint32_t>(round_up(RK_MSG_HEADER_SIZE + config.max_payload_size, 64));
   config.state_bytes = options->state_bytes;
   config.auto_activate = (options->flags & RK_KERNEL_AUTO_ACTIVATE) != 0;
+  config.trace = trace_all || (options->flags & RK_KERNEL_TRACE) != 0;
+  if (config.trace) {
+    config.trace_capacity = options->trace_capacity;
+    if (rk_result r = check_capacity("trace_capacity", config.trace_capacity, default_trace_capacity()); r != RK_SUCCESS)
+      return r;
+  }
   return copy_lists(options, config);
 }
 
@@ -93,6 +115,10 @@ RingBlockLayout plan_ring_block(const KernelConfig& config) {
   at += round_up(sizeof(rk_ring_env), kLine);
   layout.histograms = at;
   at += round_up(sizeof(rk_latency_histograms), kLine);
+  if (config.trace) {
+    layout.trace = at;
+    at += round_up(sizeof(rk_trace_ring) + size_t{config.trace_capacity} * sizeof(rk_trace_record), kLine);
+  }
   layout.accepted_types = at;
   at += round_up(config.accepted_types.size() * sizeof(uint32_t) + 1, kLine);
   layout.state = at;

@@ -23,12 +23,16 @@ struct KernelConfig {
   uint32_t slot_size = 128;  // header + max payload, rounded up to 64
   uint32_t state_bytes = 0;
   bool auto_activate = false;
+  bool trace = false;             // RK_KERNEL_TRACE, or RINGKERNEL_TRACE for the whole runtime
+  uint32_t trace_capacity = 0;    // records; set when trace
   std::vector<uint32_t> accepted_types;
   std::vector<std::string> peers;
 };
 
 // Fills `config` from the C options; on bad input returns an error and sets rk_last_error.
-rk_result make_kernel_config(const rk_kernel_options* options, uint32_t max_block_size, KernelConfig& config);
+// `trace_all`: the runtime traces every kernel (RINGKERNEL_TRACE).
+rk_result make_kernel_config(const rk_kernel_options* options, uint32_t max_block_size, bool trace_all,
+                             KernelConfig& config);
 
 // Byte offsets of everything a kernel owns inside its one host-mapped ring block.
 struct RingBlockLayout {
@@ -36,6 +40,7 @@ struct RingBlockLayout {
   size_t telemetry = 0;
   size_t env = 0;
   size_t histograms = 0;
+  size_t trace = 0;  // rk_trace_ring and its records; 0 when the kernel is not traced
   size_t accepted_types = 0;
   size_t state = 0;
   size_t input = 0;

@@ -45,7 +45,7 @@ rk_result transition(rk_kernel_s* kernel, LifecycleAction action) {
 }
 
 rk_result compile_kernel(rk_runtime_s* runtime, rk_kernel_s* kernel) {
-  std::string source = assemble_ring_source(kernel->config.source);
+  std::string source = assemble_ring_source(kernel->config.source, kernel->config.trace);
   rk_compile_request request{};
   request.struct_size = sizeof(request);
   request.kind = RK_SOURCE_DIALECT;
@@ -104,7 +104,7 @@ rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options,
   if (runtime == nullptr || out == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime and kernel must not be NULL");
   auto kernel = std::make_unique<rk_kernel_s>();
   kernel->runtime = runtime;
-  if (rk_result r = make_kernel_config(options, runtime->device_info.max_block_size, kernel->config); r != RK_SUCCESS) return r;
+  if (rk_result r = make_kernel_config(options, runtime->device_info.max_block_size, runtime->trace->all(), kernel->config); r != RK_SUCCESS) return r;
   KernelTable& table = *runtime->kernels;
   if (kernel->config.name.starts_with('@'))
     return fail(RK_ERROR_INVALID_ARGUMENT, "kernel names starting with '@' are reserved (routes to other runtimes)");
@@ -145,6 +145,11 @@ rk_result launch_locked(rk_kernel_s* kernel) {
     peer_ids.push_back(id);
   }
   if (rk_result r = allocate_ring_block(kernel, peer_ids); r != RK_SUCCESS) return r;
+  if (kernel->config.trace) {
+    kernel->trace_rings =
+        runtime->trace->attach(kernel->id, kernel->config.name, kernel->views.trace, kernel->config.trace_capacity);
+    if (runtime->trace->wants_collector_thread()) bridge_for(runtime);  // the bridge collects the rings
+  }
   if (rk_result r = backend_stream_create(runtime, &kernel->stream); r != RK_SUCCESS) return r;
   if (kernel->config.auto_activate) rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), 1u);
   publish_live_route(kernel);
@@ -225,6 +230,7 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
       r != RK_SUCCESS)
     return r;
   if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
+  if (kernel->config.trace) kernel->runtime->trace->collect();  // its last records, while its name is known
   // What it sent to kernels of other runtimes reaches their inboxes before we return, so
   // terminating a pipeline upstream first loses nothing across runtimes either.
   if (rk_result r = wait_egress_handed_on(kernel->runtime, deadline); r != RK_SUCCESS) return r;

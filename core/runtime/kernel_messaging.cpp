@@ -121,6 +121,8 @@ rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {
 }
 
 void publish_input(rk_kernel_s* kernel, uint64_t index) {
+  if (kernel->config.trace)  // send_mutex held: the ring's one producer; before the kernel may take the slot
+    kernel->trace_rings.sent->put(host_sent_record(*input_slot(kernel, index)));
   rk_spsc_publish_msg_at(kernel->views.input, input_slot(kernel, index), index);
   if (kernel->runtime->kernels_park) ring_kernel_doorbell(kernel->views.control);
 }

@@ -37,7 +37,9 @@ rk_result peek_output(rk_kernel_s* kernel, rk_msg_header*& message, uint64_t& in
   return RK_SUCCESS;
 }
 
+// Every message the host takes off a kernel's output queue passes here.
 void merge_clock(rk_kernel_s* kernel, const rk_msg_header& header) {
+  if (kernel->config.trace) kernel->trace_rings.received->put(host_received_record(header));  // receive_mutex held
   KernelTable& table = *kernel->runtime->kernels;
   if (table.clock().merge(header.timestamp, table.max_clock_skew_ns()) != RK_SUCCESS)
     log_warn("kernel '" + kernel->config.name + "' sent a timestamp beyond the allowed clock skew");
@@ -334,6 +336,11 @@ void fill_status(rk_kernel_s* kernel, rk_kernel_status& status) {
   status.inbox_refused = rk_load_relaxed_u64(&v.inbox->rejected_full);
   status.late_replies = kernel->async.late_replies.load(std::memory_order_relaxed);  // a statistic
   status.relaunches = kernel->relaunches.load(std::memory_order_relaxed);           // a statistic
+  if (kernel->config.trace && kernel->ring_host != nullptr) {  // launched: its ring is attached
+    TraceTrackCounts trace = kernel->runtime->trace->counts(kernel->id);
+    status.trace_records = trace.records;
+    status.trace_dropped = trace.dropped;
+  }
 }
 
 }  // namespace

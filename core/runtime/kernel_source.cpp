@@ -23,11 +23,12 @@ void append_without_includes(std::string& out, std::string_view text) {
 
 }  // namespace
 
-std::string assemble_ring_source(std::string_view user_source) {
+std::string assemble_ring_source(std::string_view user_source, bool trace) {
   std::string source;
   source.reserve(64 * 1024 + user_source.size());
+  if (trace) source += "#define RK_TRACE 1\n";
   for (const char* part : {embedded::rk_result, embedded::rk_ring_layout, embedded::rk_queue_ops,
-                           embedded::rk_hlc_ops, embedded::rk_ring_context, embedded::rk_k2k}) {
+                           embedded::rk_hlc_ops, embedded::rk_trace, embedded::rk_ring_context, embedded::rk_k2k}) {
     append_without_includes(source, part);
   }
   source += "\n/* ---- user source ---- */\n#line 1 \"user_source\"\n";

@@ -10,6 +10,7 @@ namespace rk::core {
 // The name of the loop's entry point in every backend's module.
 inline constexpr const char* kRingEntryPoint = "rk_ring_main";
 
-std::string assemble_ring_source(std::string_view user_source);
+// `trace`: with message tracing compiled in (rk_trace.h).
+std::string assemble_ring_source(std::string_view user_source, bool trace);
 
 }  // namespace rk::core

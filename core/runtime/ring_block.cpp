@@ -45,6 +45,7 @@ void init_env(rk_kernel_s* kernel, const std::vector<uint32_t>& peer_ids) {
   env->control_ptr = kernel->ring_device + layout.control;
   env->telemetry_ptr = kernel->ring_device + layout.telemetry;
   env->histograms_ptr = kernel->ring_device + layout.histograms;
+  env->trace_ptr = config.trace ? kernel->ring_device + layout.trace : 0;
   env->input_ptr = kernel->ring_device + layout.input;
   env->output_ptr = kernel->ring_device + layout.output;
   env->inbox_ptr = kernel->ring_device + layout.inbox;
@@ -99,6 +100,13 @@ rk_result allocate_ring_block(rk_kernel_s* kernel, const std::vector<uint32_t>& 
   kernel->views.output_slots = host_of(kernel->views.output->slots_ptr);
   kernel->views.inbox_sequence = reinterpret_cast<uint64_t*>(host_of(kernel->views.inbox->sequence_ptr));
   kernel->views.telemetry->min_latency_ns = UINT64_MAX;
+  if (config.trace) {  // the records follow the ring's header (observability/trace.cpp reads them there)
+    rk_trace_ring* trace = at<rk_trace_ring>(kernel, layout.trace);
+    trace->capacity = config.trace_capacity;
+    trace->mask = config.trace_capacity - 1;
+    trace->records_ptr = kernel->ring_device + layout.trace + sizeof(rk_trace_ring);
+    kernel->views.trace = trace;
+  }
   init_control(kernel);
   init_env(kernel, peer_ids);
   return RK_SUCCESS;

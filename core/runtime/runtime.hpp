@@ -10,6 +10,7 @@
 
 #include "bridge/bridge.hpp"
 #include "bridge/remote_k2k.hpp"
+#include "observability/trace.hpp"
 #include "plugin/backend.hpp"
 #include "ringkernel.h"
 #include "runtime/kernel_table.hpp"
@@ -30,6 +31,9 @@ struct rk_runtime_s {
   // are parked around module loads and ring-block allocation (runtime/park.hpp).
   bool park_to_load = false;
   std::unique_ptr<rk::core::KernelTable> kernels;
+  // Message traces of the kernels built with tracing (observability/trace.hpp); always
+  // there, touched only for traced kernels.
+  std::unique_ptr<rk::core::TraceCollector> trace;
   // The message bridge (core/bridge/), started on first need; programs that never use
   // async never create it. Stopped in rk_runtime_destroy after the kernels are gone.
   std::mutex bridge_mutex;

@@ -6,11 +6,15 @@
 //
 // --metrics-port N serves the kernels' Prometheus metrics on 127.0.0.1:N while it runs (0: a
 // free port, printed), and --metrics-linger S keeps serving the final values S seconds after.
+// --trace FILE builds the kernels with message tracing and writes the trace as Chrome trace
+// JSON for Perfetto (with --split, the second runtime's goes to FILE-2.json); its rings hold
+// 32768 records and the runtime keeps 262144, so --events 10000 gives a complete one.
 //
 //   rk-demo-pipeline [--events N] [--seed S] [--quiet] [--split A,B] [--metrics-out FILE]
-//                    [--metrics-port N [--metrics-linger S]]
+//                    [--metrics-port N [--metrics-linger S]] [--trace FILE]
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -46,6 +50,7 @@ struct Args {
   std::string metrics_out;                  // --metrics-out: the final Prometheus exposition
   int metrics_port = -1;                    // --metrics-port: serve /metrics (-1: no)
   double metrics_linger = 0;                // --metrics-linger: seconds to serve after the run
+  std::string trace;                        // --trace: the message trace, Chrome trace JSON
 };
 
 Args parse_args(int argc, char** argv) {
@@ -58,13 +63,14 @@ Args parse_args(int argc, char** argv) {
     else if (a == "--metrics-out" && i + 1 < argc) args.metrics_out = argv[++i];
     else if (a == "--metrics-port" && i + 1 < argc) args.metrics_port = std::stoi(argv[++i]);
     else if (a == "--metrics-linger" && i + 1 < argc) args.metrics_linger = std::stod(argv[++i]);
+    else if (a == "--trace" && i + 1 < argc) args.trace = argv[++i];
     else if (a == "--split" && i + 1 < argc && std::strchr(argv[i + 1], ',') != nullptr) {
       std::string both = argv[++i];
       args.parse_backend = both.substr(0, both.find(','));
       args.rest_backend = both.substr(both.find(',') + 1);
     } else {
       std::fprintf(stderr, "usage: %s [--events N] [--seed S] [--quiet] [--split BACKEND,BACKEND] [--metrics-out FILE] "
-                   "[--metrics-port N [--metrics-linger SECONDS]]\n", argv[0]);
+                   "[--metrics-port N [--metrics-linger SECONDS]] [--trace FILE]\n", argv[0]);
       std::exit(a == "--help" ? 0 : 2);
     }
   }
@@ -82,7 +88,8 @@ struct Pipeline {
 };
 
 // `runtime` runs parse; `rest` (the same runtime unless --split) aggregate and alert.
-Pipeline launch(rk::Runtime& runtime, rk::Runtime& rest) {
+// `trace_capacity` > 0: the kernels are traced, with rings that large.
+Pipeline launch(rk::Runtime& runtime, rk::Runtime& rest, uint32_t trace_capacity) {
   auto source = [](const char* kernel) { return std::string(rk::embedded::pipeline_messages) + "\n" + kernel; };
   rk::KernelSpec alert{.name = "alert", .source = source(rk::embedded::alert_kernel), .state_bytes = 1024,
                        .accepted_types = {PIPE_ANOMALY}};
@@ -90,6 +97,10 @@ Pipeline launch(rk::Runtime& runtime, rk::Runtime& rest) {
                            .accepted_types = {PIPE_READING}, .peers = {"alert"}};
   rk::KernelSpec parse{.name = "parse", .source = source(rk::embedded::parse_kernel), .input_capacity = 4096,
                        .state_bytes = 64, .accepted_types = {PIPE_RAW_EVENT}, .peers = {"aggregate"}};
+  for (rk::KernelSpec* spec : {&alert, &aggregate, &parse}) {
+    spec->trace = trace_capacity != 0;
+    spec->trace_capacity = trace_capacity;
+  }
   Pipeline p;
   p.alert = rest.launch(alert);  // downstream first, so no send ever meets an unlaunched peer
   p.aggregate = rest.launch(aggregate);
@@ -181,6 +192,27 @@ bool check(const char* what, uint64_t got, uint64_t expected) {
   return ok;
 }
 
+// The message trace of each runtime, and what it holds.
+void write_traces(const std::string& path, rk::Runtime& runtime, rk::Runtime* rest, Pipeline& p) {
+  std::string second = path;
+  size_t dot = second.find_last_of('.');
+  second.insert(dot == std::string::npos || second.find('/', dot) != std::string::npos ? second.size() : dot, "-2");
+  runtime.write_trace(path);
+  if (rest) rest->write_trace(second);
+  uint64_t records = 0, dropped = 0;
+  for (rk::Kernel* kernel : {&p.parse, &p.aggregate, &p.alert}) {
+    rk_kernel_status status = kernel->status();
+    records += status.trace_records;
+    dropped += status.trace_dropped;
+  }
+  std::printf("trace: %llu kernel records, %llu dropped, written to %s%s%s (open it in https://ui.perfetto.dev)\n",
+              (unsigned long long)records, (unsigned long long)dropped, path.c_str(), rest ? " and " : "",
+              rest ? second.c_str() : "");
+  if (dropped != 0)
+    std::printf("trace: records were lost (a kernel's trace ring was full, or the runtime kept its limit of "
+                "RINGKERNEL_TRACE_MAX_RECORDS, 262144 by default): fewer --events trace every message\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -202,7 +234,11 @@ int main(int argc, char** argv) try {
 
   std::vector<pipe_raw_event> events = pipeline::generate_events(args.events, args.seed);
   pipeline::Outcome expected = pipeline::reference(events);
-  Pipeline p = launch(runtime, rest);
+  // Trace rings that hold a whole run (parse writes two records per event) up to 4 MiB
+  // each: then nothing is lost however late the bridge gets to collect.
+  uint32_t trace_capacity =
+      args.trace.empty() ? 0u : std::min<uint32_t>(std::bit_ceil(uint32_t(std::min<uint64_t>(args.events, 1u << 20) * 2 + 1024)), 65536u);
+  Pipeline p = launch(runtime, rest, trace_capacity);
   auto metrics = [&] { return split ? merged_metrics({runtime.metrics_text(), rest.metrics_text()}) : runtime.metrics_text(); };
 #if RK_DEMO_METRICS_HTTP
   std::unique_ptr<rk::MetricsServer> server;
@@ -251,6 +287,7 @@ int main(int argc, char** argv) try {
     std::fputs(metrics().c_str(), file);
     std::fclose(file);
   }
+  if (!args.trace.empty()) write_traces(args.trace, runtime, split ? &rest : nullptr, p);
   std::printf(ok ? "results match the host reference\n" : "RESULTS DIFFER FROM THE HOST REFERENCE\n");
 #if RK_DEMO_METRICS_HTTP
   if (server && args.metrics_linger > 0) {  // the final values stay up for a scraper

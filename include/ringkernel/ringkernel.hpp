@@ -436,6 +436,8 @@ struct KernelSpec {
   std::vector<std::string> peers;
   bool auto_activate = true;
   std::string compile_flags;
+  bool trace = false;           // message tracing (RK_KERNEL_TRACE); Runtime::write_trace writes it out
+  uint32_t trace_capacity = 0;  // records in the kernel's trace ring; 0 = 8192
 };
 
 class Runtime {
@@ -462,6 +464,8 @@ class Runtime {
   std::string metrics_text() const { return text_of(rk_runtime_metrics_text, "metrics"); }
   // What every kernel is doing, for a person (rk_runtime_dump).
   std::string dump() const { return text_of(rk_runtime_dump, "dump"); }
+  // The message trace so far, as Chrome trace JSON for Perfetto (rk_runtime_write_trace).
+  void write_trace(const std::string& path) const { check(rk_runtime_write_trace(handle_, path.c_str()), "write trace"); }
   rk_device_info device() const {
     rk_device_info info = RK_DEVICE_INFO_INIT;
     check(rk_runtime_device_info(handle_, &info), "device info");
@@ -473,7 +477,8 @@ class Runtime {
     std::vector<const char*> peers;
     for (const auto& peer : spec.peers) peers.push_back(peer.c_str());
     rk_kernel_options options = RK_KERNEL_OPTIONS_INIT;
-    options.flags = spec.auto_activate ? RK_KERNEL_AUTO_ACTIVATE : 0u;
+    options.flags = (spec.auto_activate ? RK_KERNEL_AUTO_ACTIVATE : 0u) | (spec.trace ? RK_KERNEL_TRACE : 0u);
+    options.trace_capacity = spec.trace_capacity;
     options.name = spec.name.c_str();
     options.source = spec.source.c_str();
     options.source_size = spec.source.size();

@@ -111,8 +111,11 @@ bool is_spirv(const char* bytes, size_t size) {
   return word == 0x07230203u || word == 0x03022307u;
 }
 
+// No vectorizers: they turn loops (a pulled message's byte copy into a scalar, say) into
+// llvm.vector.reduce.* intrinsics that llvm-spirv 14 cannot translate, and the device's own
+// compiler vectorizes the SPIR-V anyway.
 std::vector<std::string> clang_options(const char* extra) {
-  std::vector<std::string> options = {"-cl-std=CL3.0", "-target", "spir64", "-O2"};
+  std::vector<std::string> options = {"-cl-std=CL3.0", "-target", "spir64", "-O2", "-fno-vectorize", "-fno-slp-vectorize"};
   if (extra == nullptr) return options;
   std::istringstream words(extra);
   for (std::string word; words >> word;) options.push_back(word);

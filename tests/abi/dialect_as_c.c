@@ -5,6 +5,7 @@
 #include "rk_ring_layout.h"
 #include "rk_queue_ops.h"
 #include "rk_hlc_ops.h"
+#include "rk_trace.h"
 #include "rk_ring_context.h"
 #include "rk_k2k.h"
 

@@ -32,8 +32,8 @@ TEST_CASE("tables only grow: the 1.0 header comes first", "[abi]") {
   CHECK(offsetof(rk_backend_table, probe) == 32);
 }
 
-TEST_CASE("layouts 4 to 6: the stop values, what the loop reports, the histograms", "[abi]") {
-  CHECK(RK_RING_LAYOUT_VERSION == 6);
+TEST_CASE("layouts 4 to 7: the stop values, what the loop reports, histograms, traces", "[abi]") {
+  CHECK(RK_RING_LAYOUT_VERSION == 7);
   CHECK(RK_STOP_NONE == 0);
   CHECK(RK_STOP_DRAIN == 1);  // what 0.1's terminate wrote
   CHECK(RK_STOP_PARK == 2);
@@ -48,4 +48,11 @@ TEST_CASE("layouts 4 to 6: the stop values, what the loop reports, the histogram
   CHECK(sizeof(rk_latency_histograms) == 704);
   CHECK(offsetof(rk_latency_histograms, handler) == 16 + 8 * RK_LATENCY_BUCKETS);
   CHECK(offsetof(rk_kernel_latency, queueing) == 32);  // appended fields only from here on
+  CHECK(offsetof(rk_ring_env, trace_ptr) == 248);        // layout 7, the last padding
+  CHECK(sizeof(rk_trace_record) == 64);
+  CHECK(sizeof(rk_trace_ring) == 256);
+  CHECK(offsetof(rk_trace_ring, head) == 128);  // the host's line, apart from the kernel's
+  CHECK(offsetof(rk_kernel_options, trace_capacity) == offsetof(rk_kernel_options, k2k_send_timeout_ns) + 8);  // appended
+  CHECK(offsetof(rk_kernel_status, trace_records) == offsetof(rk_kernel_status, relaunches) + 8);            // appended
+  CHECK(RK_KERNEL_TRACE == 0x2u);
 }

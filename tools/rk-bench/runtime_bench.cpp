@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -50,8 +52,13 @@ double ns_since(Clock::time_point start) {
 
 // ---- (b) round trip ------------------------------------------------------------------
 
-std::vector<double> runtime_round_trips(rk::Runtime& runtime, uint64_t count) {
-  rk::Kernel echo = runtime.launch(echo_spec("bench_rtt", 64));
+// `trace_capacity` > 0: the kernel built with message tracing (docs/observability.md), its
+// trace rings that large; the host then records its sends and receives too.
+std::vector<double> runtime_round_trips(rk::Runtime& runtime, uint64_t count, uint32_t trace_capacity = 0) {
+  rk::KernelSpec spec = echo_spec(trace_capacity ? "bench_rtt_traced" : "bench_rtt", 64);
+  spec.trace = trace_capacity != 0;
+  spec.trace_capacity = trace_capacity;
+  rk::Kernel echo = runtime.launch(spec);
   Ping ping{};
   for (int i = 0; i < 1000; ++i) echo.request<Ping>(ping);  // warm up
   std::vector<double> samples;
@@ -122,9 +129,20 @@ std::vector<ResultRow> round_trip_suite(const Options& options) {
   ResultRow ring = make_row("roundtrip", "host -> ring kernel -> host (" + runtime.backend() + ")", "ns", false);
   summarize(ring, runtime_round_trips(runtime, count));
   ring.set("ratio_to_raw_p50", ring.median / raw.median).set("backend", runtime.backend());
-  raw.set("samples", double(count));
-  ring.set("samples", double(count));
-  return {raw, ring};
+  // Tracing on, as a user gets it: 8192-record rings the bridge thread collects every ms.
+  ResultRow traced = make_row("roundtrip", "host -> ring kernel -> host, tracing on (" + runtime.backend() + ")", "ns", false);
+  summarize(traced, runtime_round_trips(runtime, count, 8192));
+  // The recording alone: rings large enough for the whole run, collected at the end.
+  setenv("RINGKERNEL_TRACE_COLLECT_US", "0", 1);  // read when a runtime opens
+  rk::Runtime uncollected;
+  unsetenv("RINGKERNEL_TRACE_COLLECT_US");
+  ResultRow recorded = make_row("roundtrip", "host -> ring kernel -> host, tracing on, collected at the end (" +
+                                                 runtime.backend() + ")", "ns", false);
+  summarize(recorded, runtime_round_trips(uncollected, count, std::bit_ceil(uint32_t(2 * count + 2048))));
+  for (ResultRow* row : {&traced, &recorded})
+    row->set("ratio_to_off_p50", row->median / ring.median).set("ratio_to_off_p99", row->p99 / ring.p99).set("backend", runtime.backend());
+  for (ResultRow* row : {&raw, &ring, &traced, &recorded}) row->set("samples", double(count));
+  return {raw, ring, traced, recorded};
 }
 
 // ---- (c) echo throughput -------------------------------------------------------------

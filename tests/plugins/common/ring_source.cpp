@@ -33,7 +33,7 @@ std::string read_source_file(const std::string& relative) {
 std::string ring_source(const std::string& user) {
   std::string source;
   for (const char* part : {"abi/ringkernel/rk_result.h", "abi/ringkernel/rk_ring_layout.h", "core/dialect/rk_queue_ops.h",
-                           "core/dialect/rk_hlc_ops.h", "core/dialect/rk_ring_context.h",
+                           "core/dialect/rk_hlc_ops.h", "core/dialect/rk_trace.h", "core/dialect/rk_ring_context.h",
                            "core/dialect/rk_k2k.h"})
     source += without_includes(read_source_file(part));
   source += "\n#line 1 \"user_source\"\n" + user + "\n";
@@ -64,6 +64,21 @@ RK_KERNEL void sums(rk_global uint32_t* out, rk_global const uint8_t* in) {
   out[1] = sum_bytes(private_bytes, 4u);
   out[2] = sum_bytes(shared_bytes, 4u);
 )";
+
+std::string traced_ring_source() {
+  const char* handler = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  (void)msg;
+  rk_msg_header pulled;
+  uint64_t value = *(rk_global const uint64_t*)payload;
+  uint64_t more = 0;
+  while (rk_try_receive_from_kernel(ctx, &pulled, &more, 8u) == RK_SUCCESS) value += more;
+  if (rk_peer(ctx, 0) != 0u) return rk_send_to_kernel(ctx, rk_peer(ctx, 0), 3u, &value, 8u);
+  return rk_reply(ctx, 3u, &value, 8u);
+}
+)";
+  return "#define RK_TRACE 1\n" + ring_source(handler);
+}
 
 const char* const kEchoHandler = R"(
 typedef struct echo_state { uint64_t handled; } echo_state;

@@ -68,6 +68,14 @@ TEST_CASE("the ring loop with an echo handler compiles for sm_90", "[cuda][nvrtc
   CHECK(out.log.find("warning") == std::string::npos);  // the prelude and ring loop build clean
 }
 
+TEST_CASE("the traced ring loop compiles for sm_90", "[cuda][nvrtc][ring][trace]") {
+  require_nvrtc();
+  auto out = compile_sm90(rk::test::traced_ring_source(), "traced_ring");
+  CHECK(out.cubin);
+  INFO(out.log);
+  CHECK(out.log.find("warning") == std::string::npos);
+}
+
 TEST_CASE("the pipeline example's kernels compile for sm_90", "[cuda][nvrtc][ring]") {
   require_nvrtc();
   std::string messages = read_file("examples/pipeline/pipeline_messages.h");

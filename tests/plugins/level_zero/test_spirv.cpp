@@ -56,6 +56,14 @@ TEST_CASE("the ring loop with an echo handler compiles to valid SPIR-V", "[level
   require_valid(out.spirv, "echo_ring");
 }
 
+TEST_CASE("the traced ring loop compiles to valid SPIR-V", "[level_zero][spirv][ring][trace]") {
+  auto out = compile_dialect(rk::test::traced_ring_source(), "traced_ring");
+  CHECK(out.spirv.find("rk_ring_main") != std::string::npos);
+  INFO(out.log);
+  CHECK(out.log.find("warning") == std::string::npos);
+  require_valid(out.spirv, "traced_ring");
+}
+
 TEST_CASE("the ring loop reading the context clock word compiles to valid SPIR-V", "[level_zero][spirv][ring]") {
   const auto& tools = rk::test::require_spirv_tools();
   int64_t word = 0;  // any address: only the compile is checked
@@ -88,10 +96,10 @@ TEST_CASE("a broken source fails with the compiler's log", "[level_zero][spirv]"
 
 TEST_CASE("request options reach clang after the defaults", "[level_zero][spirv]") {
   auto options = rk::level_zero::clang_options(" -DRK_TEST_VALUE=3  -cl-std=CL2.0 ");
-  REQUIRE(options.size() == 6);
+  REQUIRE(options.size() == 8);
   CHECK(options[0] == "-cl-std=CL3.0");
-  CHECK(options[4] == "-DRK_TEST_VALUE=3");
-  CHECK(options[5] == "-cl-std=CL2.0");  // later flags win in clang
+  CHECK(options[6] == "-DRK_TEST_VALUE=3");
+  CHECK(options[7] == "-cl-std=CL2.0");  // later flags win in clang
   const auto& tools = rk::test::require_spirv_tools();
   rk::level_zero::SpirvBuild out;
   std::string error;
