@@ -65,6 +65,11 @@ void Bridge::attach(rk_kernel_s* kernel) {
   attached_.notify_all();
 }
 
+void Bridge::wake() {
+  { std::lock_guard lock(mutex_); }  // a bridge between its check and its wait sees the change
+  attached_.notify_all();
+}
+
 void Bridge::detach(rk_kernel_s* kernel) {
   std::unique_lock lock(mutex_);
   if (std::find(kernels_.begin(), kernels_.end(), kernel) == kernels_.end()) return;
@@ -121,10 +126,12 @@ void Bridge::idle(uint32_t round) {
     std::unique_lock lock(mutex_);
     if (!detaching_.empty()) return;  // serve it now
     if (kernels_.empty()) {
-      // Nothing to serve, only trace rings to collect: sleep until the next collection
-      // (a thread that woke every 100 us would take a core from spinning kernels).
-      attached_.wait_for(lock, kTraceOnlySlice,
-                         [&] { return stop_.load(std::memory_order_acquire) || !kernels_.empty(); });
+      // Nothing to serve: sleep until the next trace collection, or while no traced kernel
+      // runs until there is work (a thread that woke every 100 us would take a core from
+      // spinning kernels).
+      auto work = [&] { return stop_.load(std::memory_order_acquire) || !kernels_.empty(); };
+      if (runtime_->trace->collecting()) attached_.wait_for(lock, kTraceOnlySlice, work);
+      else attached_.wait(lock, [&] { return work() || runtime_->trace->collecting(); });
       return;
     }
     if (kernels_.size() == 1) only = kernels_.front();

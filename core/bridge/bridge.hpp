@@ -30,6 +30,9 @@ class Bridge {
   // Not from the bridge thread.
   void detach(rk_kernel_s* kernel);
 
+  // Wakes a bridge that sleeps with nothing to do: trace rings now want collecting.
+  void wake();
+
   // True on this runtime's bridge thread (inside a callback).
   static bool on_bridge_thread(const rk_runtime_s* runtime);
   // The kernel whose callbacks this thread is running now, if any.

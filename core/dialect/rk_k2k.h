@@ -251,13 +251,13 @@ RK_INLINE int32_t rk_try_receive_from_kernel(rk_ctx* ctx, rk_msg_header* header,
         uint8_t* out = (uint8_t*)payload;
         rk_global const uint8_t* in = (rk_global const uint8_t*)message + RK_MSG_HEADER_SIZE;
         for (uint32_t i = 0; i < message->payload_size; ++i) out[i] = in[i];
-        rk_account_message(ctx, message->sent_ns, 0, RK_SUCCESS);
-#ifdef RK_TRACE
         int64_t pulled_ns = rk_clock_ns();
+#ifdef RK_TRACE
         rk_trace_put(ctx->trace, ctx->loop + RK_LOOP_TRACE, RK_TRACE_PULLED, header->message_id, header->correlation_id,
                      header->source_kernel, header->dest_kernel, header->type_id, RK_SUCCESS, rk_loop_hlc(ctx),
                      pulled_ns, pulled_ns);
 #endif
+        rk_account_message(ctx, message->sent_ns, 0, pulled_ns, RK_SUCCESS);
         result = RK_SUCCESS;
         searching = 0;
       }

@@ -358,9 +358,9 @@ RK_INLINE void rk_count_latency(rk_ctx* ctx, uint32_t sum, uint32_t buckets, uin
 /* One handled message: activity, latency and the processed counters, from the loop's
  * words (stored, never read back from the ring block). started_ns is when its handler
  * started; 0 for a message pulled inside another handler (queueing counted, no handler
- * run of its own). */
-RK_INLINE void rk_account_message(rk_ctx* ctx, int64_t sent_ns, int64_t started_ns, int32_t result) {
-  int64_t now = rk_clock_ns();
+ * run of its own). now: the clock when it was done with (the handler ended, or the pull
+ * took it), read by the caller, who may need it too (a trace record). */
+RK_INLINE void rk_account_message(rk_ctx* ctx, int64_t sent_ns, int64_t started_ns, int64_t now, int32_t result) {
   int64_t dequeued = started_ns > 0 ? started_ns : now;
   /* A device clock behind the sender's (OpenCL's host-refreshed word, a GPU timer between
    * resyncs) makes a short wait look negative: it counts as 0, so every message with a

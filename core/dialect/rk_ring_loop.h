@@ -281,12 +281,13 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
     rk_sync_threads(); /* the slot stays ours until every thread is done with it */
     if (leader) {
       rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, 0u);
-#ifdef RK_TRACE
+      int64_t ended_ns = rk_clock_ns();
+#ifdef RK_TRACE /* before the processed count: a host that sees the count finds the record */
       rk_trace_put(ctx.trace, ctx.loop + RK_LOOP_TRACE, RK_TRACE_HANDLED, step.header.message_id,
                    step.header.correlation_id, step.header.source_kernel, step.header.dest_kernel, step.header.type_id,
-                   result, admitted_clock, started_ns, rk_clock_ns());
+                   result, admitted_clock, started_ns, ended_ns);
 #endif
-      rk_account_message(&ctx, step.header.sent_ns, started_ns, result);
+      rk_account_message(&ctx, step.header.sent_ns, started_ns, ended_ns, result);
       if ((uint32_t)(where >> 63) == RK_LOOP_FROM_INPUT)
         rk_loop_release(&ctx, &cursor, RK_LOOP_FROM_INPUT, where & 0x7FFFFFFFFFFFFFFFull);
       rk_loop_close_pulls(&ctx); /* an inbox message is released here, with the handler's pulls */

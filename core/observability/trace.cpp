@@ -118,6 +118,14 @@ HostTraceRings TraceCollector::attach(uint32_t kernel_id, const std::string& nam
   auto sent = std::make_unique<HostTraceRing>(capacity);  // allocated outside the lock
   auto received = std::make_unique<HostTraceRing>(capacity);
   std::lock_guard lock(mutex_);
+  if (!events_ && max_records_ != 0) {
+    events_.reset(new (std::nothrow) TraceEvent[max_records_]);  // value-initialized: every page touched now
+    if (!events_) {
+      log_error("cannot allocate the trace collection of " + std::to_string(max_records_) +
+                " records (RINGKERNEL_TRACE_MAX_RECORDS); every record is counted as dropped");
+      max_records_ = 0;
+    }
+  }
   Kernel& kernel = kernels_[kernel_id];
   if (kernel.device.ring != nullptr) {  // the same id before: its rings were collected at terminate
     kernel.earlier_records += kernel.device.collected;
@@ -131,7 +139,18 @@ HostTraceRings TraceCollector::attach(uint32_t kernel_id, const std::string& nam
   kernel.received = Source{RK_KERNEL_ID_HOST, received->ring(), capacity};
   kernel.sent_ring = std::move(sent);
   kernel.received_ring = std::move(received);
+  running_.fetch_add(1, std::memory_order_relaxed);
   return HostTraceRings{kernel.sent_ring.get(), kernel.received_ring.get()};
+}
+
+void TraceCollector::stopped(uint32_t kernel_id) {
+  std::lock_guard lock(mutex_);
+  auto found = kernels_.find(kernel_id);
+  if (found == kernels_.end() || closed_) return;
+  collect_locked(found->second.sent);
+  collect_locked(found->second.device);
+  collect_locked(found->second.received);
+  running_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void TraceCollector::collect_locked(Source& source) {
@@ -147,11 +166,11 @@ void TraceCollector::collect_locked(Source& source) {
   }
   const auto* records = reinterpret_cast<const rk_trace_record*>(ring + 1);  // right behind the header
   for (uint64_t i = head; i != tail; ++i) {
-    if (events_.size() >= max_records_) {
+    if (event_count_ >= max_records_) {
       source.kept_dropped += tail - i;
       break;
     }
-    TraceEvent& event = events_.emplace_back();
+    TraceEvent& event = events_[event_count_++];
     event.track = source.track;
     std::memcpy(&event.record, &records[i & (source.capacity - 1)], sizeof(rk_trace_record));
     ++source.collected;
@@ -176,7 +195,7 @@ void TraceCollector::collect() {
 }
 
 void TraceCollector::collect_soon() {
-  if (collect_every_ns_ == 0) return;
+  if (!collecting()) return;
   int64_t now = rk_clock_ns();
   if (now - last_collect_ns_.load(std::memory_order_relaxed) < collect_every_ns_) return;
   std::unique_lock lock(mutex_, std::try_to_lock);
@@ -185,9 +204,8 @@ void TraceCollector::collect_soon() {
   last_collect_ns_.store(now, std::memory_order_relaxed);
 }
 
-bool TraceCollector::wants_collector_thread() {
-  std::lock_guard lock(mutex_);
-  return collect_every_ns_ != 0 && !kernels_.empty();
+bool TraceCollector::collecting() const {
+  return collect_every_ns_ != 0 && running_.load(std::memory_order_relaxed) != 0;
 }
 
 void TraceCollector::close() {
@@ -201,7 +219,7 @@ TraceSnapshot TraceCollector::snapshot(const std::string& backend) {
   collect_all_locked();
   TraceSnapshot snapshot;
   snapshot.backend = backend;
-  snapshot.events.assign(events_.begin(), events_.end());
+  snapshot.events.assign(events_.get(), events_.get() + event_count_);
   TraceTrackCounts host{RK_KERNEL_ID_HOST, "host", 0, 0};
   std::vector<TraceTrackCounts> kernels;
   for (const auto& [id, kernel] : kernels_) {

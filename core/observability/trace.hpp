@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -86,20 +85,25 @@ class TraceCollector {
   // second and later runtime of the process the name with "-2", "-3" ... before its extension.
   const std::string& path() const { return path_; }
 
-  // A traced kernel's device ring, once its ring block is written (launch); returns the
-  // host's rings for its events, which the collector owns. Ring blocks stay mapped until
+  // A traced kernel's device ring, once its loop is launched; returns the host's rings for
+  // its events, which the collector owns. The kernel counts as running until stopped(). Ring blocks stay mapped until
   // the runtime is destroyed (KernelTable::retired), so the device ring stays readable
   // after the kernel terminates. A kernel created again under the same name (the same id)
   // replaces them once they are collected: the old kernel is gone by then.
   HostTraceRings attach(uint32_t kernel_id, const std::string& name, rk_trace_ring* device_ring, uint32_t capacity);
+
+  // The kernel's loop has ended (terminate): its last records are collected now, and the
+  // bridge need not wake for it any more.
+  void stopped(uint32_t kernel_id);
 
   // Copies every ring's new records out and frees their room.
   void collect();
   // As collect(), once the collection interval has passed and no one else is at it: the
   // bridge thread calls it on every round, so rings do not fill up while kernels run.
   void collect_soon();
-  // Whether a bridge should run for us (rings attached, periodic collection on).
-  bool wants_collector_thread();
+  // Whether the bridge should collect for us now: periodic collection is on and a traced
+  // kernel runs. A bridge with nothing else to do sleeps until this holds.
+  bool collecting() const;
   // The last collection: nothing reads a ring after this (the ring blocks are about to be
   // freed); what was collected stays writable.
   void close();
@@ -129,12 +133,17 @@ class TraceCollector {
   void collect_all_locked();
 
   std::mutex mutex_;
-  std::deque<TraceEvent> events_;  // a deque: growing never copies what is there
+  // The collection: max_records_ events, allocated and zeroed whole when the first traced
+  // kernel launches. Memory touched for the first time costs a page fault each 4 KiB (on
+  // our CI VMs about 4 ms per MiB), which must not land on a running pipeline.
+  std::unique_ptr<TraceEvent[]> events_;
+  size_t event_count_ = 0;
   std::map<uint32_t, Kernel> kernels_;
   size_t max_records_ = 0;
   int64_t collect_every_ns_ = 0;
   std::string path_;
   std::atomic<int64_t> last_collect_ns_{0};
+  std::atomic<uint32_t> running_{0};  // traced kernels between attach and stopped
   bool closed_ = false;
 };
 

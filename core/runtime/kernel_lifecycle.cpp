@@ -145,17 +145,17 @@ rk_result launch_locked(rk_kernel_s* kernel) {
     peer_ids.push_back(id);
   }
   if (rk_result r = allocate_ring_block(kernel, peer_ids); r != RK_SUCCESS) return r;
-  if (kernel->config.trace) {
-    kernel->trace_rings =
-        runtime->trace->attach(kernel->id, kernel->config.name, kernel->views.trace, kernel->config.trace_capacity);
-    if (runtime->trace->wants_collector_thread()) bridge_for(runtime);  // the bridge collects the rings
-  }
   if (rk_result r = backend_stream_create(runtime, &kernel->stream); r != RK_SUCCESS) return r;
   if (kernel->config.auto_activate) rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), 1u);
   publish_live_route(kernel);
   if (rk_result r = launch_ring_loop(kernel); r != RK_SUCCESS) {
     close_route(kernel);
     return r;
+  }
+  if (kernel->config.trace) {  // before any host send: those record into the host's rings
+    kernel->trace_rings =
+        runtime->trace->attach(kernel->id, kernel->config.name, kernel->views.trace, kernel->config.trace_capacity);
+    if (runtime->trace->collecting()) bridge_for(runtime).wake();  // the bridge collects the rings
   }
   kernel->state.store(kernel->config.auto_activate ? RK_KERNEL_ACTIVE : RK_KERNEL_LAUNCHED);
   return RK_SUCCESS;
@@ -230,7 +230,7 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
       r != RK_SUCCESS)
     return r;
   if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
-  if (kernel->config.trace) kernel->runtime->trace->collect();  // its last records, while its name is known
+  if (kernel->config.trace) kernel->runtime->trace->stopped(kernel->id);  // its last records
   // What it sent to kernels of other runtimes reaches their inboxes before we return, so
   // terminating a pipeline upstream first loses nothing across runtimes either.
   if (rk_result r = wait_egress_handed_on(kernel->runtime, deadline); r != RK_SUCCESS) return r;

@@ -126,19 +126,36 @@ std::vector<ResultRow> round_trip_suite(const Options& options) {
   rk::Runtime runtime;
   ResultRow raw = make_row("roundtrip", "raw two-queue ping-pong (2 threads, no runtime)", "ns", false);
   summarize(raw, raw_ping_pong(count));
-  ResultRow ring = make_row("roundtrip", "host -> ring kernel -> host (" + runtime.backend() + ")", "ns", false);
-  summarize(ring, runtime_round_trips(runtime, count));
-  ring.set("ratio_to_raw_p50", ring.median / raw.median).set("backend", runtime.backend());
-  // Tracing on, as a user gets it: 8192-record rings the bridge thread collects every ms.
-  ResultRow traced = make_row("roundtrip", "host -> ring kernel -> host, tracing on (" + runtime.backend() + ")", "ns", false);
-  summarize(traced, runtime_round_trips(runtime, count, 8192));
-  // The recording alone: rings large enough for the whole run, collected at the end.
+  // Three ways, each in a runtime of its own, measured in turns (a round that warms all
+  // three up, then five rounds of count / 5 each) so the VM's drifts and bimodal phases
+  // fall on all of them alike: tracing off;
+  // tracing on as users get it (8192-record rings the bridge thread collects every ms);
+  // and the recording alone (rings large enough for the whole run, collected at the end).
+  rk::Runtime tracing;
   setenv("RINGKERNEL_TRACE_COLLECT_US", "0", 1);  // read when a runtime opens
   rk::Runtime uncollected;
   unsetenv("RINGKERNEL_TRACE_COLLECT_US");
+  constexpr uint64_t kRounds = 5;
+  const uint64_t per_round = std::max<uint64_t>(count / kRounds, 1);
+  std::vector<double> off, on, recording;
+  const uint32_t whole_run = std::bit_ceil(uint32_t(2 * count + 2048));
+  for (uint64_t round = 0; round <= kRounds; ++round) {
+    auto off_samples = runtime_round_trips(runtime, per_round);
+    auto on_samples = runtime_round_trips(tracing, per_round, 8192);
+    auto recording_samples = runtime_round_trips(uncollected, per_round, whole_run);
+    if (round == 0) continue;  // the three runtimes' first kernels: start-up, not steady state
+    off.insert(off.end(), off_samples.begin(), off_samples.end());
+    on.insert(on.end(), on_samples.begin(), on_samples.end());
+    recording.insert(recording.end(), recording_samples.begin(), recording_samples.end());
+  }
+  ResultRow ring = make_row("roundtrip", "host -> ring kernel -> host (" + runtime.backend() + ")", "ns", false);
+  summarize(ring, off);
+  ring.set("ratio_to_raw_p50", ring.median / raw.median).set("backend", runtime.backend());
+  ResultRow traced = make_row("roundtrip", "host -> ring kernel -> host, tracing on (" + runtime.backend() + ")", "ns", false);
+  summarize(traced, on);
   ResultRow recorded = make_row("roundtrip", "host -> ring kernel -> host, tracing on, collected at the end (" +
                                                  runtime.backend() + ")", "ns", false);
-  summarize(recorded, runtime_round_trips(uncollected, count, std::bit_ceil(uint32_t(2 * count + 2048))));
+  summarize(recorded, recording);
   for (ResultRow* row : {&traced, &recorded})
     row->set("ratio_to_off_p50", row->median / ring.median).set("ratio_to_off_p99", row->p99 / ring.p99).set("backend", runtime.backend());
   for (ResultRow* row : {&raw, &ring, &traced, &recorded}) row->set("samples", double(count));
