@@ -38,12 +38,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (options->peer_count > peers.size() && options->peer_count <= RK_MAX_PEERS)
     options->peer_count = static_cast<uint32_t>(peers.size());
   if (options->peer_count > RK_MAX_PEERS && !peers.empty()) options->peer_count = RK_MAX_PEERS + 1u;  // refused early
+  const bool trace_all = (in.take<uint8_t>() & 1) != 0;  // RINGKERNEL_TRACE on or off
   rk::core::KernelConfig config;
-  if (rk::core::make_kernel_config(options, 1024, config) != RK_SUCCESS) return 0;
+  if (rk::core::make_kernel_config(options, 1024, trace_all, config) != RK_SUCCESS) return 0;
   rk::core::RingBlockLayout layout = rk::core::plan_ring_block(config);
-  const size_t regions[] = {layout.control, layout.telemetry, layout.env, layout.accepted_types, layout.state,
-                            layout.input,   layout.output,    layout.inbox, layout.outbox,       layout.total};
-  for (size_t i = 1; i < sizeof(regions) / sizeof(regions[0]); ++i)
+  std::vector<size_t> regions = {layout.control, layout.telemetry, layout.env, layout.histograms};
+  if (config.trace) regions.push_back(layout.trace);  // only a traced kernel has a trace ring
+  for (size_t at : {layout.accepted_types, layout.state, layout.input, layout.output, layout.inbox, layout.outbox,
+                    layout.total})
+    regions.push_back(at);
+  for (size_t i = 1; i < regions.size(); ++i)
     if (regions[i] <= regions[i - 1]) __builtin_trap();  // regions in order, none empty or wrapped
   return 0;
 }

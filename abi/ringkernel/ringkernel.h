@@ -274,6 +274,11 @@ typedef struct rk_kernel_options {
   uint32_t trace_capacity;      /* RK_KERNEL_TRACE: records the kernel's trace ring holds; power of two,
                                    0 = RINGKERNEL_TRACE_CAPACITY, else 8192 (64 bytes each) */
   uint32_t reserved2;
+  /* Elastic kernels (docs/runtime.md, "Idle exit and time slices"): the loop leaves the
+   * device on its own, every queue and the state kept, and is launched again when work
+   * comes; the kernel stays Active to the user. 0 = never. */
+  uint64_t idle_exit_ns;        /* leave after this long without a message; the next send (or K2K message) relaunches */
+  uint64_t max_run_ns;          /* leave after running this long, at a message boundary; relaunched when work waits */
 } rk_kernel_options;
 #define RK_KERNEL_OPTIONS_INIT RK_STRUCT_INIT(rk_kernel_options)
 
@@ -362,6 +367,10 @@ typedef struct rk_kernel_status {
   /* API 1.2: message tracing (RK_KERNEL_TRACE); 0 for a kernel built without it */
   uint64_t trace_records; /* records of this kernel the runtime has collected so far */
   uint64_t trace_dropped; /* records lost: its trace ring was full, or the runtime's limit was reached */
+  /* API 1.2: 1 while the loop runs on the device, 0 while it is off it (idle exit, time
+   * slice, parking) or never launched; relaunches counts its returns */
+  uint32_t resident;
+  uint32_t reserved2;
 } rk_kernel_status;
 #define RK_KERNEL_STATUS_INIT RK_STRUCT_INIT(rk_kernel_status)
 RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status);

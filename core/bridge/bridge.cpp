@@ -1,10 +1,12 @@
-// The bridge thread: serve every attached kernel and collect traced kernels' trace rings,
-// then spin briefly and park in bounded slices when there is nothing to do.
+// The bridge thread: serve every attached kernel, collect traced kernels' trace rings and
+// relaunch elastic kernels whose loop left while work waits, then spin briefly and park in
+// bounded slices when there is nothing to do.
 #include "bridge/bridge.hpp"
 
 #include <algorithm>
 #include <chrono>
 
+#include "runtime/elastic.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_messaging.hpp"
@@ -20,8 +22,9 @@ thread_local const rk_kernel_s* current_kernel = nullptr;
 // slice only bounds how late a timeout or a detach is seen. GPU and PoCL kernels cannot
 // wake the host: there the bridge polls (backoff() ends in 100 us sleeps).
 constexpr int64_t kDoorbellSliceNs = 2'000'000;
-// A bridge with no kernel to serve runs only for trace collection (collect_soon's pace).
-constexpr std::chrono::microseconds kTraceOnlySlice{1000};
+// A bridge with no kernel to serve runs only for its periodic work: trace collection and
+// relaunching elastic kernels (at their pace).
+constexpr std::chrono::microseconds kPeriodicSlice{1000};
 
 // False when output is waiting (the bridge left it there: nobody reads it yet), so the
 // caller sleeps instead of spinning on it.
@@ -82,6 +85,7 @@ void Bridge::run() {
   uint32_t idle_rounds = 0;
   while (!stop_.load(std::memory_order_acquire)) {
     runtime_->trace->collect_soon();  // traced kernels' rings (observability/trace.hpp)
+    if (runtime_->elastic_kernels.load(std::memory_order_relaxed) != 0) relaunch_waiting_soon(runtime_);
     if (serve_all()) idle_rounds = 0;
     else idle(idle_rounds++);
   }
@@ -126,12 +130,13 @@ void Bridge::idle(uint32_t round) {
     std::unique_lock lock(mutex_);
     if (!detaching_.empty()) return;  // serve it now
     if (kernels_.empty()) {
-      // Nothing to serve: sleep until the next trace collection, or while no traced kernel
-      // runs until there is work (a thread that woke every 100 us would take a core from
+      // Nothing to serve: sleep until the next round of periodic work, or while there is
+      // none until there is (a thread that woke every 100 us would take a core from
       // spinning kernels).
       auto work = [&] { return stop_.load(std::memory_order_acquire) || !kernels_.empty(); };
-      if (runtime_->trace->collecting()) attached_.wait_for(lock, kTraceOnlySlice, work);
-      else attached_.wait(lock, [&] { return work() || runtime_->trace->collecting(); });
+      auto periodic = [&] { return runtime_->trace->collecting() || runtime_->elastic_kernels.load() != 0; };
+      if (periodic()) attached_.wait_for(lock, kPeriodicSlice, work);
+      else attached_.wait(lock, [&] { return work() || periodic(); });
       return;
     }
     if (kernels_.size() == 1) only = kernels_.front();

@@ -29,12 +29,32 @@
 #define RK_LOOP_YIELD_ROUNDS 256u
 #define RK_LOOP_PARK_NS 50000000    /* 50 ms: doorbells wake us sooner; this bounds a missed wake */
 
+/* Elastic kernels (docs/runtime.md, "Idle exit and time slices"): the runtime defines
+ * RK_IDLE_EXIT_NS and/or RK_MAX_RUN_NS for a kernel created with idle_exit_ns/max_run_ns.
+ * The loop then leaves by itself, relaunchable, as a parked one does: after that long
+ * without a message (nothing waiting in its outbox), or after running that long (at a
+ * message boundary). Never while asked to terminate: a draining loop runs to the end.
+ * The host launches it again when work comes (core/runtime/elastic.hpp). */
+#if defined(RK_IDLE_EXIT_NS) || defined(RK_MAX_RUN_NS)
+#define RK_LOOP_ELASTIC 1
+#endif
+#ifdef RK_IDLE_EXIT_NS /* an idle park never sleeps past the idle exit */
+#define RK_LOOP_IDLE_PARK_NS (RK_IDLE_EXIT_NS < RK_LOOP_PARK_NS ? RK_IDLE_EXIT_NS : RK_LOOP_PARK_NS)
+#else
+#define RK_LOOP_IDLE_PARK_NS RK_LOOP_PARK_NS
+#endif
+
 /* The leader's private cursor over the input batch it has peeked. */
 typedef struct rk_loop_cursor {
   uint64_t batch_next;  /* next input index to hand out */
   uint64_t batch_end;   /* one past the last peeked index: the input head once the batch is released */
   uint32_t prefer_inbox;
   uint32_t idle_rounds;
+#ifdef RK_LOOP_ELASTIC
+  int64_t run_started;  /* rk_clock_ns() when this launch began */
+  int64_t idle_since;   /* when the loop last found nothing to do; 0 while busy */
+  uint32_t took;        /* 1 once this launch took a message: a time slice always makes progress */
+#endif
 } rk_loop_cursor;
 
 typedef struct rk_loop_step {
@@ -167,7 +187,7 @@ RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
   rk_fence_seq_cst();
   int work = rk_queue_depth(ctx->input) != 0u || (ctx->inbox != 0 && rk_queue_depth(ctx->inbox) != 0u);
   if (!work && rk_load_acquire_u32((rk_global uint32_t*)&control->should_terminate) == 0u)
-    rk_park_u32(&control->kernel_doorbell, seen, RK_LOOP_PARK_NS);
+    rk_park_u32(&control->kernel_doorbell, seen, RK_LOOP_IDLE_PARK_NS);
   rk_store_release_u32(&control->kernel_parked, 0u);
 #else
   (void)ctx;
@@ -175,6 +195,30 @@ RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
   rk_yield();
 #endif
 }
+
+/* Leaving relaunchable (parked, or an elastic kernel's own exit): the handled part of an
+ * input batch is given back; the rest stays queued for the relaunch, which starts a fresh
+ * batch at the head. */
+RK_INLINE rk_loop_step rk_loop_leave_relaunchable(rk_ctx* ctx, rk_loop_cursor* cursor) {
+  rk_loop_step step;
+  if (cursor->batch_next != cursor->batch_end) rk_spsc_release(ctx->input, cursor->batch_next);
+  step.command = RK_LOOP_PARK;
+  return step;
+}
+
+#ifdef RK_IDLE_EXIT_NS
+/* Whether an idle loop has been idle long enough to leave (nothing waits in its outbox).
+ * `idle`: this poll found nothing to do; a message starts the idle time over. */
+RK_INLINE int rk_loop_idle_exit(rk_ctx* ctx, rk_loop_cursor* cursor, int idle) {
+  if (!idle) {
+    cursor->idle_since = 0;
+    return 0;
+  }
+  int64_t now = rk_clock_ns();
+  if (cursor->idle_since == 0) cursor->idle_since = now;
+  return now - cursor->idle_since >= RK_IDLE_EXIT_NS && ctx->loop[RK_LOOP_OUTBOX] == 0u;
+}
+#endif
 
 /* The leader's poll: the next valid message, idle, or exit. Invalid messages are counted
  * and released here; no thread ever runs the handler on them. */
@@ -189,19 +233,24 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
     uint32_t terminate = rk_load_relaxed_u32((rk_global uint32_t*)&ctx->control->should_terminate);
     uint32_t active = rk_load_relaxed_u32((rk_global uint32_t*)&ctx->control->is_active);
     if (terminate != 0u) terminate = rk_load_acquire_u32((rk_global uint32_t*)&ctx->control->should_terminate);
-    if (terminate == (uint32_t)RK_STOP_PARK) {
-      /* Give back the handled part of an input batch; the rest stays queued for the
-       * relaunch, which starts a fresh batch at the head. */
-      if (cursor->batch_next != cursor->batch_end) rk_spsc_release(ctx->input, cursor->batch_next);
-      step.command = RK_LOOP_PARK;
-      return step;
-    }
+    if (terminate == (uint32_t)RK_STOP_PARK) return rk_loop_leave_relaunchable(ctx, cursor);
+#ifdef RK_MAX_RUN_NS /* a time slice ends between messages, before the next is taken */
+    if (terminate == 0u && cursor->took != 0u && rk_clock_ns() - cursor->run_started >= RK_MAX_RUN_NS)
+      return rk_loop_leave_relaunchable(ctx, cursor);
+#endif
     if (active != 0u || terminate != 0u) step = rk_loop_take(ctx, cursor);
+#ifdef RK_IDLE_EXIT_NS
+    if (terminate == 0u && rk_loop_idle_exit(ctx, cursor, step.command == RK_LOOP_IDLE))
+      return rk_loop_leave_relaunchable(ctx, cursor);
+#endif
     if (step.command == RK_LOOP_IDLE) {
       if (terminate != 0u && rk_loop_drained(ctx, cursor)) step.command = RK_LOOP_EXIT;
       return step;
     }
     cursor->idle_rounds = 0u;
+#ifdef RK_LOOP_ELASTIC
+    cursor->took = 1u;
+#endif
     const rk_queue_view* queue_view = step.source == RK_LOOP_FROM_INBOX ? &ctx->inbox_view : &ctx->input_view;
     /* The header, read once: its fields are then in registers for admission, the clock,
      * the reply address and the accounting, instead of one bus read each on a GPU. */
@@ -230,6 +279,11 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
   cursor.batch_end = 0u;
   cursor.prefer_inbox = 0u;
   cursor.idle_rounds = 0u;
+#ifdef RK_LOOP_ELASTIC
+  cursor.run_started = rk_clock_ns();
+  cursor.idle_since = 0;
+  cursor.took = 0u;
+#endif
   uint32_t exit_as = (uint32_t)RK_TERMINATED_DONE;
   int leader = rk_thread_idx(0) == 0u && rk_thread_idx(1) == 0u && rk_thread_idx(2) == 0u;
   /* A relaunch goes on from the queues, outbox and counters the last run left. */

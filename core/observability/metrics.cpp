@@ -124,6 +124,9 @@ std::string metrics_text(rk_runtime_s* runtime) {
          [](K k) { return double(k.status.late_replies); });
   family(out, kernels, "rk_kernel_relaunches_total", "counter", "Times the loop was parked and launched again.",
          [](K k) { return double(k.status.relaunches); });
+  family(out, kernels, "rk_kernel_resident", "gauge",
+         "1 while the kernel's loop runs on the device, 0 while it is off it (idle exit, time slice, parking).",
+         [](K k) { return double(k.status.resident); });
   family(out, kernels, "rk_kernel_trace_records_total", "counter",
          "Message trace records collected from the kernel (0 unless it is traced).",
          [](K k) { return double(k.status.trace_records); });

@@ -95,6 +95,10 @@ rk_result make_kernel_config(const rk_kernel_options* given, uint32_t max_block_
   config.slot_size = static_cast<uint32_t>(round_up(RK_MSG_HEADER_SIZE + config.max_payload_size, 64));
   config.state_bytes = options->state_bytes;
   config.auto_activate = (options->flags & RK_KERNEL_AUTO_ACTIVATE) != 0;
+  config.idle_exit_ns = options->idle_exit_ns;
+  config.max_run_ns = options->max_run_ns;
+  if (config.idle_exit_ns > uint64_t{INT64_MAX} || config.max_run_ns > uint64_t{INT64_MAX})
+    return fail(RK_ERROR_INVALID_ARGUMENT, "idle_exit_ns and max_run_ns must be below 2^63");
   config.trace = trace_all || (options->flags & RK_KERNEL_TRACE) != 0;
   if (config.trace) {
     config.trace_capacity = options->trace_capacity;

@@ -25,6 +25,9 @@ struct KernelConfig {
   bool auto_activate = false;
   bool trace = false;             // RK_KERNEL_TRACE, or RINGKERNEL_TRACE for the whole runtime
   uint32_t trace_capacity = 0;    // records; set when trace
+  uint64_t idle_exit_ns = 0;      // elastic kernels (runtime/elastic.hpp); 0 = never
+  uint64_t max_run_ns = 0;
+  bool elastic() const { return idle_exit_ns != 0 || max_run_ns != 0; }
   std::vector<uint32_t> accepted_types;
   std::vector<std::string> peers;
 };

@@ -7,6 +7,7 @@
 #include "api/error.hpp"
 #include "bridge/async_ops.hpp"
 #include "runtime/device_calls.hpp"
+#include "runtime/elastic.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_messaging.hpp"
@@ -45,7 +46,7 @@ rk_result transition(rk_kernel_s* kernel, LifecycleAction action) {
 }
 
 rk_result compile_kernel(rk_runtime_s* runtime, rk_kernel_s* kernel) {
-  std::string source = assemble_ring_source(kernel->config.source, kernel->config.trace);
+  std::string source = assemble_ring_source(kernel->config.source, kernel->config);
   rk_compile_request request{};
   request.struct_size = sizeof(request);
   request.kind = RK_SOURCE_DIALECT;
@@ -157,11 +158,20 @@ rk_result launch_locked(rk_kernel_s* kernel) {
         runtime->trace->attach(kernel->id, kernel->config.name, kernel->views.trace, kernel->config.trace_capacity);
     if (runtime->trace->collecting()) bridge_for(runtime).wake();  // the bridge collects the rings
   }
+  if (kernel->config.elastic()) {  // the bridge relaunches it when its loop has left and work waits
+    runtime->elastic_kernels.fetch_add(1);
+    bridge_for(runtime).wake();
+  }
   kernel->state.store(kernel->config.auto_activate ? RK_KERNEL_ACTIVE : RK_KERNEL_LAUNCHED);
   return RK_SUCCESS;
 }
 
 }  // namespace
+
+bool loop_left_relaunchable(rk_kernel_s* kernel) {
+  return rk_load_acquire_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->has_terminated)) ==
+         RK_TERMINATED_RELAUNCHABLE;
+}
 
 rk_result launch_ring_loop(rk_kernel_s* kernel) {
   uint64_t env_address = kernel->ring_device + kernel->layout.env;
@@ -201,6 +211,8 @@ rk_result kernel_set_active(rk_kernel_s* kernel, bool activate, bool reactivate)
   if (rk_result r = transition(kernel, action); r != RK_SUCCESS) return r;
   rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), activate ? 1u : 0u);
   ring_kernel_doorbell(kernel->views.control);
+  // An elastic loop that left while the kernel was inactive comes back for what waits.
+  if (activate) return resume_if_parked(kernel);
   return RK_SUCCESS;
 }
 
@@ -226,9 +238,14 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
     rk_store_release_u32(should_terminate, RK_STOP_DRAIN);
     ring_kernel_doorbell(kernel->views.control);
   }
-  if (rk_result r = wait_loop_left(kernel, deadline, "did not stop in time (a handler may be hung); it stays Terminating");
-      r != RK_SUCCESS)
-    return r;
+  const char* hung = "did not stop in time (a handler may be hung); it stays Terminating";
+  if (rk_result r = wait_loop_left(kernel, deadline, hung); r != RK_SUCCESS) return r;
+  // An elastic loop may have left by itself just before it saw the request: launched
+  // again with the request kept, it drains and ends.
+  while (loop_left_relaunchable(kernel)) {
+    if (rk_result r = resume_if_parked(kernel, true); r != RK_SUCCESS) return r;
+    if (rk_result r = wait_loop_left(kernel, deadline, hung); r != RK_SUCCESS) return r;
+  }
   if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
   if (kernel->config.trace) kernel->runtime->trace->stopped(kernel->id);  // its last records
   // What it sent to kernels of other runtimes reaches their inboxes before we return, so
@@ -241,6 +258,7 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
     if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
   }
   release_device_resources(kernel);
+  if (kernel->config.elastic()) kernel->runtime->elastic_kernels.fetch_sub(1);
   return transition(kernel, LifecycleAction::finish_termination);
 }
 

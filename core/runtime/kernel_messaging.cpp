@@ -10,6 +10,7 @@
 
 #include "api/error.hpp"
 #include "api/struct_growth.hpp"
+#include "runtime/elastic.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_messaging.hpp"
@@ -138,8 +139,10 @@ void backoff(uint32_t round) {
   std::this_thread::sleep_for(std::chrono::microseconds(round < 2048 ? 10 : 100));
 }
 
-rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
-                      const rk_send_options* options, uint64_t* message_id) {
+namespace {
+
+rk_result send_copy(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
+                    const rk_send_options* options, uint64_t* message_id) {
   if (size > 0 && payload == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "payload is NULL but size > 0");
   rk_send_options given{};
   given.timeout_ns = RK_WAIT_FOREVER;  // no options: block
@@ -157,6 +160,18 @@ rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload
   if (message_id) *message_id = header->message_id;
   publish_input(kernel, index);
   return RK_SUCCESS;
+}
+
+}  // namespace
+
+// The send is complete (no lock of the kernel held, not counted in flight) before an
+// elastic kernel's loop is launched again: terminate holds the lifecycle lock while it
+// waits for sends in flight.
+rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
+                      const rk_send_options* options, uint64_t* message_id) {
+  rk_result r = send_copy(kernel, type_id, payload, size, options, message_id);
+  if (r == RK_SUCCESS && kernel->config.elastic()) relaunch_after_send(kernel);
+  return r;
 }
 
 rk_result kernel_reserve(rk_kernel_s* kernel, uint32_t type_id, uint32_t size, uint64_t timeout_ns, rk_slot* slot) {
@@ -195,6 +210,7 @@ rk_result kernel_commit(rk_kernel_s* kernel, rk_slot* slot, uint64_t* message_id
   publish_input(kernel, slot->token);
   kernel->send_mutex.unlock();
   kernel->sends_in_flight.fetch_sub(1);  // taken in reserve
+  if (kernel->config.elastic()) relaunch_after_send(kernel);
   return RK_SUCCESS;
 }
 

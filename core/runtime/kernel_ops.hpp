@@ -28,6 +28,9 @@ rk_result launch_ring_loop(rk_kernel_s* kernel);
 // At the deadline: RK_ERROR_TIMEOUT with "kernel '<name>' <timeout_words>".
 rk_result wait_loop_left(rk_kernel_s* kernel, Clock::time_point deadline, const char* timeout_words);
 
+// The loop left relaunchable: parked, or an elastic kernel's own exit (runtime/elastic.hpp).
+bool loop_left_relaunchable(rk_kernel_s* kernel);
+
 // Host doorbells (the cpu_sim loop parks on them; GPU loops poll). Control changes always
 // ring; a send rings only where kernels park (rk_runtime_s::kernels_park).
 void ring_kernel_doorbell(rk_control_block* control);

@@ -8,6 +8,7 @@
 
 #include "api/error.hpp"
 #include "api/struct_growth.hpp"
+#include "runtime/elastic.hpp"
 #include "runtime/host_dialect.hpp"
 #include "bridge/bridge.hpp"
 #include "runtime/kernel.hpp"
@@ -336,6 +337,7 @@ void fill_status(rk_kernel_s* kernel, rk_kernel_status& status) {
   status.inbox_refused = rk_load_relaxed_u64(&v.inbox->rejected_full);
   status.late_replies = kernel->async.late_replies.load(std::memory_order_relaxed);  // a statistic
   status.relaunches = kernel->relaunches.load(std::memory_order_relaxed);           // a statistic
+  status.resident = loop_resident(kernel) ? 1u : 0u;
   if (kernel->config.trace && kernel->ring_host != nullptr) {  // launched: its ring is attached
     TraceTrackCounts trace = kernel->runtime->trace->counts(kernel->id);
     status.trace_records = trace.records;

@@ -10,7 +10,10 @@ namespace rk::core {
 // The name of the loop's entry point in every backend's module.
 inline constexpr const char* kRingEntryPoint = "rk_ring_main";
 
-// `trace`: with message tracing compiled in (rk_trace.h).
-std::string assemble_ring_source(std::string_view user_source, bool trace);
+struct KernelConfig;
+
+// The kernel's options that are compiled in: message tracing (rk_trace.h), idle exit and
+// time slices (rk_ring_loop.h).
+std::string assemble_ring_source(std::string_view user_source, const KernelConfig& config);
 
 }  // namespace rk::core

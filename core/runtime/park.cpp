@@ -51,13 +51,13 @@ std::vector<std::unique_lock<std::mutex>> lock_launched(rk_runtime_s* runtime, r
   return locks;
 }
 
-rk_result relaunch(rk_kernel_s* kernel) {
+rk_result relaunch(rk_kernel_s* kernel, bool keep_stop = false) {
   rk_control_block* control = kernel->views.control;
   rk_store_release_u32(word(control->has_terminated), RK_TERMINATED_RUNNING);
-  rk_store_release_u32(word(control->should_terminate), RK_STOP_NONE);
+  if (!keep_stop) rk_store_release_u32(word(control->should_terminate), RK_STOP_NONE);
   rk_result r = launch_ring_loop(kernel);
   if (r == RK_SUCCESS) kernel->relaunches.fetch_add(1, std::memory_order_relaxed);  // a statistic
-  else log_error("kernel '" + kernel->config.name + "' could not be launched again after parking: " + last_error_text());
+  else log_error("kernel '" + kernel->config.name + "' could not be launched again: " + last_error_text());
   return r;
 }
 
@@ -85,11 +85,11 @@ void unregister_parking_runtime(rk_runtime_s* runtime) {
 
 std::unique_lock<std::mutex> hold_parking() { return std::unique_lock(g_mutex); }
 
-rk_result resume_if_parked(rk_kernel_s* kernel) {
+rk_result resume_if_parked(rk_kernel_s* kernel, bool keep_stop) {
   if (kernel->stream == nullptr) return RK_SUCCESS;
   if (rk_load_acquire_u32(word(kernel->views.control->has_terminated)) != RK_TERMINATED_RELAUNCHABLE) return RK_SUCCESS;
   if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
-  return relaunch(kernel);
+  return relaunch(kernel, keep_stop);
 }
 
 rk_result with_ring_kernels_parked(rk_runtime_s* runtime, const std::function<rk_result()>& work,

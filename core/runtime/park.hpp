@@ -30,8 +30,10 @@ rk_result with_ring_kernels_parked(rk_runtime_s* runtime, const std::function<rk
 // Held while a kernel is removed from its table and freed, so parking never sees it half gone.
 std::unique_lock<std::mutex> hold_parking();
 
-// A kernel left parked (its park was given up while the loop was already leaving) is
-// launched again; lifecycle_mutex held. RK_SUCCESS when it runs or was not parked.
-rk_result resume_if_parked(rk_kernel_s* kernel);
+// A kernel whose loop left relaunchable (parked; its park given up while the loop was
+// already leaving; an elastic kernel's own exit) is launched again; lifecycle_mutex held.
+// RK_SUCCESS when it runs or was not parked. `keep_stop`: leave should_terminate as it is
+// (a terminate that found the loop gone relaunches it to drain).
+rk_result resume_if_parked(rk_kernel_s* kernel, bool keep_stop = false);
 
 }  // namespace rk::core

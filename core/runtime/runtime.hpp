@@ -34,6 +34,10 @@ struct rk_runtime_s {
   // Message traces of the kernels built with tracing (observability/trace.hpp); always
   // there, touched only for traced kernels.
   std::unique_ptr<rk::core::TraceCollector> trace;
+  // Elastic kernels launched and not yet terminated (runtime/elastic.hpp): while there are
+  // any, the bridge relaunches the ones whose loop left while work waits.
+  std::atomic<uint32_t> elastic_kernels{0};
+  std::atomic<int64_t> elastic_checked_ns{0};
   // The message bridge (core/bridge/), started on first need; programs that never use
   // async never create it. Stopped in rk_runtime_destroy after the kernels are gone.
   std::mutex bridge_mutex;

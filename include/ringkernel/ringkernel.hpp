@@ -438,6 +438,8 @@ struct KernelSpec {
   std::string compile_flags;
   bool trace = false;           // message tracing (RK_KERNEL_TRACE); Runtime::write_trace writes it out
   uint32_t trace_capacity = 0;  // records in the kernel's trace ring; 0 = 8192
+  uint64_t idle_exit_ns = 0;    // elastic: the loop leaves the device after this long idle; 0 = never
+  uint64_t max_run_ns = 0;      // elastic: ... after running this long (a time slice); 0 = never
 };
 
 class Runtime {
@@ -479,6 +481,8 @@ class Runtime {
     rk_kernel_options options = RK_KERNEL_OPTIONS_INIT;
     options.flags = (spec.auto_activate ? RK_KERNEL_AUTO_ACTIVATE : 0u) | (spec.trace ? RK_KERNEL_TRACE : 0u);
     options.trace_capacity = spec.trace_capacity;
+    options.idle_exit_ns = spec.idle_exit_ns;
+    options.max_run_ns = spec.max_run_ns;
     options.name = spec.name.c_str();
     options.source = spec.source.c_str();
     options.source_size = spec.source.size();

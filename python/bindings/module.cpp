@@ -344,6 +344,8 @@ std::unique_ptr<Kernel> launch(Runtime& runtime, const py::dict& options) {
   o.state_bytes = option<uint32_t>(options, "state_bytes", 0);
   o.k2k_send_timeout_ns = option<uint64_t>(options, "k2k_send_timeout_ns", 0);
   o.trace_capacity = option<uint32_t>(options, "trace_capacity", 0);
+  o.idle_exit_ns = option<uint64_t>(options, "idle_exit_ns", 0);
+  o.max_run_ns = option<uint64_t>(options, "max_run_ns", 0);
   o.accepted_type_count = static_cast<uint32_t>(accepted.size());
   o.accepted_types = accepted.data();
   o.peer_count = static_cast<uint32_t>(peer_names.size());
@@ -556,6 +558,7 @@ py::dict status_of(Kernel& self) {
   d["relaunches"] = s.relaunches;
   d["trace_records"] = s.trace_records;
   d["trace_dropped"] = s.trace_dropped;
+  d["resident"] = s.resident != 0;
   return d;
 }
 

@@ -101,3 +101,15 @@ def test_trace_from_python(cpu_runtime, tmp_path):
         import json
         events = json.loads(path.read_text())["traceEvents"]
         assert sum(1 for e in events if e.get("tid") == kernel.id and e["ph"] == "X") == 10
+
+
+def test_an_elastic_kernel_leaves_when_idle_and_comes_back(runtime):
+    import time
+    with runtime.launch(unique("elastic"), ECHO, state_bytes=8, idle_exit=0.001) as kernel:
+        for i in range(3):
+            deadline = time.monotonic() + 30
+            while kernel.status()["resident"] and time.monotonic() < deadline:
+                time.sleep(0.001)
+            assert not kernel.status()["resident"]
+            assert kernel.request(Ping, Pong, value=i).value["seen"] == i  # back, state kept
+        assert kernel.status()["relaunches"] >= 3

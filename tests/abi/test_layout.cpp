@@ -54,5 +54,8 @@ TEST_CASE("layouts 4 to 7: the stop values, what the loop reports, histograms, t
   CHECK(offsetof(rk_trace_ring, head) == 128);  // the host's line, apart from the kernel's
   CHECK(offsetof(rk_kernel_options, trace_capacity) == offsetof(rk_kernel_options, k2k_send_timeout_ns) + 8);  // appended
   CHECK(offsetof(rk_kernel_status, trace_records) == offsetof(rk_kernel_status, relaunches) + 8);            // appended
+  CHECK(offsetof(rk_kernel_status, resident) == offsetof(rk_kernel_status, trace_dropped) + 8);             // appended
+  CHECK(offsetof(rk_kernel_options, idle_exit_ns) == offsetof(rk_kernel_options, trace_capacity) + 8);      // appended
+  CHECK(offsetof(rk_kernel_options, max_run_ns) == offsetof(rk_kernel_options, idle_exit_ns) + 8);
   CHECK(RK_KERNEL_TRACE == 0x2u);
 }

@@ -65,7 +65,7 @@ RK_KERNEL void sums(rk_global uint32_t* out, rk_global const uint8_t* in) {
   out[2] = sum_bytes(shared_bytes, 4u);
 )";
 
-std::string traced_ring_source() {
+std::string ring_source_with_every_option() {
   const char* handler = R"(
 RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
   (void)msg;
@@ -77,7 +77,8 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
   return rk_reply(ctx, 3u, &value, 8u);
 }
 )";
-  return "#define RK_TRACE 1\n" + ring_source(handler);
+  return "#define RK_TRACE 1\n#define RK_IDLE_EXIT_NS ((int64_t)1000000)\n#define RK_MAX_RUN_NS ((int64_t)2000000)\n" +
+         ring_source(handler);
 }
 
 const char* const kEchoHandler = R"(

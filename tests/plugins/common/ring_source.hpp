@@ -14,10 +14,11 @@ std::string ring_source(const std::string& user);
 
 extern const char* const kEchoHandler;
 
-// ring_source with message tracing compiled in (as for a kernel created with RK_KERNEL_TRACE),
-// around a handler that pulls from its inbox, forwards by K2K and replies: every place the
-// loop writes a trace record (rk_trace.h).
-std::string traced_ring_source();
+// ring_source with every kernel option that is compiled in (message tracing, idle exit,
+// time slices: what RK_KERNEL_TRACE, idle_exit_ns and max_run_ns add), around a handler
+// that pulls from its inbox, forwards by K2K and replies: every place the loop writes a
+// trace record (rk_trace.h) and every way it leaves.
+std::string ring_source_with_every_option();
 
 // The portable way to take a pointer from any address space (docs/dialect.md): a helper
 // stamped for rk_any, and where that is no generic space once more per named space; then

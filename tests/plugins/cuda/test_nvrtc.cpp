@@ -68,9 +68,9 @@ TEST_CASE("the ring loop with an echo handler compiles for sm_90", "[cuda][nvrtc
   CHECK(out.log.find("warning") == std::string::npos);  // the prelude and ring loop build clean
 }
 
-TEST_CASE("the traced ring loop compiles for sm_90", "[cuda][nvrtc][ring][trace]") {
+TEST_CASE("the ring loop with every option compiles for sm_90", "[cuda][nvrtc][ring][trace]") {
   require_nvrtc();
-  auto out = compile_sm90(rk::test::traced_ring_source(), "traced_ring");
+  auto out = compile_sm90(rk::test::ring_source_with_every_option(), "traced_ring");
   CHECK(out.cubin);
   INFO(out.log);
   CHECK(out.log.find("warning") == std::string::npos);

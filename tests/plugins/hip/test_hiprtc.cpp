@@ -67,9 +67,9 @@ TEST_CASE("the ring loop with an echo handler compiles for gfx90a", "[hip][hiprt
   CHECK(out.log.find("warning") == std::string::npos);  // the prelude and ring loop build clean
 }
 
-TEST_CASE("the traced ring loop compiles for gfx90a", "[hip][hiprtc][ring][trace]") {
+TEST_CASE("the ring loop with every option compiles for gfx90a", "[hip][hiprtc][ring][trace]") {
   require_target("gfx90a");
-  auto out = compile_for("gfx90a", rk::test::traced_ring_source(), "traced_ring");
+  auto out = compile_for("gfx90a", rk::test::ring_source_with_every_option(), "traced_ring");
   CHECK(is_elf(out.image));
   INFO(out.log);
   CHECK(out.log.find("warning") == std::string::npos);

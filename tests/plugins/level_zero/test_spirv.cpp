@@ -56,8 +56,8 @@ TEST_CASE("the ring loop with an echo handler compiles to valid SPIR-V", "[level
   require_valid(out.spirv, "echo_ring");
 }
 
-TEST_CASE("the traced ring loop compiles to valid SPIR-V", "[level_zero][spirv][ring][trace]") {
-  auto out = compile_dialect(rk::test::traced_ring_source(), "traced_ring");
+TEST_CASE("the ring loop with every option compiles to valid SPIR-V", "[level_zero][spirv][ring][trace]") {
+  auto out = compile_dialect(rk::test::ring_source_with_every_option(), "traced_ring");
   CHECK(out.spirv.find("rk_ring_main") != std::string::npos);
   INFO(out.log);
   CHECK(out.log.find("warning") == std::string::npos);
