@@ -134,8 +134,9 @@ void Bridge::idle(uint32_t round) {
       // none until there is (a thread that woke every 100 us would take a core from
       // spinning kernels).
       auto work = [&] { return stop_.load(std::memory_order_acquire) || !kernels_.empty(); };
+      bool tracing = runtime_->trace->collecting();
       auto periodic = [&] { return runtime_->trace->collecting() || runtime_->elastic_kernels.load() != 0; };
-      if (periodic()) attached_.wait_for(lock, kPeriodicSlice, work);
+      if (periodic()) attached_.wait_for(lock, tracing ? kPeriodicSlice : elastic_pace(runtime_), work);
       else attached_.wait(lock, [&] { return work() || periodic(); });
       return;
     }

@@ -214,6 +214,10 @@ RK_INLINE int rk_loop_idle_exit(rk_ctx* ctx, rk_loop_cursor* cursor, int idle) {
     cursor->idle_since = 0;
     return 0;
   }
+  /* The spin phase reads no clock: between the messages of a busy exchange the loop is
+   * idle only briefly, and a clock read there would delay the next message. The idle time
+   * counts from the end of the spin phase (microseconds late). */
+  if (cursor->idle_rounds < RK_LOOP_SPIN_ROUNDS) return 0;
   int64_t now = rk_clock_ns();
   if (cursor->idle_since == 0) cursor->idle_since = now;
   return now - cursor->idle_since >= RK_IDLE_EXIT_NS && ctx->loop[RK_LOOP_OUTBOX] == 0u;

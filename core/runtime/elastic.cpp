@@ -1,5 +1,6 @@
 #include "runtime/elastic.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 #include "api/error.hpp"
@@ -13,7 +14,14 @@
 namespace rk::core {
 namespace {
 
-constexpr int64_t kCheckEveryNs = 1'000'000;
+// The bridge looks every millisecond while elastic kernels come and go, and backs off to
+// every 20 ms while none needed it (a process whose kernels all left idle then wakes 50
+// times a second, not 1000). Any relaunch brings the pace back to 1 ms: a time slice or a
+// K2K message to a kernel that just left waits at most that long.
+constexpr int64_t kFastestNs = 1'000'000;
+constexpr int64_t kSlowestNs = 20'000'000;
+
+void relaunched(rk_runtime_s* runtime) { runtime->elastic_interval_ns.store(kFastestNs, std::memory_order_relaxed); }
 
 bool loop_left(rk_kernel_s* kernel) {
   const auto* flag = reinterpret_cast<const uint32_t*>(&kernel->views.control->has_terminated);
@@ -32,10 +40,14 @@ bool work_waits(rk_kernel_s* kernel) {
 
 // lifecycle_mutex held. Only an Active kernel is relaunched: terminate relaunches its own
 // (resume_if_parked), activate and reactivate theirs.
-void relaunch_locked(rk_kernel_s* kernel) {
-  if (!active(kernel) || !loop_left(kernel)) return;
-  if (resume_if_parked(kernel) != RK_SUCCESS)
+bool relaunch_locked(rk_kernel_s* kernel) {
+  if (!active(kernel) || !loop_left(kernel)) return false;
+  if (resume_if_parked(kernel) != RK_SUCCESS) {
     log_error("elastic kernel '" + kernel->config.name + "' could not be launched again: " + last_error_text());
+    return false;
+  }
+  relaunched(kernel->runtime);
+  return true;
 }
 
 }  // namespace
@@ -58,15 +70,24 @@ void relaunch_after_send(rk_kernel_s* kernel) {
 
 void relaunch_waiting_soon(rk_runtime_s* runtime) {
   int64_t now = rk_clock_ns();
-  if (now - runtime->elastic_checked_ns.load(std::memory_order_relaxed) < kCheckEveryNs) return;
+  int64_t interval = runtime->elastic_interval_ns.load(std::memory_order_relaxed);
+  if (now - runtime->elastic_checked_ns.load(std::memory_order_relaxed) < interval) return;
   runtime->elastic_checked_ns.store(now, std::memory_order_relaxed);
-  auto directory = hold_directory();  // no kernel is freed meanwhile
-  for (rk_kernel_s* kernel : runtime->kernels->all()) {
-    if (!kernel->config.elastic() || kernel->views.control == nullptr) continue;
-    if (!loop_left(kernel) || !active(kernel) || !work_waits(kernel)) continue;
-    std::unique_lock lock(kernel->lifecycle_mutex, std::try_to_lock);
-    if (lock.owns_lock()) relaunch_locked(kernel);  // else a lifecycle call is under way: next round
+  bool any = false;
+  {
+    auto directory = hold_directory();  // no kernel is freed meanwhile
+    for (rk_kernel_s* kernel : runtime->kernels->all()) {
+      if (!kernel->config.elastic() || kernel->views.control == nullptr) continue;
+      if (!loop_left(kernel) || !active(kernel) || !work_waits(kernel)) continue;
+      std::unique_lock lock(kernel->lifecycle_mutex, std::try_to_lock);
+      if (lock.owns_lock()) any |= relaunch_locked(kernel);  // else a lifecycle call is under way: next round
+    }
   }
+  if (!any) runtime->elastic_interval_ns.store(std::min(interval * 2, kSlowestNs), std::memory_order_relaxed);
+}
+
+std::chrono::nanoseconds elastic_pace(const rk_runtime_s* runtime) {
+  return std::chrono::nanoseconds(runtime->elastic_interval_ns.load(std::memory_order_relaxed));
 }
 
 }  // namespace rk::core

@@ -5,10 +5,13 @@
 // state kept). Here the host launches it again when work comes, so the user sees one
 // kernel, Active, that never lost or reordered a message:
 //  - a host send to it relaunches it at once (relaunch_after_send);
-//  - the bridge thread looks every millisecond for elastic kernels whose loop has left
-//    while work waits (K2K messages, a time slice over, a send that raced the exit) and
-//    relaunches them (relaunch_waiting_soon).
+//  - the bridge thread looks for elastic kernels whose loop has left while work waits
+//    (K2K messages, a time slice over, a send that raced the exit) and relaunches them
+//    (relaunch_waiting_soon): every millisecond after a relaunch, backing off to every
+//    20 ms while there is none.
 #pragma once
+
+#include <chrono>
 
 #include "ringkernel.h"
 
@@ -19,6 +22,10 @@ void relaunch_after_send(rk_kernel_s* kernel);
 
 // The bridge's round; cheap when no elastic kernel waits. Runtime must have elastic kernels.
 void relaunch_waiting_soon(rk_runtime_s* runtime);
+
+// How long the bridge may sleep before the next round: 1 ms after a relaunch, backing off
+// to 20 ms while none is needed.
+std::chrono::nanoseconds elastic_pace(const rk_runtime_s* runtime);
 
 // Whether the loop is on the device now (status, metrics, dumps).
 bool loop_resident(rk_kernel_s* kernel);

@@ -38,6 +38,7 @@ struct rk_runtime_s {
   // any, the bridge relaunches the ones whose loop left while work waits.
   std::atomic<uint32_t> elastic_kernels{0};
   std::atomic<int64_t> elastic_checked_ns{0};
+  std::atomic<int64_t> elastic_interval_ns{1'000'000};  // the bridge's pace for them (elastic.cpp)
   // The message bridge (core/bridge/), started on first need; programs that never use
   // async never create it. Stopped in rk_runtime_destroy after the kernels are gone.
   std::mutex bridge_mutex;

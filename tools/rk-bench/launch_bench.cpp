@@ -14,6 +14,7 @@
 #include <ringkernel/ringkernel.hpp>
 
 #include "bench.hpp"
+#include "launch_baseline.hpp"
 
 namespace rk::bench {
 namespace {
@@ -84,6 +85,8 @@ rk_launch_config one_thread(uint32_t flags) {
   return c;
 }
 
+}  // namespace
+
 std::vector<double> launch_per_message(rk_runtime rt, uint64_t count) {
   Device d(rt, kHandleOnce, "handle_once");
   rk_buffer in = nullptr, out = nullptr;
@@ -107,6 +110,8 @@ std::vector<double> launch_per_message(rk_runtime rt, uint64_t count) {
   rk_buffer_destroy(out);
   return samples;
 }
+
+namespace {
 
 // Runs `kernel` persistently on 256 bytes of host-mapped words and times `count` host
 // round trips; with_message also writes a 64-byte request and checks the reply.

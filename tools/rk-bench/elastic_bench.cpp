@@ -1,0 +1,135 @@
+// The "elastic" suite (docs/runtime.md, "Idle exit and time slices"): what an elastic
+// kernel costs. The first reply after its loop left the device (a relaunch on the message
+// path) beside a launch per message; a round trip through a resident elastic kernel beside
+// a plain one, in turns; and the CPU a process burns per second with an idle kernel left
+// resident and with one whose loop has left.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <ringkernel/ringkernel.hpp>
+
+#include "bench.hpp"
+#include "launch_baseline.hpp"
+
+namespace rk::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Ping = EchoPing;
+
+rk::KernelSpec echo(const std::string& name, uint64_t idle_exit_ns) {
+  rk::KernelSpec spec;
+  spec.name = name;
+  spec.source = kEchoSource;
+  spec.input_capacity = 64;
+  spec.output_capacity = 64;
+  spec.max_payload_size = 64;
+  spec.idle_exit_ns = idle_exit_ns;
+  return spec;
+}
+
+double ns_of(Clock::time_point start) { return std::chrono::duration<double, std::nano>(Clock::now() - start).count(); }
+
+double round_trip(rk::Kernel& kernel, uint64_t value) {
+  Ping ping{};
+  ping.value = value;
+  auto start = Clock::now();
+  kernel.send(ping);
+  auto reply = kernel.receive<Ping>(10'000'000'000ull);
+  double ns = ns_of(start);
+  if (!reply || reply->message.value != value) throw std::runtime_error("elastic round trip lost a message");
+  return ns;
+}
+
+void wait_off_device(rk::Kernel& kernel) {
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (kernel.status().resident != 0) {
+    if (Clock::now() > deadline) throw std::runtime_error("an idle elastic kernel did not leave the device in 30 s");
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// Process CPU seconds per second over `seconds` while `kernel` sits idle.
+double idle_cpu(double seconds) {
+  double before = cpu_seconds();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  return (cpu_seconds() - before) / seconds;
+}
+
+ResultRow row_of(const std::string& name, const std::string& unit, std::vector<double> samples, const std::string& backend) {
+  ResultRow row;
+  row.suite = "elastic";
+  row.name = name + " (" + backend + ")";
+  row.unit = unit;
+  row.higher_is_better = false;
+  row.set("backend", backend).set("samples", double(samples.size()));
+  summarize(row, std::move(samples));
+  return row;
+}
+
+std::vector<ResultRow> elastic_suite(const Options& options) {
+  uint64_t count = options.messages ? options.messages : (options.quick ? 200 : 2000);
+  rk::Runtime runtime;
+  const std::string backend = runtime.backend();
+  if (runtime.bridge_mode() != RK_BRIDGE_PERSISTENT) throw SuiteSkipped(backend + " runs no persistent ring kernels");
+
+  ResultRow launch = row_of("launch per message", "ns", launch_per_message(runtime.get(), count), backend);
+
+  // A relaunch on the message path: wait until the loop has left, then time the request.
+  rk::Kernel leaving = runtime.launch(echo("bench_elastic_relaunch", 100'000));  // 0.1 ms idle exit
+  std::vector<double> relaunch;
+  for (uint64_t i = 0; i < count; ++i) {
+    wait_off_device(leaving);
+    relaunch.push_back(round_trip(leaving, i));
+  }
+  ResultRow first = row_of("first reply after idle exit (relaunch)", "ns", relaunch, backend);
+  first.set("ratio_to_launch_per_message_p50", first.median / launch.median);
+  leaving.terminate();
+
+  // Resident: the elastic loop (its idle clock reads) beside a plain one, in turns.
+  rk::Kernel plain = runtime.launch(echo("bench_elastic_plain", 0));
+  rk::Kernel resident = runtime.launch(echo("bench_elastic_resident", 600'000'000'000ull));  // never leaves here
+  std::vector<double> plain_ns, resident_ns;
+  for (uint64_t i = 0; i < 1000; ++i) {  // warm up both
+    round_trip(plain, i);
+    round_trip(resident, i);
+  }
+  const uint64_t trips = count * 10;
+  for (uint64_t round = 0; round < 10; ++round)
+    for (rk::Kernel* kernel : {&plain, &resident})
+      for (uint64_t i = 0; i < trips / 10; ++i) (kernel == &plain ? plain_ns : resident_ns).push_back(round_trip(*kernel, i));
+  ResultRow plain_row = row_of("round trip, plain kernel", "ns", plain_ns, backend);
+  ResultRow resident_row = row_of("round trip, elastic kernel, resident", "ns", resident_ns, backend);
+  resident_row.set("ratio_to_plain_p50", resident_row.median / plain_row.median);
+  resident.terminate();
+
+  // Idle CPU: the plain kernel idles resident (it spins, then yields, then parks where the
+  // backend can); then it goes, and an elastic one idles with its loop left.
+  const double seconds = options.quick ? 0.5 : 2.0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // past the spin and yield phases
+  ResultRow idle_resident = row_of("idle CPU, a resident kernel", "CPU s/s", {idle_cpu(seconds)}, backend);
+  plain.terminate();
+  rk::Kernel idle = runtime.launch(echo("bench_elastic_idle", 1'000'000));
+  wait_off_device(idle);
+  ResultRow idle_left = row_of("idle CPU, an elastic kernel off the device (and the bridge checking it)", "CPU s/s",
+                               {idle_cpu(seconds)}, backend);
+  idle.terminate();
+  return {launch, first, plain_row, resident_row, idle_resident, idle_left};
+}
+
+SuiteRegistration elastic_registration{"elastic", "elastic kernels: relaunch on the message path, resident cost, idle CPU",
+                                       elastic_suite};
+
+}  // namespace
+}  // namespace rk::bench
