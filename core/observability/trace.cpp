@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 
+#include "api/environment.hpp"
 #include "api/error.hpp"
 #include "runtime/host_dialect.hpp"
 
@@ -13,18 +14,6 @@ namespace {
 
 constexpr uint64_t kDefaultMaxRecords = 262144;  // about 100 MB of JSON at the most
 constexpr uint64_t kDefaultCollectUs = 1000;
-
-uint64_t number_from_environment(const char* name, uint64_t fallback) {
-  const char* text = std::getenv(name);
-  if (text == nullptr || *text == '\0') return fallback;
-  char* end = nullptr;
-  unsigned long long value = std::strtoull(text, &end, 10);
-  if (*end != '\0' || *text == '-') {
-    log_warn(std::string(name) + "='" + text + "' is not a number; using " + std::to_string(fallback));
-    return fallback;
-  }
-  return value;
-}
 
 // RINGKERNEL_TRACE=FILE for the first runtime of the process, FILE-2.ext for the second ...
 std::string trace_path_from_environment() {
@@ -186,12 +175,6 @@ void TraceCollector::collect_all_locked() {
     collect_locked(kernel.device);
     collect_locked(kernel.received);
   }
-}
-
-void TraceCollector::collect() {
-  std::lock_guard lock(mutex_);
-  collect_all_locked();
-  last_collect_ns_.store(rk_clock_ns(), std::memory_order_relaxed);
 }
 
 void TraceCollector::collect_soon() {

@@ -96,10 +96,9 @@ class TraceCollector {
   // bridge need not wake for it any more.
   void stopped(uint32_t kernel_id);
 
-  // Copies every ring's new records out and frees their room.
-  void collect();
-  // As collect(), once the collection interval has passed and no one else is at it: the
-  // bridge thread calls it on every round, so rings do not fill up while kernels run.
+  // Copies every ring's new records out and frees their room, once the collection interval
+  // has passed and no one else is at it: the bridge thread calls it on every round, so
+  // rings do not fill up while kernels run. (Terminate, write and close collect at once.)
   void collect_soon();
   // Whether the bridge should collect for us now: periodic collection is on and a traced
   // kernel runs. A bridge with nothing else to do sleeps until this holds.

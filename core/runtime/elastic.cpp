@@ -8,6 +8,7 @@
 #include "bridge/remote_k2k.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
+#include "runtime/kernel_ops.hpp"
 #include "runtime/park.hpp"
 #include "runtime/runtime.hpp"
 
@@ -23,11 +24,6 @@ constexpr int64_t kSlowestNs = 20'000'000;
 
 void relaunched(rk_runtime_s* runtime) { runtime->elastic_interval_ns.store(kFastestNs, std::memory_order_relaxed); }
 
-bool loop_left(rk_kernel_s* kernel) {
-  const auto* flag = reinterpret_cast<const uint32_t*>(&kernel->views.control->has_terminated);
-  return rk_load_acquire_u32(const_cast<uint32_t*>(flag)) == RK_TERMINATED_RELAUNCHABLE;
-}
-
 bool active(rk_kernel_s* kernel) {
   return kernel->state.load() == RK_KERNEL_ACTIVE;  // Launched and Deactivated kernels wait for activate
 }
@@ -41,7 +37,7 @@ bool work_waits(rk_kernel_s* kernel) {
 // lifecycle_mutex held. Only an Active kernel is relaunched: terminate relaunches its own
 // (resume_if_parked), activate and reactivate theirs.
 bool relaunch_locked(rk_kernel_s* kernel) {
-  if (!active(kernel) || !loop_left(kernel)) return false;
+  if (!active(kernel) || !loop_left_relaunchable(kernel)) return false;
   if (resume_if_parked(kernel) != RK_SUCCESS) {
     log_error("elastic kernel '" + kernel->config.name + "' could not be launched again: " + last_error_text());
     return false;
@@ -54,15 +50,15 @@ bool relaunch_locked(rk_kernel_s* kernel) {
 
 bool loop_resident(rk_kernel_s* kernel) {
   if (kernel->stream == nullptr || kernel->views.control == nullptr) return false;
-  const auto* flag = reinterpret_cast<const uint32_t*>(&kernel->views.control->has_terminated);
-  return rk_load_acquire_u32(const_cast<uint32_t*>(flag)) == RK_TERMINATED_RUNNING;
+  return rk_load_acquire_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->has_terminated)) ==
+         RK_TERMINATED_RUNNING;
 }
 
 void relaunch_after_send(rk_kernel_s* kernel) {
   // Our publish, then the loop's flag: a loop that left before seeing the message is seen
   // here. One that is leaving just now, its flag not yet written, is the bridge's to catch.
   rk_fence_seq_cst();
-  if (!loop_left(kernel) || !active(kernel)) return;
+  if (!loop_left_relaunchable(kernel) || !active(kernel)) return;
   if (Bridge::on_bridge_thread(kernel->runtime)) return;  // a callback never waits for a lifecycle: the bridge's round relaunches it
   std::lock_guard lock(kernel->lifecycle_mutex);
   relaunch_locked(kernel);
@@ -78,7 +74,7 @@ void relaunch_waiting_soon(rk_runtime_s* runtime) {
     auto directory = hold_directory();  // no kernel is freed meanwhile
     for (rk_kernel_s* kernel : runtime->kernels->all()) {
       if (!kernel->config.elastic() || kernel->views.control == nullptr) continue;
-      if (!loop_left(kernel) || !active(kernel) || !work_waits(kernel)) continue;
+      if (!loop_left_relaunchable(kernel) || !active(kernel) || !work_waits(kernel)) continue;
       std::unique_lock lock(kernel->lifecycle_mutex, std::try_to_lock);
       if (lock.owns_lock()) any |= relaunch_locked(kernel);  // else a lifecycle call is under way: next round
     }

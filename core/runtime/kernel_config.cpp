@@ -1,9 +1,9 @@
 #include "runtime/kernel_config.hpp"
 
 #include <bit>
-#include <cstdlib>
 #include <cstring>
 
+#include "api/environment.hpp"
 #include "api/error.hpp"
 #include "api/struct_growth.hpp"
 #include "queue/queue_init.hpp"
@@ -46,15 +46,8 @@ rk_result copy_lists(const rk_kernel_options* options, KernelConfig& config) {
 // RINGKERNEL_TRACE_CAPACITY, else 8192 records (512 KiB): at a host that drains every few
 // milliseconds, a kernel handling a million messages a second loses none.
 uint32_t default_trace_capacity() {
-  const char* text = std::getenv("RINGKERNEL_TRACE_CAPACITY");
-  if (text == nullptr || *text == '\0') return 8192;
-  char* end = nullptr;
-  unsigned long value = std::strtoul(text, &end, 10);
-  if (*end != '\0' || value > UINT32_MAX) {
-    log_warn(std::string("RINGKERNEL_TRACE_CAPACITY='") + text + "' is not a number; using 8192");
-    return 8192;
-  }
-  return static_cast<uint32_t>(value);  // check_capacity names a bad one
+  // check_capacity names a number that is no power of two
+  return static_cast<uint32_t>(number_from_environment("RINGKERNEL_TRACE_CAPACITY", 8192, UINT32_MAX));
 }
 
 }  // namespace

@@ -55,9 +55,14 @@ rk_result relaunch(rk_kernel_s* kernel, bool keep_stop = false) {
   rk_control_block* control = kernel->views.control;
   rk_store_release_u32(word(control->has_terminated), RK_TERMINATED_RUNNING);
   if (!keep_stop) rk_store_release_u32(word(control->should_terminate), RK_STOP_NONE);
+  // Counted before the launch: the new loop may answer at once, and a host that sees its
+  // output (through the queue's acquire) must see the relaunch counted too.
+  kernel->relaunches.fetch_add(1, std::memory_order_relaxed);
   rk_result r = launch_ring_loop(kernel);
-  if (r == RK_SUCCESS) kernel->relaunches.fetch_add(1, std::memory_order_relaxed);  // a statistic
-  else log_error("kernel '" + kernel->config.name + "' could not be launched again: " + last_error_text());
+  if (r != RK_SUCCESS) {
+    kernel->relaunches.fetch_sub(1, std::memory_order_relaxed);
+    log_error("kernel '" + kernel->config.name + "' could not be launched again: " + last_error_text());
+  }
   return r;
 }
 

@@ -46,6 +46,18 @@ void summarize(ResultRow& row, std::vector<double> samples) {
   row.max = samples.back();
 }
 
+ResultRow backend_row(const std::string& suite, const std::string& name, const std::string& unit,
+                      const std::string& backend, std::vector<double> samples) {
+  ResultRow row;
+  row.suite = suite;
+  row.name = name + " (" + backend + ")";
+  row.unit = unit;
+  row.higher_is_better = false;
+  row.set("backend", backend).set("samples", double(samples.size()));
+  summarize(row, std::move(samples));
+  return row;
+}
+
 void register_suite(const std::string& name, const std::string& description, SuiteFunction run) {
   registry().push_back(Suite{name, description, std::move(run)});
 }

@@ -41,6 +41,11 @@ struct ResultRow {
 // Fills median, p99, min, max and runs from the samples.
 void summarize(ResultRow& row, std::vector<double> samples);
 
+// A lower-is-better row named "<name> (<backend>)", summarized from `samples`, with the
+// backend and the sample count as params.
+ResultRow backend_row(const std::string& suite, const std::string& name, const std::string& unit,
+                      const std::string& backend, std::vector<double> samples);
+
 // The 64-byte echo the roundtrip and async suites time: a message through a running ring
 // kernel and back, payload copied on the device (64 bytes, as in the queue suite).
 struct EchoPing {

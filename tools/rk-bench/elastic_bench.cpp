@@ -68,14 +68,7 @@ double idle_cpu(double seconds) {
 }
 
 ResultRow row_of(const std::string& name, const std::string& unit, std::vector<double> samples, const std::string& backend) {
-  ResultRow row;
-  row.suite = "elastic";
-  row.name = name + " (" + backend + ")";
-  row.unit = unit;
-  row.higher_is_better = false;
-  row.set("backend", backend).set("samples", double(samples.size()));
-  summarize(row, std::move(samples));
-  return row;
+  return backend_row("elastic", name, unit, backend, std::move(samples));
 }
 
 std::vector<ResultRow> elastic_suite(const Options& options) {

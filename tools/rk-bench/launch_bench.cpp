@@ -149,14 +149,7 @@ std::vector<double> bare_persistent(rk_runtime rt, uint64_t count, bool with_mes
 }
 
 ResultRow latency_row(const std::string& name, const std::string& backend, std::vector<double> samples) {
-  ResultRow row;
-  row.suite = "launch";
-  row.name = name + " (" + backend + ")";
-  row.unit = "ns";
-  row.higher_is_better = false;
-  row.set("backend", backend).set("samples", double(samples.size()));
-  summarize(row, std::move(samples));
-  return row;
+  return backend_row("launch", name, "ns", backend, std::move(samples));
 }
 
 std::vector<ResultRow> launch_suite(const Options& options) {
