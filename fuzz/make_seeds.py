@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the hand-made seeds of fuzz/corpus/plugin_table and fuzz/corpus/image_cache.
+"""Writes the hand-made seeds of fuzz/corpus/plugin_table, image_cache and snapshot.
 
 Each seed is laid out in the order its harness reads the input (fuzz_plugin_table.cpp,
 fuzz_image_cache.cpp); a byte the input lacks reads as zero. Run it again after changing
@@ -90,7 +90,55 @@ IMAGE_CACHE = {
     "regression-fifo-in-place-of-image": image(kind=3, content=b"abc"),
 }
 
-for harness, seeds in (("plugin_table", PLUGIN_TABLE), ("image_cache", IMAGE_CACHE)):
+
+
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def pad8(b): return b + b"\0" * (-len(b) % 8)
+def name_text(s): return pad8(u32(len(s)) + u32(0) + s)
+
+
+def message(type_id, payload, source=0, dest=1, message_id=1):
+    header = u32(type_id) + u32(len(payload)) + u64(message_id) + u64(0) + u32(source) + u32(dest)
+    header += u64(5) + u32(0) + u32(source) + u32(0) + u32(0) + u64(7)  # hlc, flags, publish_seq, sent_ns
+    assert len(header) == 64
+    return pad8(header + payload)
+
+
+def section(kind, messages): return u32(len(messages)) + u32(kind) + b"".join(messages)
+
+
+def snapshot(state=b"\1" * 8, names=(), sections=((), (), (), ()), max_payload=64, version=1):
+    """An image as runtime/snapshot_format.cpp writes it (the format's reference in Python)."""
+    body = name_text(b"echo") + u64(5) + u32(0) + u32(1)  # the name, then the HLC
+    for id_, n in names: body += u32(id_) + u32(0) + name_text(n)
+    body += pad8(state)
+    for kind, messages in enumerate(sections, 1): body += section(kind, list(messages))
+    head = b"RKSNAP\r\n" + u32(version) + u32(64) + u64(64 + len(body)) + u64(fnv1a64(body))
+    head += u32(1) + u32(max_payload) + u32(len(state)) + u32(len(names)) + u64(3) + u64(0)
+    return head + body
+
+
+GOOD = snapshot(names=((2, b"parse"),), sections=(
+    (message(1, u64(41)), message(1, u64(42), message_id=2)),
+    (message(3, u64(9), source=2),),
+    (message(3, u64(10), source=1, dest=2),),
+    (message(2, u64(42) + u64(0), source=1, dest=0),)))
+SNAPSHOT = {
+    "seed-good": GOOD,
+    "seed-empty-kernel": snapshot(state=b""),
+    "seed-truncated": GOOD[:-9],
+    "seed-corrupted": GOOD[:100] + bytes([GOOD[100] ^ 1]) + GOOD[101:],
+    "seed-future-version": snapshot(version=2),
+    "seed-oversize-payload": snapshot(max_payload=4, sections=((message(1, u64(1)),), (), (), ())),
+}
+
+for harness, seeds in (("plugin_table", PLUGIN_TABLE), ("image_cache", IMAGE_CACHE), ("snapshot", SNAPSHOT)):
     folder = CORPUS / harness
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in seeds.items():

@@ -36,7 +36,7 @@ extern "C" {
  * moves). 1.0 is the API of libringcore 0.1.0; each minor adds entry points or appends
  * struct fields, and never changes what a program built against an older minor sees. */
 #define RK_API_VERSION_MAJOR 1
-#define RK_API_VERSION_MINOR 2
+#define RK_API_VERSION_MINOR 3
 #define RK_MAKE_API_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)))
 #define RK_API_VERSION RK_MAKE_API_VERSION(RK_API_VERSION_MAJOR, RK_API_VERSION_MINOR)
 #define RK_API_VERSION_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -236,6 +236,11 @@ typedef enum rk_kernel_state {
   RK_KERNEL_DEACTIVATED = 4, /* paused: keeps its state and its queued messages */
   RK_KERNEL_TERMINATING = 5, /* draining; stays here if the device does not stop in time */
   RK_KERNEL_TERMINATED = 6,  /* device resources freed; undelivered output still receivable */
+  /* API 1.3: the supervisor gave up on it (rk_kernel_supervise): a restart failed, the
+   * circuit breaker opened, or the device reported a fault. Queued messages are kept and
+   * output stays receivable; sends are refused (RK_ERROR_KERNEL_FAULTED). The way out is
+   * rk_kernel_restart or rk_kernel_terminate; rk_kernel_fault_reason says why. */
+  RK_KERNEL_FAULTED = 7,
   RK_KERNEL_STATE_FORCE32 = 0x7FFFFFFF
 } rk_kernel_state;
 
@@ -279,6 +284,12 @@ typedef struct rk_kernel_options {
    * comes; the kernel stays Active to the user. 0 = never. */
   uint64_t idle_exit_ns;        /* leave after this long without a message; the next send (or K2K message) relaunches */
   uint64_t max_run_ns;          /* leave after running this long, at a message boundary; relaunched when work waits */
+  /* API 1.3: launch from a snapshot (rk_kernel_snapshot): its user state, clock and every
+   * message it held are put back before the loop starts. Checked at create (format,
+   * checksum, and that it fits these options: state_bytes equal, payloads and counts within
+   * the capacities); copied, so the image may be freed after create. NULL = none. */
+  const void* snapshot;
+  uint64_t snapshot_size;
 } rk_kernel_options;
 #define RK_KERNEL_OPTIONS_INIT RK_STRUCT_INIT(rk_kernel_options)
 
@@ -370,7 +381,12 @@ typedef struct rk_kernel_status {
   /* API 1.2: 1 while the loop runs on the device, 0 while it is off it (idle exit, time
    * slice, parking) or never launched; relaunches counts its returns */
   uint32_t resident;
-  uint32_t reserved2;
+  /* API 1.3: supervision (rk_kernel_supervise); all 0 for a kernel never supervised */
+  uint32_t stalled;       /* 1 while the supervisor sees it stalled (reported, not yet moving again) */
+  uint64_t stalls;        /* stalls detected */
+  uint64_t error_bursts;  /* times its errors passed the supervisor's bound */
+  uint64_t restarts;      /* restarts done (by the supervisor or rk_kernel_restart) */
+  uint64_t restart_failures; /* restarts given up on: the loop did not stop in time */
 } rk_kernel_status;
 #define RK_KERNEL_STATUS_INIT RK_STRUCT_INIT(rk_kernel_status)
 RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status);
@@ -477,6 +493,121 @@ typedef void (*rk_output_fn)(void* user_data, const rk_msg_header* header, const
  * a receive waits, is RK_ERROR_INVALID_STATE. fn NULL removes the handler; once this
  * returns the old handler is no longer running (unless called from that handler). */
 RK_API rk_result rk_kernel_set_output_handler(rk_kernel kernel, rk_output_fn fn, void* user_data);
+
+/* ---------------------------------------------------------------------------------- */
+/* Watchdog and supervision (docs/runtime.md, "Watchdog and supervision"). Since API 1.3.
+ *
+ * The runtime's bridge thread watches supervised kernels:
+ *  - stalled: the kernel is Active and its handler has run on one message for stall_ns, or
+ *    work waits for it (input, K2K inbox, outbox) and it has processed nothing for stall_ns;
+ *  - errors: errors_encountered (handler errors, rejected messages) grew by error_limit or
+ *    more within one error_window_ns;
+ *  - device fault: the backend reports the kernel's launch failed, or the launch ended
+ *    without the loop saying it left. The kernel becomes Faulted whatever the policy: no
+ *    loop runs it any more.
+ * What it does then is the policy's. A restart stops the loop at a message boundary
+ * (waiting up to restart_timeout_ns), optionally zeroes the user state, and launches it
+ * again; every queued message is kept and handled after it. A restart that times out (a
+ * handler that never returns) leaves the kernel Faulted: a device thread stuck in user
+ * code cannot be taken back (docs/runtime.md says what can be reclaimed). More than
+ * max_restarts restarts within restart_window_ns open the circuit breaker: Faulted. */
+
+typedef enum rk_supervision_policy {
+  RK_SUPERVISE_OFF = 0,     /* not watched */
+  RK_SUPERVISE_REPORT = 1,  /* count, log and call on_event; the kernel runs on */
+  RK_SUPERVISE_RESTART = 2, /* report, then restart it (circuit breaker) */
+  RK_SUPERVISE_FORCE32 = 0x7FFFFFFF
+} rk_supervision_policy;
+
+#define RK_RESTART_RESET_STATE 0x1u /* a restart zeroes the kernel's user state (else it is kept) */
+
+typedef enum rk_supervision_event_kind {
+  RK_SUPERVISION_STALLED = 1,         /* stalled_ns, message_id (the message the handler is on, 0 if none) */
+  RK_SUPERVISION_PROGRESSING = 2,     /* a stalled kernel moved again (report policy) */
+  RK_SUPERVISION_ERRORS = 3,          /* errors: how many within the window */
+  RK_SUPERVISION_RESTARTED = 4,       /* restarts: restarts within the breaker's window */
+  RK_SUPERVISION_RESTART_FAILED = 5,  /* the loop did not stop within restart_timeout_ns */
+  RK_SUPERVISION_FAULTED = 6,         /* the kernel is now Faulted; reason says why */
+  RK_SUPERVISION_EVENT_FORCE32 = 0x7FFFFFFF
+} rk_supervision_event_kind;
+
+typedef struct rk_supervision_event {
+  uint32_t struct_size;
+  rk_supervision_event_kind kind;
+  rk_kernel kernel;
+  const char* reason;   /* one line for logs; valid during the call */
+  int64_t stalled_ns;   /* STALLED: how long it has made no progress */
+  uint64_t message_id;  /* STALLED: the message its handler runs on; 0 when none */
+  uint64_t errors;      /* ERRORS: errors counted within the window */
+  uint32_t restarts;    /* RESTARTED, FAULTED: restarts within the breaker's window */
+  uint32_t reserved0;
+} rk_supervision_event;
+
+/* On the runtime's bridge thread (the rules of the bridge's callbacks apply, see below);
+ * event is valid during the call. It may read status and send; it must not destroy
+ * kernels or the runtime (refused with RK_ERROR_INVALID_STATE). */
+typedef void (*rk_supervision_fn)(void* user_data, const rk_supervision_event* event);
+
+typedef struct rk_supervision_options {
+  uint32_t struct_size;
+  rk_supervision_policy policy;
+  uint64_t stall_ns;            /* 0: no stall watch */
+  uint64_t error_window_ns;     /* 0 = 1 s */
+  uint32_t error_limit;         /* 0: no error watch */
+  uint32_t restart_flags;       /* RK_RESTART_RESET_STATE */
+  uint64_t restart_timeout_ns;  /* how long a restart waits for a message boundary; 0 = 1 s */
+  uint32_t max_restarts;        /* circuit breaker: 0 = 3 */
+  uint32_t reserved0;
+  uint64_t restart_window_ns;   /* 0 = 60 s */
+  rk_supervision_fn on_event;   /* may be NULL */
+  void* user_data;
+} rk_supervision_options;
+#define RK_SUPERVISION_OPTIONS_INIT RK_STRUCT_INIT(rk_supervision_options)
+
+/* Starts (or changes, or with RK_SUPERVISE_OFF ends) the watch of a kernel, in any state
+ * before Terminating; the new options apply from the bridge's next round. Once it returns,
+ * the old on_event is no longer running and is never called again (unless this is called
+ * from that callback). */
+RK_API rk_result rk_kernel_supervise(rk_kernel kernel, const rk_supervision_options* options);
+
+/* Active, Deactivated or Faulted -> Active (Deactivated stays Deactivated): stops the loop
+ * at a message boundary, waiting up to timeout_ns (RK_ERROR_TIMEOUT: a hung handler; the
+ * kernel is left as it was), zeroes the user state with RK_RESTART_RESET_STATE, and
+ * launches it again; queued messages are kept. Clears a fault and closes the circuit
+ * breaker. RK_ERROR_DEVICE_FAULT when the device faulted under the kernel: terminate it. */
+RK_API rk_result rk_kernel_restart(rk_kernel kernel, uint32_t flags, uint64_t timeout_ns);
+
+/* Why the kernel is Faulted ("" when it is not), as snprintf does: writes up to capacity
+ * bytes, NUL-terminated, and returns the full length. */
+RK_API size_t rk_kernel_fault_reason(rk_kernel kernel, char* buffer, size_t capacity);
+
+/* ---------------------------------------------------------------------------------- */
+/* Snapshots and migration (docs/runtime.md, "Snapshots and migration"). Since API 1.3.
+ *
+ * A snapshot is a Launched or Deactivated kernel's user state, HLC and every message it
+ * has not finished with (input, K2K inbox, its own K2K sends waiting in its outbox, output
+ * not yet received), as a versioned, checksummed image: write it to a file, launch it again
+ * later or elsewhere with rk_kernel_options.snapshot. Kernels named by its K2K messages are
+ * carried by name and found again by name where it is launched.
+ *
+ * rk_kernel_snapshot copies: the kernel keeps everything. buffer NULL: *size gets the bytes
+ * needed, RK_SUCCESS. A buffer too small: RK_ERROR_INVALID_ARGUMENT with *size the bytes
+ * needed (messages may arrive meanwhile; ask again). An Active kernel is refused
+ * (deactivate it first: its state would change under the copy). */
+RK_API rk_result rk_kernel_snapshot(rk_kernel kernel, void* buffer, size_t capacity, size_t* size);
+
+/* Moves a Launched, Active or Deactivated kernel to another runtime (another device or
+ * backend) while its peers keep sending to it by name: a kernel of the same options is
+ * compiled and launched there; then every kernel of the source runtime stops at a message
+ * boundary for a moment (never refusing a send), the state and every message move over,
+ * and the old kernel's K2K address (and other runtimes' routes to it) lead to the new one.
+ * *moved is the new kernel, in the old one's state; the old handle is Terminated (destroy
+ * it) and refuses sends, saying where the kernel went. Output not yet received moves with
+ * it. Do it with no request in flight: a reply moves along, but its request stays with the
+ * old handle. RK_ERROR_TIMEOUT when a kernel of the source runtime does not reach a message
+ * boundary within timeout_ns; nothing moved then. The target must not have a kernel of
+ * that name. */
+RK_API rk_result rk_kernel_migrate(rk_kernel kernel, rk_runtime target, uint64_t timeout_ns, rk_kernel* moved);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,7 @@ typedef enum rk_result {
   RK_ERROR_NOT_READY = 20,           /* asynchronous work still running */
   RK_ERROR_INTERNAL = 21,
   RK_ERROR_HANDLER_FAILED = 22,      /* the user's handler returned an error code */
+  RK_ERROR_KERNEL_FAULTED = 23,      /* API 1.3: the kernel is Faulted (rk_kernel_fault_reason); restart or terminate it */
   RK_RESULT_FORCE32 = 0x7FFFFFFF
 } rk_result;
 

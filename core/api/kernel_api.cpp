@@ -3,8 +3,11 @@
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_messaging.hpp"
 #include "runtime/kernel_ops.hpp"
+#include "runtime/migrate.hpp"
 #include "runtime/kernel_table.hpp"
 #include "runtime/runtime.hpp"
+#include "runtime/snapshot.hpp"
+#include "runtime/supervision.hpp"
 
 using namespace rk::core;
 
@@ -103,6 +106,35 @@ RK_API rk_result rk_kernel_request(rk_kernel kernel, uint32_t type_id, const voi
 RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status) {
   clear_error();
   return kernel ? kernel_status(kernel, status) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_supervise(rk_kernel kernel, const rk_supervision_options* options) {
+  clear_error();
+  return kernel ? kernel_supervise(kernel, options) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_restart(rk_kernel kernel, uint32_t flags, uint64_t timeout_ns) {
+  clear_error();
+  return kernel ? kernel_restart(kernel, flags, timeout_ns) : null_kernel();
+}
+
+RK_API size_t rk_kernel_fault_reason(rk_kernel kernel, char* buffer, size_t capacity) {
+  clear_error();
+  if (kernel == nullptr) {
+    if (buffer != nullptr && capacity != 0) buffer[0] = '\0';
+    return 0;
+  }
+  return kernel_fault_reason(kernel, buffer, capacity);
+}
+
+RK_API rk_result rk_kernel_snapshot(rk_kernel kernel, void* buffer, size_t capacity, size_t* size) {
+  clear_error();
+  return kernel ? kernel_snapshot(kernel, buffer, capacity, size) : null_kernel();
+}
+
+RK_API rk_result rk_kernel_migrate(rk_kernel kernel, rk_runtime target, uint64_t timeout_ns, rk_kernel* moved) {
+  clear_error();
+  return kernel ? kernel_migrate(kernel, target, timeout_ns, moved) : null_kernel();
 }
 
 RK_API rk_result rk_kernel_get_telemetry(rk_kernel kernel, rk_telemetry* telemetry) {

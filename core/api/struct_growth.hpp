@@ -46,6 +46,8 @@ RK_FIRST_PUBLISHED(rk_kernel_status, RK_END_OF(rk_kernel_status, reserved0), tru
 // Published in API 1.1 (libringcore 0.2.0): their first size is their whole 1.1 size.
 RK_FIRST_PUBLISHED(rk_request_options, RK_END_OF(rk_request_options, timeout_ns), false);
 RK_FIRST_PUBLISHED(rk_kernel_latency, RK_END_OF(rk_kernel_latency, handler), false);
+// Published in API 1.3.
+RK_FIRST_PUBLISHED(rk_supervision_options, RK_END_OF(rk_supervision_options, user_data), false);
 
 // How many bytes of a T the caller's struct holds, or INVALID_ARGUMENT naming the rule.
 template <class T>

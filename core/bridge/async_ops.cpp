@@ -8,6 +8,7 @@
 #include "api/struct_growth.hpp"
 #include "bridge/bridge.hpp"
 #include "runtime/kernel.hpp"
+#include "runtime/supervision.hpp"
 #include "runtime/kernel_messaging.hpp"
 #include "runtime/kernel_ops.hpp"
 #include "runtime/runtime.hpp"
@@ -88,6 +89,9 @@ rk_result kernel_set_output_handler(rk_kernel_s* kernel, rk_output_fn fn, void* 
 }
 
 rk_result check_may_destroy(rk_runtime_s* runtime, rk_kernel_s* kernel) {
+  if (in_supervision_callback())
+    return fail(RK_ERROR_INVALID_STATE, "rk_kernel_destroy or rk_runtime_destroy from a supervision callback: the "
+                                        "bridge runs it and cannot wait for itself");
   if (!Bridge::on_bridge_thread(runtime)) return RK_SUCCESS;
   if (kernel == nullptr)
     return fail(RK_ERROR_INVALID_STATE, "rk_runtime_destroy from a bridge callback: the bridge cannot stop itself");

@@ -1,6 +1,6 @@
-// The bridge thread: serve every attached kernel, collect traced kernels' trace rings and
-// relaunch elastic kernels whose loop left while work waits, then spin briefly and park in
-// bounded slices when there is nothing to do.
+// The bridge thread: serve every attached kernel, collect traced kernels' trace rings,
+// relaunch elastic kernels whose loop left while work waits and watch supervised ones, then
+// spin briefly and park in bounded slices when there is nothing to do.
 #include "bridge/bridge.hpp"
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_messaging.hpp"
 #include "runtime/runtime.hpp"
+#include "runtime/supervision.hpp"
 
 namespace rk::core {
 namespace {
@@ -22,9 +23,22 @@ thread_local const rk_kernel_s* current_kernel = nullptr;
 // slice only bounds how late a timeout or a detach is seen. GPU and PoCL kernels cannot
 // wake the host: there the bridge polls (backoff() ends in 100 us sleeps).
 constexpr int64_t kDoorbellSliceNs = 2'000'000;
-// A bridge with no kernel to serve runs only for its periodic work: trace collection and
-// relaunching elastic kernels (at their pace).
-constexpr std::chrono::microseconds kPeriodicSlice{1000};
+// A bridge with no kernel to serve runs only for its periodic work: trace collection,
+// relaunching elastic kernels and watching supervised ones (each at its pace).
+constexpr std::chrono::nanoseconds kPeriodicSlice{1'000'000};
+
+bool has_periodic_work(const rk_runtime_s* runtime) {
+  return runtime->trace->collecting() || runtime->elastic_kernels.load() != 0 || runtime->supervised_kernels.load() != 0;
+}
+
+// How long a bridge with nothing to serve may sleep before its next periodic round.
+std::chrono::nanoseconds periodic_pace(const rk_runtime_s* runtime) {
+  auto pace = std::chrono::nanoseconds::max();
+  if (runtime->trace->collecting()) pace = kPeriodicSlice;
+  if (runtime->elastic_kernels.load() != 0) pace = std::min(pace, elastic_pace(runtime));
+  if (runtime->supervised_kernels.load() != 0) pace = std::min(pace, supervision_pace(runtime));
+  return pace;
+}
 
 // False when output is waiting (the bridge left it there: nobody reads it yet), so the
 // caller sleeps instead of spinning on it.
@@ -86,6 +100,7 @@ void Bridge::run() {
   while (!stop_.load(std::memory_order_acquire)) {
     runtime_->trace->collect_soon();  // traced kernels' rings (observability/trace.hpp)
     if (runtime_->elastic_kernels.load(std::memory_order_relaxed) != 0) relaunch_waiting_soon(runtime_);
+    if (runtime_->supervised_kernels.load(std::memory_order_relaxed) != 0) supervise_soon(runtime_);
     if (serve_all()) idle_rounds = 0;
     else idle(idle_rounds++);
   }
@@ -134,10 +149,8 @@ void Bridge::idle(uint32_t round) {
       // none until there is (a thread that woke every 100 us would take a core from
       // spinning kernels).
       auto work = [&] { return stop_.load(std::memory_order_acquire) || !kernels_.empty(); };
-      bool tracing = runtime_->trace->collecting();
-      auto periodic = [&] { return runtime_->trace->collecting() || runtime_->elastic_kernels.load() != 0; };
-      if (periodic()) attached_.wait_for(lock, tracing ? kPeriodicSlice : elastic_pace(runtime_), work);
-      else attached_.wait(lock, [&] { return work() || periodic(); });
+      if (has_periodic_work(runtime_)) attached_.wait_for(lock, periodic_pace(runtime_), work);
+      else attached_.wait(lock, [&] { return work() || has_periodic_work(runtime_); });
       return;
     }
     if (kernels_.size() == 1) only = kernels_.front();

@@ -188,8 +188,37 @@ void for_each_joined_runtime(const std::function<void(rk_runtime_s*)>& visit) {
 }
 
 rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint32_t& id) {
-  id = 0;
   std::lock_guard lock(g_mutex);
+  return resolve_remote_peer_locked(local, name, id);
+}
+
+rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint32_t to_id, uint32_t max_payload) {
+  if (rk_result r = ensure_egress(from); r != RK_SUCCESS) return r;
+  if (rk_result r = ensure_egress(to); r != RK_SUCCESS) return r;
+  Egress& egress = *from->egress;
+  egress.proxies[id] = RemoteEnd{to, to_id};
+  rk_k2k_route& route = from->kernels->routes[id];
+  rk_store_release_u32(&route.state, RK_ROUTE_CLOSED);  // no sender reads it now (they are parked); still, fields first
+  route.inbox_ptr = egress.queue_device;
+  route.control_ptr = egress.control_device;
+  route.kernel_id = id;
+  route.max_payload = std::min(max_payload, kEgressPayload);
+  rk_store_release_u32(&route.state, RK_ROUTE_LIVE);
+  for (rk_runtime_s* other : g_runtimes) {
+    if (other == from || !other->egress) continue;
+    for (auto& [proxy, end] : other->egress->proxies) {
+      if (end.runtime != from || end.kernel_id != id) continue;
+      end = RemoteEnd{to, to_id};
+      rk_k2k_route& via = other->kernels->routes[proxy];
+      via.max_payload = std::min(max_payload, kEgressPayload);
+      rk_store_release_u32(&via.state, RK_ROUTE_LIVE);  // a proxy closed on a terminated target opens again
+    }
+  }
+  return RK_SUCCESS;
+}
+
+rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& name, uint32_t& id) {
+  id = 0;
   RemoteEnd found;
   uint32_t max_payload = 0;
   int matches = 0;
@@ -212,6 +241,15 @@ rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint
     return fail(RK_ERROR_OUT_OF_MEMORY, "the runtime's K2K table is full (max_kernels " +
                                             std::to_string(local->kernels->max_kernels()) + "); cannot route to '" + name + "'");
   return RK_SUCCESS;
+}
+
+std::string remote_kernel_name(rk_runtime_s* local, uint32_t id) {
+  std::lock_guard lock(g_mutex);
+  if (!local->egress) return "";
+  auto it = local->egress->proxies.find(id);
+  if (it == local->egress->proxies.end()) return "";
+  if (std::find(g_runtimes.begin(), g_runtimes.end(), it->second.runtime) == g_runtimes.end()) return "";
+  return it->second.runtime->kernels->name_of(it->second.kernel_id);
 }
 
 namespace {

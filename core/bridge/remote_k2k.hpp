@@ -59,6 +59,18 @@ void for_each_joined_runtime(const std::function<void(rk_runtime_s*)>& visit);
 // and the forwarding thread runs). `id` 0 with RK_SUCCESS: no other runtime has it either.
 rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint32_t& id);
 
+// The same, the directory already held (hold_directory).
+rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& name, uint32_t& id);
+
+// Migration (runtime/migrate.hpp), the directory held and every kernel of `from` parked:
+// route `id` of `from`, whose kernel moved away, leads through the forwarder to kernel
+// `to_id` of `to` from now on, and so does every other runtime's proxy that led to it.
+rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint32_t to_id, uint32_t max_payload);
+
+// The name of the kernel of another runtime that `local` routes to under proxy id `id`;
+// "" when the id is no proxy or its kernel is gone.
+std::string remote_kernel_name(rk_runtime_s* local, uint32_t id);
+
 // Waits until every message in the runtime's egress queue when called has been handed
 // on (or dropped and counted): a terminated sender's messages then are in their targets'
 // inboxes. RK_ERROR_TIMEOUT at the deadline (a target that stays full).

@@ -44,6 +44,11 @@ std::string kernel_dump(rk_kernel_s* kernel, int64_t now) {
   std::snprintf(line, sizeof(line), "  kernel '%s' (id %u): %s\n", kernel->config.name.c_str(), kernel->id,
                 rk_kernel_state_name(kernel->state.load()));
   out += line;
+  if (kernel->state.load() == RK_KERNEL_FAULTED) {
+    std::lock_guard lock(kernel->supervision.reason_mutex);
+    out += "    FAULTED: " + kernel->supervision.fault_reason + "\n";
+  }
+  if (kernel->supervision.stalled_now.load() != 0) out += "    STALLED (the supervisor reported it)\n";
   const RingViews& v = kernel->views;
   if (v.control == nullptr) return out + "    not launched\n";
   rk_control_block* c = v.control;

@@ -127,6 +127,17 @@ std::string metrics_text(rk_runtime_s* runtime) {
   family(out, kernels, "rk_kernel_resident", "gauge",
          "1 while the kernel's loop runs on the device, 0 while it is off it (idle exit, time slice, parking).",
          [](K k) { return double(k.status.resident); });
+  family(out, kernels, "rk_kernel_stalled", "gauge", "1 while the supervisor sees the kernel stalled.",
+         [](K k) { return double(k.status.stalled); });
+  family(out, kernels, "rk_kernel_stalls_total", "counter", "Stalls the supervisor detected.",
+         [](K k) { return double(k.status.stalls); });
+  family(out, kernels, "rk_kernel_error_bursts_total", "counter", "Times the kernel's errors passed the supervisor's bound.",
+         [](K k) { return double(k.status.error_bursts); });
+  family(out, kernels, "rk_kernel_restarts_total", "counter", "Restarts (by the supervisor or rk_kernel_restart).",
+         [](K k) { return double(k.status.restarts); });
+  family(out, kernels, "rk_kernel_restart_failures_total", "counter",
+         "Restarts given up on: the loop did not reach a message boundary in time.",
+         [](K k) { return double(k.status.restart_failures); });
   family(out, kernels, "rk_kernel_trace_records_total", "counter",
          "Message trace records collected from the kernel (0 unless it is traced).",
          [](K k) { return double(k.status.trace_records); });

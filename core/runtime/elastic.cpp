@@ -38,6 +38,7 @@ bool work_waits(rk_kernel_s* kernel) {
 // (resume_if_parked), activate and reactivate theirs.
 bool relaunch_locked(rk_kernel_s* kernel) {
   if (!active(kernel) || !loop_left_relaunchable(kernel)) return false;
+  if (kernel->supervision.restarting) return false;  // parked for a restart: the supervisor launches it
   if (resume_if_parked(kernel) != RK_SUCCESS) {
     log_error("elastic kernel '" + kernel->config.name + "' could not be launched again: " + last_error_text());
     return false;

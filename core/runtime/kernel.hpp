@@ -14,6 +14,7 @@
 #include "observability/trace.hpp"
 #include "ringkernel.h"
 #include "runtime/kernel_config.hpp"
+#include "runtime/supervision.hpp"
 
 namespace rk::core {
 
@@ -40,6 +41,8 @@ struct RingViews {
   uint8_t* input_slots = nullptr;
   uint8_t* output_slots = nullptr;
   uint64_t* inbox_sequence = nullptr;
+  uint8_t* inbox_slots = nullptr;
+  uint8_t* outbox_slots = nullptr;
   rk_trace_ring* trace = nullptr;  // traced kernels only
 };
 
@@ -66,6 +69,7 @@ struct rk_kernel_s {
   // drain: every send either publishes before the drain or is refused (never accepted and
   // then lost). Both are seq_cst so at least one side sees the other.
   std::atomic<bool> closing{false};
+  std::atomic<bool> migrated{false};  // moved to another runtime (runtime/migrate.hpp): its route is a proxy now
   std::atomic<uint32_t> sends_in_flight{0};
   // Messages the host refused or found too late. Kept here, not in the device's telemetry
   // word: host and GPU read-modify-writing one word over PCIe is not atomic without native
@@ -81,4 +85,5 @@ struct rk_kernel_s {
   std::deque<rk::core::HostMessage> held;  // received off the device, not yet handed out
   rk::core::KernelAsync async;             // async consumers and late replies (receive_mutex)
   rk::core::HostTraceRings trace_rings;    // traced kernels: the host's events (observability/trace.hpp)
+  rk::core::KernelSupervision supervision; // rk_kernel_supervise (runtime/supervision.hpp)
 };

@@ -2,9 +2,11 @@
 
 #include <bit>
 #include <cstring>
+#include <new>
 
 #include "api/environment.hpp"
 #include "api/error.hpp"
+#include "runtime/snapshot_format.hpp"
 #include "api/struct_growth.hpp"
 #include "queue/queue_init.hpp"
 
@@ -98,7 +100,41 @@ rk_result make_kernel_config(const rk_kernel_options* given, uint32_t max_block_
     if (rk_result r = check_capacity("trace_capacity", config.trace_capacity, default_trace_capacity()); r != RK_SUCCESS)
       return r;
   }
-  return copy_lists(options, config);
+  if (rk_result r = copy_lists(options, config); r != RK_SUCCESS) return r;
+  if (options->snapshot == nullptr) return RK_SUCCESS;
+  if (options->snapshot_size > (uint64_t{1} << 36))  // far beyond any kernel's queues; copying it would only fail later
+    return fail(RK_ERROR_INVALID_ARGUMENT, "kernel '" + config.name + "': snapshot_size " +
+                                               std::to_string(options->snapshot_size) + " is beyond any snapshot (64 GiB)");
+  const auto* image = static_cast<const uint8_t*>(options->snapshot);
+  try {
+    config.snapshot.assign(image, image + options->snapshot_size);
+  } catch (const std::bad_alloc&) {
+    return fail(RK_ERROR_OUT_OF_MEMORY, "kernel '" + config.name + "': no memory for a copy of its snapshot");
+  }
+  return check_snapshot_fits(config);
+}
+
+rk_result check_snapshot_fits(const KernelConfig& config) {
+  Snapshot s;
+  if (rk_result r = decode_snapshot(config.snapshot.data(), config.snapshot.size(), s); r != RK_SUCCESS) return r;
+  const std::string who = "kernel '" + config.name + "': its snapshot (of '" + s.kernel_name + "') ";
+  if (s.state.size() != config.state_bytes)
+    return fail(RK_ERROR_INVALID_ARGUMENT, who + "holds " + std::to_string(s.state.size()) + " bytes of state; state_bytes is " +
+                                               std::to_string(config.state_bytes));
+  auto fits = [&](const std::vector<SnapshotMessage>& messages, uint32_t capacity, const char* queue) -> rk_result {
+    if (messages.size() > capacity)
+      return fail(RK_ERROR_INVALID_ARGUMENT, who + "holds " + std::to_string(messages.size()) + " messages for its " + queue +
+                                                 "; " + queue + "_capacity is " + std::to_string(capacity));
+    for (const SnapshotMessage& m : messages)
+      if (m.payload.size() > config.max_payload_size)
+        return fail(RK_ERROR_INVALID_ARGUMENT, who + "holds a " + std::to_string(m.payload.size()) + "-byte payload; " +
+                                                   "max_payload_size is " + std::to_string(config.max_payload_size));
+    return RK_SUCCESS;
+  };
+  if (rk_result r = fits(s.input, config.input_capacity, "input"); r != RK_SUCCESS) return r;
+  if (rk_result r = fits(s.inbox, config.inbox_capacity, "inbox"); r != RK_SUCCESS) return r;
+  if (rk_result r = fits(s.outbox, config.outbox_capacity, "outbox"); r != RK_SUCCESS) return r;
+  return fits(s.output, UINT32_MAX, "output");  // output goes to the host's side: only payload sizes matter
 }
 
 RingBlockLayout plan_ring_block(const KernelConfig& config) {

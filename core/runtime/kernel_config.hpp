@@ -30,12 +30,17 @@ struct KernelConfig {
   bool elastic() const { return idle_exit_ns != 0 || max_run_ns != 0; }
   std::vector<uint32_t> accepted_types;
   std::vector<std::string> peers;
+  std::vector<uint8_t> snapshot;  // an image to launch from (runtime/snapshot.hpp); checked at create
 };
 
 // Fills `config` from the C options; on bad input returns an error and sets rk_last_error.
 // `trace_all`: the runtime traces every kernel (RINGKERNEL_TRACE).
 rk_result make_kernel_config(const rk_kernel_options* options, uint32_t max_block_size, bool trace_all,
                              KernelConfig& config);
+
+// A snapshot to launch from (config.snapshot) is whole and fits the kernel's options:
+// state size, capacities, payload sizes.
+rk_result check_snapshot_fits(const KernelConfig& config);
 
 // Byte offsets of everything a kernel owns inside its one host-mapped ring block.
 struct RingBlockLayout {

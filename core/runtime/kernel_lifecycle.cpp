@@ -17,6 +17,8 @@
 #include "runtime/lifecycle.hpp"
 #include "runtime/park.hpp"
 #include "runtime/ring_block.hpp"
+#include "runtime/snapshot.hpp"
+#include "runtime/supervision.hpp"
 #include "runtime/runtime.hpp"
 
 namespace rk::core {
@@ -60,6 +62,7 @@ rk_result compile_kernel(rk_runtime_s* runtime, rk_kernel_s* kernel) {
 
 // Closing only flips the state: senders that saw LIVE may still be reading the fields.
 void close_route(rk_kernel_s* kernel) {
+  if (kernel->migrated.load()) return;  // the id leads to where the kernel went (remote_k2k.hpp, reroute_locked)
   rk_store_release_u32(&kernel->runtime->kernels->routes[kernel->id].state, RK_ROUTE_CLOSED);
 }
 
@@ -99,6 +102,9 @@ void count_late_inbox_messages(rk_kernel_s* kernel) {
   }
 }
 
+rk_result finish_terminate_locked(rk_kernel_s* kernel, Clock::time_point deadline);
+rk_result finish_without_loop(rk_kernel_s* kernel);
+
 }  // namespace
 
 rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options, rk_kernel_s** out) {
@@ -136,16 +142,13 @@ rk_result launch_locked(rk_kernel_s* kernel) {
                                           "' cannot run persistent ring kernels on this device (bridge mode: relaunch)");
   std::vector<uint32_t> peer_ids;
   for (const std::string& peer : kernel->config.peers) {
-    // A name no kernel here has may be a kernel of another runtime (bridge/remote_k2k.hpp);
-    // else it is a kernel of ours that may launch later.
     uint32_t id = 0;
-    if (runtime->kernels->find(peer) == nullptr)
-      if (rk_result r = resolve_remote_peer(runtime, peer, id); r != RK_SUCCESS) return r;
-    if (id == 0) id = runtime->kernels->id_for(peer);
-    if (id == 0) return fail(RK_ERROR_OUT_OF_MEMORY, "the runtime's K2K table is full; cannot name peer '" + peer + "'");
+    if (rk_result r = kernel_id_for_name(runtime, peer, id); r != RK_SUCCESS) return r;
     peer_ids.push_back(id);
   }
   if (rk_result r = allocate_ring_block(kernel, peer_ids); r != RK_SUCCESS) return r;
+  if (!kernel->config.snapshot.empty())
+    if (rk_result r = restore_snapshot(kernel); r != RK_SUCCESS) return r;
   if (rk_result r = backend_stream_create(runtime, &kernel->stream); r != RK_SUCCESS) return r;
   if (kernel->config.auto_activate) rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), 1u);
   publish_live_route(kernel);
@@ -167,6 +170,19 @@ rk_result launch_locked(rk_kernel_s* kernel) {
 }
 
 }  // namespace
+
+rk_result kernel_id_for_name(rk_runtime_s* runtime, const std::string& name, uint32_t& id, bool directory_held) {
+  // A name no kernel here has may be a kernel of another runtime (bridge/remote_k2k.hpp);
+  // else it is a kernel of ours that may launch later.
+  id = 0;
+  if (runtime->kernels->find(name) == nullptr) {
+    rk_result r = directory_held ? resolve_remote_peer_locked(runtime, name, id) : resolve_remote_peer(runtime, name, id);
+    if (r != RK_SUCCESS) return r;
+  }
+  if (id == 0) id = runtime->kernels->id_for(name);
+  if (id == 0) return fail(RK_ERROR_OUT_OF_MEMORY, "the runtime's K2K table is full; cannot name kernel '" + name + "'");
+  return RK_SUCCESS;
+}
 
 bool loop_left_relaunchable(rk_kernel_s* kernel) {
   return rk_load_acquire_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->has_terminated)) ==
@@ -222,7 +238,9 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
   if (from != RK_KERNEL_TERMINATING) {
     if (rk_result r = transition(kernel, LifecycleAction::terminate); r != RK_SUCCESS) return r;
     kernel->closing.store(true);
+    stop_watching(kernel);
   }
+  if (kernel->supervision.device_faulted) return finish_without_loop(kernel);
   // A loop left parked by a park that was given up on drains like any other.
   if (rk_result r = resume_if_parked(kernel); r != RK_SUCCESS) return r;
   auto deadline = deadline_after(timeout_ns);
@@ -234,7 +252,9 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
     backoff(round);
   }
   auto* should_terminate = reinterpret_cast<uint32_t*>(&kernel->views.control->should_terminate);
-  if (rk_load_acquire_u32(should_terminate) == RK_STOP_NONE) {
+  // A park asked for by the supervisor (a restart, a fault) becomes a drain: the loop that
+  // parks anyway is launched again below with the drain kept.
+  if (rk_load_acquire_u32(should_terminate) != RK_STOP_DRAIN) {
     rk_store_release_u32(should_terminate, RK_STOP_DRAIN);
     ring_kernel_doorbell(kernel->views.control);
   }
@@ -247,10 +267,19 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
     if (rk_result r = wait_loop_left(kernel, deadline, hung); r != RK_SUCCESS) return r;
   }
   if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
+  return finish_terminate_locked(kernel, deadline);
+}
+
+namespace {
+
+// The loop is gone: hand on what it sent, keep what it wrote, free the device's memory.
+rk_result finish_terminate_locked(rk_kernel_s* kernel, Clock::time_point deadline) {
   if (kernel->config.trace) kernel->runtime->trace->stopped(kernel->id);  // its last records
   // What it sent to kernels of other runtimes reaches their inboxes before we return, so
   // terminating a pipeline upstream first loses nothing across runtimes either.
-  if (rk_result r = wait_egress_handed_on(kernel->runtime, deadline); r != RK_SUCCESS) return r;
+  // A kernel that moved away sent nothing there since: what is in the egress is others'.
+  if (!kernel->migrated.load())
+    if (rk_result r = wait_egress_handed_on(kernel->runtime, deadline); r != RK_SUCCESS) return r;
   close_route(kernel);
   count_late_inbox_messages(kernel);
   {
@@ -262,8 +291,26 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
   return transition(kernel, LifecycleAction::finish_termination);
 }
 
+// The device faulted under the kernel (runtime/supervision.hpp): no loop drains or leaves.
+// What it wrote stays receivable; messages still queued for it are counted as dropped.
+rk_result finish_without_loop(rk_kernel_s* kernel) {
+  if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS)
+    log_warn("kernel '" + kernel->config.name + "' faulted on the device: " + last_error_text());
+  uint32_t lost = rk_queue_depth(kernel->views.input);
+  kernel->host_dropped.fetch_add(lost, std::memory_order_relaxed);
+  if (lost != 0)
+    log_warn("kernel '" + kernel->config.name + "': " + std::to_string(lost) + " queued message(s) were never handled (device fault)");
+  return finish_terminate_locked(kernel, deadline_after(1'000'000'000));
+}
+
+}  // namespace
+
 rk_result kernel_destroy(rk_kernel_s* kernel) {
   if (rk_result r = check_may_destroy(kernel->runtime, kernel); r != RK_SUCCESS) return r;
+  {
+    std::lock_guard lock(kernel->lifecycle_mutex);
+    stop_watching(kernel);  // a kernel supervised while Created never went through terminate
+  }
   rk_kernel_state state = kernel->state.load();
   if (state != RK_KERNEL_CREATED && state != RK_KERNEL_TERMINATED) {
     // The bridge keeps serving meanwhile: replies written during the drain still complete.
@@ -282,6 +329,9 @@ rk_result kernel_destroy(rk_kernel_s* kernel) {
   auto parking = hold_parking();      // parking elsewhere must not find it half gone,
   auto directory = hold_directory();  // nor a bridge forwarding to it
   kernel->runtime->kernels->remove(kernel);
+  directory.unlock();
+  parking.unlock();
+  forget_supervision(kernel);  // a supervision callback that names it has returned
   delete kernel;
   return RK_SUCCESS;
 }

@@ -13,6 +13,7 @@
 #include "runtime/elastic.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
+#include "runtime/supervision.hpp"
 #include "runtime/kernel_messaging.hpp"
 #include "runtime/kernel_ops.hpp"
 #include "runtime/kernel_table.hpp"
@@ -26,7 +27,17 @@ void count_dropped(rk_kernel_s* kernel) {
 }
 
 rk_result refuse_closed(rk_kernel_s* kernel) {
+  if (kernel->migrated.load())
+    return fail(RK_ERROR_TERMINATED, "kernel '" + kernel->config.name +
+                                         "' moved to another runtime (rk_kernel_migrate): send to the kernel that call returned");
   return fail(RK_ERROR_TERMINATED, "kernel '" + kernel->config.name + "' is terminating and accepts no more messages");
+}
+
+rk_result refuse_faulted(rk_kernel_s* kernel) {
+  char reason[512];
+  kernel_fault_reason(kernel, reason, sizeof(reason));
+  return fail(RK_ERROR_KERNEL_FAULTED, "kernel '" + kernel->config.name + "' is Faulted (" + reason +
+                                           "); rk_kernel_restart or rk_kernel_terminate it");
 }
 
 // Counts a send as in flight for terminate's handshake (see rk_kernel_s::closing).
@@ -50,6 +61,7 @@ rk_result check_can_send(rk_kernel_s* kernel, uint32_t type_id, uint32_t size) {
   if (state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED)
     return fail(RK_ERROR_TERMINATED, "kernel '" + kernel->config.name + "' is " + rk_kernel_state_name(state) +
                                          " and accepts no more messages");
+  if (state == RK_KERNEL_FAULTED) return refuse_faulted(kernel);
   const auto& accepted = kernel->config.accepted_types;
   bool known = type_id != RK_MSG_TYPE_INVALID &&
                (accepted.empty() || std::find(accepted.begin(), accepted.end(), type_id) != accepted.end());

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "ringkernel.h"
 
@@ -19,6 +20,10 @@ rk_result kernel_launch(rk_kernel_s* kernel);
 rk_result kernel_set_active(rk_kernel_s* kernel, bool activate, bool reactivate);
 rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns);
 rk_result kernel_destroy(rk_kernel_s* kernel);
+
+// The id under which `runtime` routes to the kernel called `name`: ours, one of another
+// runtime (a proxy), or one that may launch here later.
+rk_result kernel_id_for_name(rk_runtime_s* runtime, const std::string& name, uint32_t& id, bool directory_held = false);
 
 // One persistent launch of the kernel's ring loop on its stream (its ring block is ready).
 rk_result launch_ring_loop(rk_kernel_s* kernel);

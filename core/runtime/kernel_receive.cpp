@@ -12,6 +12,7 @@
 #include "runtime/host_dialect.hpp"
 #include "bridge/bridge.hpp"
 #include "runtime/kernel.hpp"
+#include "runtime/supervision.hpp"
 #include "runtime/kernel_messaging.hpp"
 #include "runtime/kernel_ops.hpp"
 #include "runtime/kernel_table.hpp"
@@ -338,6 +339,12 @@ void fill_status(rk_kernel_s* kernel, rk_kernel_status& status) {
   status.late_replies = kernel->async.late_replies.load(std::memory_order_relaxed);  // a statistic
   status.relaunches = kernel->relaunches.load(std::memory_order_relaxed);           // a statistic
   status.resident = loop_resident(kernel) ? 1u : 0u;
+  const KernelSupervision& s = kernel->supervision;  // statistics
+  status.stalled = s.stalled_now.load(std::memory_order_relaxed);
+  status.stalls = s.stalls.load(std::memory_order_relaxed);
+  status.error_bursts = s.error_bursts.load(std::memory_order_relaxed);
+  status.restarts = s.restarts.load(std::memory_order_relaxed);
+  status.restart_failures = s.restart_failures.load(std::memory_order_relaxed);
   if (kernel->config.trace && kernel->ring_host != nullptr) {  // launched: its ring is attached
     TraceTrackCounts trace = kernel->runtime->trace->counts(kernel->id);
     status.trace_records = trace.records;

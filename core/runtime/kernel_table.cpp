@@ -17,6 +17,13 @@ uint32_t KernelTable::id_for(const std::string& name) {
   return id;
 }
 
+std::string KernelTable::name_of(uint32_t id) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [name, given] : ids_)
+    if (given == id) return name;
+  return "";
+}
+
 rk_kernel_s* KernelTable::find(const std::string& name) {
   std::lock_guard lock(mutex_);
   auto it = kernels_.find(name);

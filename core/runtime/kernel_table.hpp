@@ -23,6 +23,7 @@ class KernelTable {
   uint32_t id_for(const std::string& name);
   rk_kernel_s* find(const std::string& name);
   rk_kernel_s* find_id(uint32_t id);  // nullptr: no kernel (or a route to another runtime)
+  std::string name_of(uint32_t id);   // "" for an id never given out
   void add(rk_kernel_s* kernel);
   void remove(rk_kernel_s* kernel);
   std::vector<rk_kernel_s*> all();

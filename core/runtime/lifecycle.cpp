@@ -20,6 +20,13 @@ constexpr std::array kTransitions{
     Transition{RK_KERNEL_ACTIVE, LifecycleAction::terminate, RK_KERNEL_TERMINATING},
     Transition{RK_KERNEL_DEACTIVATED, LifecycleAction::terminate, RK_KERNEL_TERMINATING},
     Transition{RK_KERNEL_TERMINATING, LifecycleAction::finish_termination, RK_KERNEL_TERMINATED},
+    Transition{RK_KERNEL_LAUNCHED, LifecycleAction::fault, RK_KERNEL_FAULTED},
+    Transition{RK_KERNEL_ACTIVE, LifecycleAction::fault, RK_KERNEL_FAULTED},
+    Transition{RK_KERNEL_DEACTIVATED, LifecycleAction::fault, RK_KERNEL_FAULTED},
+    Transition{RK_KERNEL_ACTIVE, LifecycleAction::restart, RK_KERNEL_ACTIVE},
+    Transition{RK_KERNEL_DEACTIVATED, LifecycleAction::restart, RK_KERNEL_DEACTIVATED},
+    Transition{RK_KERNEL_FAULTED, LifecycleAction::restart, RK_KERNEL_ACTIVE},
+    Transition{RK_KERNEL_FAULTED, LifecycleAction::terminate, RK_KERNEL_TERMINATING},
 };
 
 }  // namespace
@@ -32,6 +39,8 @@ const char* action_name(LifecycleAction action) {
     case LifecycleAction::reactivate: return "reactivate";
     case LifecycleAction::terminate: return "terminate";
     case LifecycleAction::finish_termination: return "finish termination of";
+    case LifecycleAction::fault: return "fault";
+    case LifecycleAction::restart: return "restart";
   }
   return "?";
 }
@@ -63,6 +72,7 @@ extern "C" const char* rk_kernel_state_name(rk_kernel_state state) {
     case RK_KERNEL_DEACTIVATED: return "Deactivated";
     case RK_KERNEL_TERMINATING: return "Terminating";
     case RK_KERNEL_TERMINATED: return "Terminated";
+    case RK_KERNEL_FAULTED: return "Faulted";
     default: return "Undefined";
   }
 }

@@ -3,6 +3,9 @@
 //
 //   Created -launch-> Launched -activate-> Active <-deactivate/reactivate-> Deactivated
 //   Launched | Active | Deactivated -terminate-> Terminating -> Terminated
+//   Launched | Active | Deactivated -fault-> Faulted (the supervisor, runtime/supervision.hpp)
+//   Active | Deactivated | Faulted -restart-> Active (Deactivated stays Deactivated)
+//   Faulted -terminate-> Terminating
 //
 // Launch with auto-activate goes Created -> Launched -> Active in one call.
 #pragma once
@@ -14,7 +17,7 @@
 
 namespace rk::core {
 
-enum class LifecycleAction { launch, activate, deactivate, reactivate, terminate, finish_termination };
+enum class LifecycleAction { launch, activate, deactivate, reactivate, terminate, finish_termination, fault, restart };
 
 const char* action_name(LifecycleAction action);
 

@@ -99,6 +99,8 @@ rk_result allocate_ring_block(rk_kernel_s* kernel, const std::vector<uint32_t>& 
   kernel->views.input_slots = host_of(kernel->views.input->slots_ptr);
   kernel->views.output_slots = host_of(kernel->views.output->slots_ptr);
   kernel->views.inbox_sequence = reinterpret_cast<uint64_t*>(host_of(kernel->views.inbox->sequence_ptr));
+  kernel->views.inbox_slots = host_of(kernel->views.inbox->slots_ptr);
+  kernel->views.outbox_slots = host_of(kernel->views.outbox->slots_ptr);
   kernel->views.telemetry->min_latency_ns = UINT64_MAX;
   if (config.trace) {  // the records follow the ring's header (observability/trace.cpp reads them there)
     rk_trace_ring* trace = at<rk_trace_ring>(kernel, layout.trace);

@@ -39,6 +39,12 @@ struct rk_runtime_s {
   std::atomic<uint32_t> elastic_kernels{0};
   std::atomic<int64_t> elastic_checked_ns{0};
   std::atomic<int64_t> elastic_interval_ns{1'000'000};  // the bridge's pace for them (elastic.cpp)
+  // Supervised kernels (runtime/supervision.hpp): while there are any, the bridge watches
+  // them at a quarter of their shortest interval.
+  std::atomic<uint32_t> supervised_kernels{0};
+  std::atomic<int64_t> supervision_checked_ns{0};
+  std::atomic<int64_t> supervision_pace_ns{100'000'000};
+  std::mutex supervision_dispatch;  // held while supervision callbacks run
   // The message bridge (core/bridge/), started on first need; programs that never use
   // async never create it. Stopped in rk_runtime_destroy after the kernels are gone.
   std::mutex bridge_mutex;

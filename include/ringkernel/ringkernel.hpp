@@ -392,6 +392,39 @@ class Kernel {
     return s;
   }
 
+  // Watchdog and supervision (rk_kernel_supervise): options.on_event, if set, runs on the
+  // runtime's bridge thread and must outlive the supervision.
+  void supervise(const rk_supervision_options& options) { check(rk_kernel_supervise(handle_, &options), "supervise"); }
+  // Stops the loop at a message boundary and launches it again, queued messages kept;
+  // the way back from Faulted. flags: RK_RESTART_RESET_STATE.
+  void restart(uint32_t flags = 0, uint64_t timeout_ns = 10'000'000'000ull) {
+    check(rk_kernel_restart(handle_, flags, timeout_ns), "restart");
+  }
+  // The kernel's state and every message it holds, as an image to launch from
+  // (KernelSpec::snapshot); the kernel must be Launched or Deactivated, and keeps it all.
+  std::vector<uint8_t> snapshot() const {
+    std::vector<uint8_t> image;
+    for (;;) {  // messages may arrive between asking the size and taking the copy
+      size_t size = 0;
+      check(rk_kernel_snapshot(handle_, nullptr, 0, &size), "snapshot");
+      image.resize(size + size / 4 + 4096);
+      rk_result r = rk_kernel_snapshot(handle_, image.data(), image.size(), &size);
+      if (r == RK_SUCCESS) {
+        image.resize(size);
+        return image;
+      }
+      if (size <= image.size()) check(r, "snapshot");
+    }
+  }
+
+  // Why the kernel is Faulted; empty when it is not.
+  std::string fault_reason() const {
+    std::string reason(rk_kernel_fault_reason(handle_, nullptr, 0), '\0');
+    rk_kernel_fault_reason(handle_, reason.data(), reason.size() + 1);
+    reason.resize(std::char_traits<char>::length(reason.c_str()));  // a restart may have cleared it meanwhile
+    return reason;
+  }
+
   rk_telemetry telemetry() const {
     rk_telemetry t{};
     check(rk_kernel_get_telemetry(handle_, &t), "telemetry");
@@ -440,6 +473,7 @@ struct KernelSpec {
   uint32_t trace_capacity = 0;  // records in the kernel's trace ring; 0 = 8192
   uint64_t idle_exit_ns = 0;    // elastic: the loop leaves the device after this long idle; 0 = never
   uint64_t max_run_ns = 0;      // elastic: ... after running this long (a time slice); 0 = never
+  std::vector<uint8_t> snapshot;  // launch from this image (Kernel::snapshot): state and messages put back
 };
 
 class Runtime {
@@ -483,6 +517,10 @@ class Runtime {
     options.trace_capacity = spec.trace_capacity;
     options.idle_exit_ns = spec.idle_exit_ns;
     options.max_run_ns = spec.max_run_ns;
+    if (!spec.snapshot.empty()) {
+      options.snapshot = spec.snapshot.data();
+      options.snapshot_size = spec.snapshot.size();
+    }
     options.name = spec.name.c_str();
     options.source = spec.source.c_str();
     options.source_size = spec.source.size();

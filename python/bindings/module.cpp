@@ -147,6 +147,42 @@ void run_output(void* user_data, const rk_msg_header* header, const void* payloa
   }
 }
 
+// A supervision callback's Python callable, owned by its Kernel (every one it was given:
+// rk_kernel_supervise called from the callback itself may not wait for it).
+struct SupervisionHolder {
+  py::object callback;
+};
+
+const char* event_kind_name(rk_supervision_event_kind kind) {
+  switch (kind) {
+    case RK_SUPERVISION_STALLED: return "stalled";
+    case RK_SUPERVISION_PROGRESSING: return "progressing";
+    case RK_SUPERVISION_ERRORS: return "errors";
+    case RK_SUPERVISION_RESTARTED: return "restarted";
+    case RK_SUPERVISION_RESTART_FAILED: return "restart_failed";
+    case RK_SUPERVISION_FAULTED: return "faulted";
+    default: return "unknown";
+  }
+}
+
+void run_supervision(void* user_data, const rk_supervision_event* e) {
+  if (!interpreter_alive()) return;
+  py::gil_scoped_acquire gil;
+  auto* holder = static_cast<SupervisionHolder*>(user_data);
+  try {
+    py::dict event;
+    event["kind"] = event_kind_name(e->kind);
+    event["reason"] = std::string(e->reason != nullptr ? e->reason : "");
+    event["stalled_ns"] = e->stalled_ns;
+    event["message_id"] = e->message_id;
+    event["errors"] = e->errors;
+    event["restarts"] = e->restarts;
+    holder->callback(event);
+  } catch (py::error_already_set& err) {
+    err.discard_as_unraisable("ringkernel supervision callback");
+  }
+}
+
 // A completion: the callable is released exactly once, under the GIL.
 void run_completion(void* user_data, rk_result result, const rk_msg_header* header, const void* payload, uint32_t size) {
   auto* callback = static_cast<py::object*>(user_data);
@@ -172,6 +208,7 @@ struct Kernel {
   bool closing = false;
   uint64_t in_flight = 0;
   std::unique_ptr<OutputHolder> output;
+  std::vector<std::unique_ptr<SupervisionHolder>> supervision;
 
   void close();
 
@@ -181,6 +218,8 @@ struct Kernel {
     // A kernel still running keeps its handler's callable: the bridge may call it until the
     // runtime closes, so it must outlive this wrapper.
     if (kernel != nullptr && output) static_cast<void>(output.release());
+    if (kernel != nullptr)
+      for (auto& holder : supervision) static_cast<void>(holder.release());
   }
 };
 
@@ -265,6 +304,7 @@ void Kernel::close() {
   state.kernels.erase(this);
   kernel = nullptr;
   output.reset();
+  supervision.clear();  // destroy returned: no supervision callback runs any more
 }
 
 void Runtime::close() {
@@ -350,6 +390,12 @@ std::unique_ptr<Kernel> launch(Runtime& runtime, const py::dict& options) {
   o.accepted_types = accepted.data();
   o.peer_count = static_cast<uint32_t>(peer_names.size());
   o.peers = peer_names.data();
+  std::string snapshot;
+  if (options.contains("snapshot") && !options["snapshot"].is_none()) {
+    snapshot = options["snapshot"].cast<std::string>();  // bytes
+    o.snapshot = snapshot.data();
+    o.snapshot_size = snapshot.size();
+  }
   rk_kernel k = nullptr;
   {
     py::gil_scoped_release released;  // compiles
@@ -535,6 +581,99 @@ void set_output_handler(Kernel& self, py::object callback) {
   self.output = std::move(next);  // the old one is no longer running
 }
 
+// ---- supervision -------------------------------------------------------------------------
+
+void supervise(Kernel& self, int policy, uint64_t stall_ns, uint32_t error_limit, uint64_t error_window_ns,
+               uint64_t restart_timeout_ns, uint32_t max_restarts, uint64_t restart_window_ns, bool reset_state,
+               py::object on_event) {
+  rk_supervision_options o = RK_SUPERVISION_OPTIONS_INIT;
+  o.policy = static_cast<rk_supervision_policy>(policy);
+  o.stall_ns = stall_ns;
+  o.error_limit = error_limit;
+  o.error_window_ns = error_window_ns;
+  o.restart_timeout_ns = restart_timeout_ns;
+  o.max_restarts = max_restarts;
+  o.restart_window_ns = restart_window_ns;
+  o.restart_flags = reset_state ? RK_RESTART_RESET_STATE : 0u;
+  std::unique_ptr<SupervisionHolder> holder;
+  if (!on_event.is_none()) {
+    holder = std::make_unique<SupervisionHolder>(SupervisionHolder{std::move(on_event)});
+    o.on_event = run_supervision;
+    o.user_data = holder.get();
+  }
+  KernelUse use(self);
+  rk_kernel k = use.get();
+  rk_result r;
+  {
+    py::gil_scoped_release released;  // waits for a running callback of the old options
+    r = rk_kernel_supervise(k, &o);
+  }
+  check(r);
+  if (holder) self.supervision.push_back(std::move(holder));
+}
+
+void restart(Kernel& self, bool reset_state, uint64_t timeout_ns) {
+  KernelUse use(self);
+  rk_kernel k = use.get();
+  rk_result r;
+  {
+    py::gil_scoped_release released;
+    r = rk_kernel_restart(k, reset_state ? RK_RESTART_RESET_STATE : 0u, timeout_ns);
+  }
+  check(r);
+}
+
+std::string fault_reason(Kernel& self) {
+  KernelUse use(self);
+  std::string reason(rk_kernel_fault_reason(use.get(), nullptr, 0), '\0');
+  rk_kernel_fault_reason(use.get(), reason.data(), reason.size() + 1);
+  reason.resize(std::char_traits<char>::length(reason.c_str()));
+  return reason;
+}
+
+// ---- kernel snapshots and migration ------------------------------------------------------
+
+py::bytes snapshot_of(Kernel& self) {
+  KernelUse use(self);
+  rk_kernel k = use.get();
+  std::string image;
+  rk_result r = RK_SUCCESS;
+  {
+    py::gil_scoped_release released;
+    for (;;) {  // messages may arrive between asking the size and taking the copy
+      size_t size = 0;
+      r = rk_kernel_snapshot(k, nullptr, 0, &size);
+      if (r != RK_SUCCESS) break;
+      image.resize(size + size / 4 + 4096);
+      size_t taken = 0;
+      r = rk_kernel_snapshot(k, image.data(), image.size(), &taken);
+      if (r == RK_SUCCESS) image.resize(taken);
+      if (r == RK_SUCCESS || taken <= image.size()) break;  // done, or a failure that is not for room
+    }
+  }
+  check(r);
+  return py::bytes(image);
+}
+
+std::unique_ptr<Kernel> migrate(Kernel& self, Runtime& target, uint64_t timeout_ns) {
+  KernelUse use(self);
+  RuntimeUse to(target);
+  rk_kernel k = use.get();
+  rk_kernel moved = nullptr;
+  rk_result r;
+  {
+    py::gil_scoped_release released;  // compiles in the target, parks the source's kernels
+    r = rk_kernel_migrate(k, to.get(), timeout_ns, &moved);
+  }
+  check(r);
+  auto kernel = std::make_unique<Kernel>();
+  kernel->runtime = target.state;
+  kernel->kernel = moved;
+  std::lock_guard lock(target.state->mutex);
+  target.state->kernels.insert(kernel.get());
+  return kernel;
+}
+
 // ---- snapshots ---------------------------------------------------------------------------
 
 py::dict status_of(Kernel& self) {
@@ -559,6 +698,11 @@ py::dict status_of(Kernel& self) {
   d["trace_records"] = s.trace_records;
   d["trace_dropped"] = s.trace_dropped;
   d["resident"] = s.resident != 0;
+  d["stalled"] = s.stalled != 0;
+  d["stalls"] = s.stalls;
+  d["error_bursts"] = s.error_bursts;
+  d["restarts"] = s.restarts;
+  d["restart_failures"] = s.restart_failures;
   return d;
 }
 
@@ -737,6 +881,11 @@ PYBIND11_MODULE(_ringkernel, m) {
       .def("receive_batch", &receive_batch)
       .def("request_async", &request_async)
       .def("set_output_handler", &set_output_handler)
+      .def("snapshot", &snapshot_of)
+      .def("migrate", &migrate)
+      .def("supervise", &supervise)
+      .def("restart", &restart)
+      .def_property_readonly("fault_reason", &fault_reason)
       .def("status", &status_of)
       .def("telemetry", &telemetry_of)
       .def("latency", &latency_of);

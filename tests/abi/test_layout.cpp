@@ -59,3 +59,19 @@ TEST_CASE("layouts 4 to 7: the stop values, what the loop reports, histograms, t
   CHECK(offsetof(rk_kernel_options, max_run_ns) == offsetof(rk_kernel_options, idle_exit_ns) + 8);
   CHECK(RK_KERNEL_TRACE == 0x2u);
 }
+
+TEST_CASE("API 1.3: supervision and snapshots append to the status and options, add a state and a result", "[abi]") {
+  CHECK(offsetof(rk_kernel_status, stalled) == offsetof(rk_kernel_status, resident) + 4);  // was reserved2
+  CHECK(offsetof(rk_kernel_status, stalls) == offsetof(rk_kernel_status, resident) + 8);   // appended
+  CHECK(offsetof(rk_kernel_status, restart_failures) == offsetof(rk_kernel_status, stalls) + 24);
+  CHECK(RK_KERNEL_FAULTED == 7);
+  CHECK(RK_ERROR_KERNEL_FAULTED == 23);
+  CHECK(RK_SUPERVISE_OFF == 0);
+  CHECK(offsetof(rk_supervision_options, on_event) == 56);
+  CHECK(sizeof(rk_supervision_options) == 72);
+  CHECK(sizeof(rk_supervision_event) == 56);
+  CHECK(std::string(rk_result_name(RK_ERROR_KERNEL_FAULTED)) == "RK_ERROR_KERNEL_FAULTED");
+  CHECK(std::string(rk_kernel_state_name(RK_KERNEL_FAULTED)) == "Faulted");
+  CHECK(offsetof(rk_kernel_options, snapshot) == offsetof(rk_kernel_options, max_run_ns) + 8);  // appended
+  CHECK(offsetof(rk_kernel_options, snapshot_size) == offsetof(rk_kernel_options, snapshot) + 8);
+}

@@ -1,8 +1,9 @@
 // The "elastic" suite (docs/runtime.md, "Idle exit and time slices"): what an elastic
 // kernel costs. The first reply after its loop left the device (a relaunch on the message
 // path) beside a launch per message; a round trip through a resident elastic kernel beside
-// a plain one, in turns; and the CPU a process burns per second with an idle kernel left
-// resident and with one whose loop has left.
+// a plain one, in turns (and through a supervised one: the watchdog is off the message
+// path); the CPU a process burns per second with an idle kernel left resident and with one
+// whose loop has left; and what snapshots and migration cost beside a plain launch.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -71,6 +72,47 @@ ResultRow row_of(const std::string& name, const std::string& unit, std::vector<d
   return backend_row("elastic", name, unit, backend, std::move(samples));
 }
 
+// Snapshots and migration beside what a kernel costs to make: create + launch (compiled
+// once, then from the cache), a snapshot of a kernel holding 64 queued messages, and a
+// kernel moved back and forth between two runtimes of the backend (each move compiles
+// and launches a twin, parks the source runtime's kernels, moves 64 messages).
+std::vector<ResultRow> moving_rows(rk::Runtime& runtime, const Options& options) {
+  const std::string backend = runtime.backend();
+  const uint64_t count = options.quick ? 5 : 30;
+  rk::Runtime other(backend);
+  std::vector<double> launch_ns, snapshot_ns, migrate_ns;
+  for (uint64_t i = 0; i < count; ++i) {
+    auto start = Clock::now();
+    rk::Kernel made = runtime.launch(echo("bench_launch_" + std::to_string(i), 0));
+    launch_ns.push_back(ns_of(start));
+    made.terminate();
+  }
+  rk::Kernel held = runtime.launch(echo("bench_snapshot", 0));
+  held.deactivate();
+  for (uint64_t i = 0; i < 64; ++i) held.send(Ping{});
+  for (uint64_t i = 0; i < count; ++i) {
+    auto start = Clock::now();
+    std::vector<uint8_t> image = held.snapshot();
+    snapshot_ns.push_back(ns_of(start));
+    if (image.size() < 64 * 64) throw std::runtime_error("a snapshot lost messages");
+  }
+  rk::Runtime* sides[2] = {&other, &runtime};
+  for (uint64_t i = 0; i < count; ++i) {
+    rk_kernel moved = nullptr;
+    auto start = Clock::now();
+    rk::check(rk_kernel_migrate(held.get(), sides[i % 2]->get(), 30'000'000'000ull, &moved), "migrate");
+    migrate_ns.push_back(ns_of(start));
+    held = rk::Kernel(moved);  // the old handle goes, so the name is free to come back
+    if (held.status().input_depth != 64) throw std::runtime_error("a migration lost messages");
+  }
+  held.terminate();
+  ResultRow launch_row = row_of("create + launch a kernel", "ns", launch_ns, backend);
+  ResultRow snapshot_row = row_of("snapshot of a kernel holding 64 messages", "ns", snapshot_ns, backend);
+  ResultRow migrate_row = row_of("migrate a kernel holding 64 messages to another runtime", "ns", migrate_ns, backend);
+  migrate_row.set("ratio_to_launch_p50", migrate_row.median / launch_row.median);
+  return {launch_row, snapshot_row, migrate_row};
+}
+
 std::vector<ResultRow> elastic_suite(const Options& options) {
   uint64_t count = options.messages ? options.messages : (options.quick ? 200 : 2000);
   rk::Runtime runtime;
@@ -93,19 +135,38 @@ std::vector<ResultRow> elastic_suite(const Options& options) {
   // Resident: the elastic loop (its idle clock reads) beside a plain one, in turns.
   rk::Kernel plain = runtime.launch(echo("bench_elastic_plain", 0));
   rk::Kernel resident = runtime.launch(echo("bench_elastic_resident", 600'000'000'000ull));  // never leaves here
-  std::vector<double> plain_ns, resident_ns;
-  for (uint64_t i = 0; i < 1000; ++i) {  // warm up both
-    round_trip(plain, i);
-    round_trip(resident, i);
-  }
   const uint64_t trips = count * 10;
-  for (uint64_t round = 0; round < 10; ++round)
-    for (rk::Kernel* kernel : {&plain, &resident})
-      for (uint64_t i = 0; i < trips / 10; ++i) (kernel == &plain ? plain_ns : resident_ns).push_back(round_trip(*kernel, i));
+  // Two kernels in turns, so each measures on the same machine state (two spinning loops
+  // are all a 2-core machine holds beside the host thread).
+  auto in_turns = [&](rk::Kernel& a, rk::Kernel& b, std::vector<double>& a_ns, std::vector<double>& b_ns) {
+    for (uint64_t i = 0; i < 1000; ++i) {  // warm up both
+      round_trip(a, i);
+      round_trip(b, i);
+    }
+    for (uint64_t round = 0; round < 10; ++round)
+      for (rk::Kernel* kernel : {&a, &b})
+        for (uint64_t i = 0; i < trips / 10; ++i) (kernel == &a ? a_ns : b_ns).push_back(round_trip(*kernel, i));
+  };
+  std::vector<double> plain_ns, resident_ns;
+  in_turns(plain, resident, plain_ns, resident_ns);
   ResultRow plain_row = row_of("round trip, plain kernel", "ns", plain_ns, backend);
   ResultRow resident_row = row_of("round trip, elastic kernel, resident", "ns", resident_ns, backend);
   resident_row.set("ratio_to_plain_p50", resident_row.median / plain_row.median);
   resident.terminate();
+
+  // Supervised: the bridge watches it every 2.5 ms, off the message path.
+  rk::Kernel supervised = runtime.launch(echo("bench_elastic_supervised", 0));
+  rk_supervision_options watch = RK_SUPERVISION_OPTIONS_INIT;
+  watch.policy = RK_SUPERVISE_RESTART;
+  watch.stall_ns = 10'000'000;
+  watch.error_limit = 1000;
+  supervised.supervise(watch);
+  std::vector<double> plain_again_ns, supervised_ns;
+  in_turns(plain, supervised, plain_again_ns, supervised_ns);
+  ResultRow plain_again = row_of("round trip, plain kernel (beside the supervised one)", "ns", plain_again_ns, backend);
+  ResultRow supervised_row = row_of("round trip, supervised kernel (stall 10 ms, restart)", "ns", supervised_ns, backend);
+  supervised_row.set("ratio_to_plain_p50", supervised_row.median / plain_again.median);
+  supervised.terminate();
 
   // Idle CPU: the plain kernel idles resident (it spins, then yields, then parks where the
   // backend can); then it goes, and an elastic one idles with its loop left.
@@ -118,7 +179,9 @@ std::vector<ResultRow> elastic_suite(const Options& options) {
   ResultRow idle_left = row_of("idle CPU, an elastic kernel off the device (and the bridge checking it)", "CPU s/s",
                                {idle_cpu(seconds)}, backend);
   idle.terminate();
-  return {launch, first, plain_row, resident_row, idle_resident, idle_left};
+  std::vector<ResultRow> rows{launch, first, plain_row, resident_row, plain_again, supervised_row, idle_resident, idle_left};
+  for (ResultRow& row : moving_rows(runtime, options)) rows.push_back(std::move(row));
+  return rows;
 }
 
 SuiteRegistration elastic_registration{"elastic", "elastic kernels: relaunch on the message path, resident cost, idle CPU",

@@ -119,6 +119,10 @@ class HandlerFailedError(RingKernelError):
     """RK_ERROR_HANDLER_FAILED."""
 
 
+class KernelFaultedError(RingKernelError):
+    """RK_ERROR_KERNEL_FAULTED: the supervisor gave up on the kernel; ``Kernel.fault_reason`` says why."""
+
+
 class PayloadLayoutError(ValueError):
     """A payload whose size does not match its message type's NumPy dtype (a Python-side check)."""
 
@@ -146,6 +150,7 @@ _BY_NAME = {
     "RK_ERROR_NOT_READY": NotReadyError,
     "RK_ERROR_INTERNAL": InternalError,
     "RK_ERROR_HANDLER_FAILED": HandlerFailedError,
+    "RK_ERROR_KERNEL_FAULTED": KernelFaultedError,
 }
 
 

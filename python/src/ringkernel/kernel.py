@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Optional, Union
 
 import numpy as np
 
@@ -89,7 +89,7 @@ class Kernel:
 
     @property
     def state(self) -> str:
-        """"Created", "Launched", "Active", "Deactivated", "Terminating" or "Terminated"."""
+        """"Created", "Launched", "Active", "Deactivated", "Terminating", "Terminated" or "Faulted"."""
         return self._k.state
 
     @property
@@ -117,6 +117,51 @@ class Kernel:
             return
         self._end_outputs()
         self._k.close()
+
+    # ---- supervision -----------------------------------------------------------------
+
+    def supervise(self, policy: str = "report", *, stall: Optional[float] = None, error_limit: int = 0,
+                  error_window: float = 1.0, restart_timeout: float = 1.0, max_restarts: int = 3,
+                  restart_window: float = 60.0, reset_state: bool = False,
+                  on_event: Optional[Callable[[Dict[str, Any]], None]] = None) -> None:
+        """Watches the kernel from the runtime's bridge thread (``rk_kernel_supervise``).
+
+        ``policy``: "report" (log, count, call ``on_event``), "restart" (and restart it: queued
+        messages kept, the state too unless ``reset_state``; more than ``max_restarts`` within
+        ``restart_window`` seconds leave it "Faulted"), or "off". Stalled: no progress for
+        ``stall`` seconds while work waits or a handler runs; errors: ``error_limit`` or more
+        within ``error_window`` seconds. ``on_event`` gets a dict (kind, reason, stalled_ns,
+        message_id, errors, restarts) on the bridge thread; keep it short.
+        """
+        policies = {"off": 0, "report": 1, "restart": 2}
+        if policy not in policies:
+            raise ValueError(f"policy must be one of {sorted(policies)}, not {policy!r}")
+        self._k.supervise(policies[policy], 0 if stall is None else _ns(stall), error_limit, _ns(error_window),
+                          _ns(restart_timeout), max_restarts, _ns(restart_window), reset_state, on_event)
+
+    def restart(self, *, reset_state: bool = False, timeout: Optional[float] = 10.0) -> None:
+        """Stops the loop at a message boundary and launches it again; the way back from "Faulted"."""
+        self._k.restart(reset_state, _ns(timeout))
+
+    # ---- snapshots and migration -----------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        """State and every message it holds, as an image for ``Runtime.launch(snapshot=...)``.
+
+        The kernel must be "Launched" or "Deactivated" (``deactivate()`` it first); it keeps
+        everything. The image is versioned and checksummed: write it to a file if you like.
+        """
+        return self._k.snapshot()
+
+    def migrate(self, target: "Runtime", *, timeout: Optional[float] = 30.0) -> "Kernel":
+        """Moves the kernel to ``target`` with its state and messages while its peers keep
+        sending to it by name; returns the new kernel. This one is "Terminated" afterwards."""
+        return Kernel(target, self._k.migrate(target._rt, _ns(timeout)))
+
+    @property
+    def fault_reason(self) -> str:
+        """Why the kernel is "Faulted"; "" when it is not."""
+        return self._k.fault_reason
 
     # ---- sending and receiving -----------------------------------------------------
 

@@ -95,14 +95,16 @@ class Runtime:
                outbox_capacity: int = 0, max_payload_size: int = 0, state_bytes: int = 0,
                accepted_types: Sequence[int] = (), peers: Sequence[str] = (), compile_flags: str = "",
                k2k_send_timeout: Optional[float] = None, trace: bool = False, trace_capacity: int = 0,
-               idle_exit: Optional[float] = None, max_run: Optional[float] = None) -> Kernel:
+               idle_exit: Optional[float] = None, max_run: Optional[float] = None,
+               snapshot: Optional[bytes] = None) -> Kernel:
         """Compiles and launches a ring kernel (``rk_kernel_create`` + ``rk_kernel_launch``).
 
         ``source`` holds the message structs and ``rk_handler`` (docs/dialect.md); 0 for a
         capacity or size means the library's default. The kernel starts Active unless
         ``auto_activate=False``. ``idle_exit`` and ``max_run`` (seconds) make it elastic: its
         loop leaves the device after that long idle, or after running that long, and comes
-        back when work does (docs/runtime.md, "Idle exit and time slices").
+        back when work does (docs/runtime.md, "Idle exit and time slices"). ``snapshot``
+        (from :meth:`Kernel.snapshot`) puts its state and messages back before it starts.
         """
         options: Dict[str, Any] = {
             "name": name, "source": source, "auto_activate": auto_activate, "block_size": block_size,
@@ -114,6 +116,7 @@ class Runtime:
             "k2k_send_timeout_ns": 0 if k2k_send_timeout is None else int(k2k_send_timeout * 1e9),
             "idle_exit_ns": 0 if idle_exit is None else max(1, int(idle_exit * 1e9)),
             "max_run_ns": 0 if max_run is None else max(1, int(max_run * 1e9)),
+            "snapshot": None if snapshot is None else bytes(snapshot),
         }
         return Kernel(self, self._rt.launch(options))
 

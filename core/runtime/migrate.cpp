@@ -1,0 +1,258 @@
+#include "runtime/migrate.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/error.hpp"
+#include "bridge/remote_k2k.hpp"
+#include "runtime/device_calls.hpp"
+#include "runtime/host_dialect.hpp"
+#include "runtime/kernel.hpp"
+#include "runtime/kernel_messaging.hpp"
+#include "runtime/kernel_ops.hpp"
+#include "runtime/park.hpp"
+#include "runtime/runtime.hpp"
+#include "runtime/snapshot.hpp"
+#include "runtime/supervision.hpp"
+
+namespace rk::core {
+namespace {
+
+uint32_t* word(int32_t& field) { return reinterpret_cast<uint32_t*>(&field); }
+
+// The C options that make a kernel like `c` (inactive: it is activated once it holds the
+// old one's messages).
+struct OptionsOf {
+  explicit OptionsOf(const KernelConfig& c) {
+    for (const std::string& peer : c.peers) peers.push_back(peer.c_str());
+    options.flags = c.trace ? RK_KERNEL_TRACE : 0u;
+    options.name = c.name.c_str();
+    options.source = c.source.data();
+    options.source_size = c.source.size();
+    options.compile_flags = c.compile_flags.empty() ? nullptr : c.compile_flags.c_str();
+    options.block_size = c.block_size;
+    options.input_capacity = c.input_capacity;
+    options.output_capacity = c.output_capacity;
+    options.inbox_capacity = c.inbox_capacity;
+    options.outbox_capacity = c.outbox_capacity;
+    options.k2k_send_timeout_ns = c.k2k_send_timeout_ns;
+    options.max_payload_size = c.max_payload_size;
+    options.state_bytes = c.state_bytes;
+    options.accepted_type_count = static_cast<uint32_t>(c.accepted_types.size());
+    options.accepted_types = c.accepted_types.empty() ? nullptr : c.accepted_types.data();
+    options.peer_count = static_cast<uint32_t>(peers.size());
+    options.peers = peers.empty() ? nullptr : peers.data();
+    options.trace_capacity = c.trace ? c.trace_capacity : 0u;
+    options.idle_exit_ns = c.idle_exit_ns;
+    options.max_run_ns = c.max_run_ns;
+  }
+  std::vector<const char*> peers;
+  rk_kernel_options options = RK_KERNEL_OPTIONS_INIT;
+};
+
+// Every launched kernel of a set parked at a message boundary, their lifecycles locked
+// (in address order, the one order for sets of lifecycle locks).
+class Freeze {
+ public:
+  explicit Freeze(std::vector<rk_kernel_s*> kernels) : kernels_(std::move(kernels)) {
+    std::sort(kernels_.begin(), kernels_.end(), std::less<rk_kernel_s*>());
+    for (rk_kernel_s* kernel : kernels_) locks_.emplace_back(kernel->lifecycle_mutex);
+  }
+
+  rk_result park(Clock::time_point deadline) {
+    for (rk_kernel_s* kernel : kernels_) {
+      if (kernel->stream == nullptr) continue;  // terminated meanwhile
+      rk_control_block* control = kernel->views.control;
+      if (rk_load_acquire_u32(word(control->has_terminated)) != RK_TERMINATED_RUNNING) continue;  // off the device
+      uint32_t stop = rk_load_acquire_u32(word(control->should_terminate));
+      if (stop == RK_STOP_DRAIN)
+        return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name +
+                                                "' of the runtime is still terminating; a migration needs every kernel "
+                                                "there at a message boundary");
+      if (stop == RK_STOP_NONE) {
+        rk_store_release_u32(word(control->should_terminate), RK_STOP_PARK);
+        asked_.push_back(kernel);
+      }
+      ring_kernel_doorbell(control);
+    }
+    // All at once, moving every one's output off the device each round: in a chain, the
+    // first may wait for room the last makes only once the host takes its output. And a
+    // handler may wait for room in the inbox of a kernel that parked already: one that
+    // stays running a while lets the parked ones with messages run a moment (1 ms), then
+    // asks them again. Nothing new comes in from the host meanwhile that they must handle
+    // (what waits in input queues stays there), so this ends.
+    std::vector<std::pair<rk_kernel_s*, Clock::time_point>> released;
+    for (uint32_t round = 0;; ++round) {
+      const auto now = Clock::now();
+      for (auto it = released.begin(); it != released.end();) {
+        if (now - it->second < std::chrono::milliseconds(1)) {
+          ++it;
+          continue;
+        }
+        rk_store_release_u32(word(it->first->views.control->should_terminate), RK_STOP_PARK);
+        ring_kernel_doorbell(it->first->views.control);
+        it = released.erase(it);
+      }
+      rk_kernel_s* running = nullptr;
+      for (rk_kernel_s* kernel : asked_) {
+        if (rk_load_acquire_u32(word(kernel->views.control->has_terminated)) != RK_TERMINATED_RUNNING) continue;
+        running = kernel;
+        std::lock_guard receive(kernel->receive_mutex);
+        if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+      }
+      if (running == nullptr && released.empty()) break;
+      if (now >= deadline)
+        return fail(RK_ERROR_TIMEOUT, "kernel '" + (running ? running : released.front().first)->config.name +
+                                          "' did not reach a message boundary in time (a handler may be hung); nothing moved");
+      if (running != nullptr && round % 256 == 255)
+        if (rk_result r = release_blockers(released, now); r != RK_SUCCESS) return r;
+      backoff(round);
+    }
+    for (rk_kernel_s* kernel : asked_)
+      if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
+    return RK_SUCCESS;
+  }
+
+  // Parked kernels with K2K messages waiting run again for a moment (see park).
+  rk_result release_blockers(std::vector<std::pair<rk_kernel_s*, Clock::time_point>>& released, Clock::time_point now) {
+    for (rk_kernel_s* kernel : asked_) {
+      if (rk_load_acquire_u32(word(kernel->views.control->has_terminated)) != RK_TERMINATED_RELAUNCHABLE) continue;
+      if (rk_queue_depth(kernel->views.inbox) == 0) continue;
+      if (rk_result r = resume_if_parked(kernel); r != RK_SUCCESS) return r;
+      released.emplace_back(kernel, now);
+    }
+    return RK_SUCCESS;
+  }
+
+  // Runs again every loop this parked, `except` (left parked for its terminate).
+  void thaw(const rk_kernel_s* except) {
+    for (rk_kernel_s* kernel : asked_) {
+      if (kernel == except) continue;
+      rk_control_block* control = kernel->views.control;
+      if (rk_load_acquire_u32(word(control->has_terminated)) == RK_TERMINATED_RUNNING) {
+        rk_store_release_u32(word(control->should_terminate), RK_STOP_NONE);  // never parked: take it back
+        continue;
+      }
+      if (resume_if_parked(kernel) != RK_SUCCESS) log_error("after a migration: " + last_error_text());
+    }
+    asked_.clear();
+  }
+
+ private:
+  std::vector<rk_kernel_s*> kernels_;
+  std::vector<std::unique_lock<std::mutex>> locks_;
+  std::vector<rk_kernel_s*> asked_;
+};
+
+rk_result movable(rk_kernel_s* kernel) {
+  rk_kernel_state state = kernel->state.load();
+  if (state == RK_KERNEL_LAUNCHED || state == RK_KERNEL_ACTIVE || state == RK_KERNEL_DEACTIVATED) return RK_SUCCESS;
+  return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name + "' is " + rk_kernel_state_name(state) +
+                                          ": only a Launched, Active or Deactivated kernel moves");
+}
+
+// The old kernel takes no more host sends: those in flight finish first (terminate's handshake).
+rk_result close_to_host(rk_kernel_s* kernel, Clock::time_point deadline) {
+  kernel->migrated.store(true);
+  kernel->closing.store(true);
+  for (uint32_t round = 0; kernel->sends_in_flight.load() != 0; ++round) {
+    if (Clock::now() >= deadline) {
+      kernel->closing.store(false);
+      kernel->migrated.store(false);
+      return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name + "': a send or an open reservation is still in flight; nothing moved");
+    }
+    backoff(round);
+  }
+  return RK_SUCCESS;
+}
+
+// Step 3, everything parked and the directory held.
+rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
+  Snapshot copy;
+  if (rk_result r = capture_snapshot(old, false, copy); r != RK_SUCCESS) return r;
+  if (rk_result r = restore_into(fresh, copy, true); r != RK_SUCCESS) return r;
+  Snapshot taken;  // the same messages: nothing can add any now
+  if (rk_result r = capture_snapshot(old, true, taken); r != RK_SUCCESS) return r;
+  if (taken.input.size() != copy.input.size() || taken.inbox.size() != copy.inbox.size() ||
+      taken.outbox.size() != copy.outbox.size() || taken.output.size() != copy.output.size())
+    return fail(RK_ERROR_INTERNAL, "kernel '" + old->config.name + "' got messages while every sender was stopped");
+  return reroute_locked(old->runtime, old->id, fresh->runtime, fresh->id, fresh->config.max_payload_size);
+}
+
+}  // namespace
+
+rk_result kernel_migrate(rk_kernel_s* old, rk_runtime_s* target, uint64_t timeout_ns, rk_kernel_s** moved) {
+  if (target == nullptr || moved == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "rk_kernel_migrate: target and moved must not be NULL");
+  rk_runtime_s* source = old->runtime;
+  if (target == source) return fail(RK_ERROR_INVALID_ARGUMENT, "kernel '" + old->config.name + "' is in that runtime already");
+  if (rk_result r = movable(old); r != RK_SUCCESS) return r;
+  if (target->kernels->find(old->config.name) != nullptr)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "the target runtime has a kernel named '" + old->config.name + "' already");
+  const auto deadline = deadline_after(timeout_ns);
+
+  // 1. Its twin, compiled and launched in the target, inactive and empty.
+  OptionsOf options(old->config);
+  rk_kernel_s* fresh = nullptr;
+  if (rk_result r = kernel_create(target, &options.options, &fresh); r != RK_SUCCESS) return r;
+  auto give_up = [&](rk_result r, const std::string& why) {
+    kernel_destroy(fresh);
+    return fail(r, why);
+  };
+  if (rk_result r = kernel_launch(fresh); r != RK_SUCCESS) return give_up(r, last_error_text());
+
+  rk_kernel_state was = RK_KERNEL_STATE_UNDEFINED;
+  rk_result moved_result = RK_SUCCESS;
+  std::string why;
+  {
+    // 2. Every kernel of the source runtime parked, and the twin.
+    std::vector<rk_kernel_s*> kernels{fresh};
+    for (rk_kernel_s* kernel : source->kernels->all())
+      if (kernel->stream != nullptr) kernels.push_back(kernel);
+    Freeze freeze(kernels);
+    rk_result r = movable(old);  // it may have moved on while we compiled
+    was = old->state.load();
+    if (r == RK_SUCCESS) r = freeze.park(deadline);
+    if (r == RK_SUCCESS) r = close_to_host(old, deadline);
+    if (r == RK_SUCCESS) {
+      // 3. The move, with no forwarding between runtimes meanwhile.
+      auto directory = hold_directory();
+      r = move_locked(old, fresh);
+    }
+    if (r == RK_SUCCESS) {
+      // 4. The twin takes the old one's activity; everyone else goes on.
+      if (was != RK_KERNEL_LAUNCHED) {
+        rk_store_release_u32(word(fresh->views.control->is_active), was == RK_KERNEL_ACTIVE ? 1u : 0u);
+        fresh->state.store(was);
+      }
+      freeze.thaw(old);
+    } else {
+      why = last_error_text();
+      old->closing.store(false);
+      old->migrated.store(false);
+      freeze.thaw(nullptr);
+      moved_result = r;
+    }
+  }  // the lifecycle locks go here: the twin can be destroyed, the old one terminated
+  if (moved_result != RK_SUCCESS) return give_up(moved_result, why);
+  if (old->supervision.watched.load()) {  // the watch goes along
+    rk_supervision_options watch{};
+    {
+      std::lock_guard lock(old->lifecycle_mutex);
+      watch = old->supervision.options;
+    }
+    if (kernel_supervise(fresh, &watch) != RK_SUCCESS) log_warn("after the migration: " + last_error_text());
+  }
+  // The old kernel holds nothing now; terminating it only stops its loop. Its route stays
+  // the proxy to the twin.
+  if (kernel_terminate(old, 10'000'000'000ull) != RK_SUCCESS)
+    log_warn("kernel '" + old->config.name + "' moved, but its old loop did not stop: " + last_error_text());
+  *moved = fresh;
+  return RK_SUCCESS;
+}
+
+}  // namespace rk::core

@@ -1,0 +1,30 @@
+// Snapshots of ring kernels (docs/runtime.md, "Snapshots and migration"): taking one from
+// a kernel whose loop is parked, and putting one back into a fresh ring block before its
+// loop first starts. The image format is runtime/snapshot_format.hpp's.
+#pragma once
+
+#include <cstddef>
+
+#include "ringkernel.h"
+#include "runtime/snapshot_format.hpp"
+
+namespace rk::core {
+
+// rk_kernel_snapshot.
+rk_result kernel_snapshot(rk_kernel_s* kernel, void* buffer, size_t capacity, size_t* size);
+
+// Everything the kernel holds, into `out` (lifecycle_mutex held, the loop parked, so only
+// the host and peers' K2K sends touch the queues). `take`: the messages leave the kernel
+// (migration); else it keeps them. Fails, taking nothing, when a message names a kernel
+// that cannot be named (a route to a kernel gone).
+rk_result capture_snapshot(rk_kernel_s* kernel, bool take, Snapshot& out);
+
+// At launch, after the ring block is made and before the loop starts: the state, clock and
+// messages of config.snapshot go back in, each K2K id mapped by name to this runtime's.
+rk_result restore_snapshot(rk_kernel_s* kernel);
+
+// The same from a decoded snapshot, into a kernel whose loop is parked (migration):
+// input and outbox messages go behind any already there.
+rk_result restore_into(rk_kernel_s* kernel, const Snapshot& snapshot, bool directory_held);
+
+}  // namespace rk::core
