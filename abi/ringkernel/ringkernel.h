@@ -158,7 +158,9 @@ typedef struct rk_runtime_s* rk_runtime;
 typedef enum rk_bridge_mode {
   RK_BRIDGE_UNDEFINED = 0,
   RK_BRIDGE_PERSISTENT = 1, /* ring kernels run for their whole life; host talks through shared memory */
-  RK_BRIDGE_RELAUNCH = 2,   /* backend lacks concurrent host-device memory: one launch drains a batch */
+  RK_BRIDGE_RELAUNCH = 2,   /* no persistent kernels on the device (or RINGKERNEL_BRIDGE_MODE=relaunch): each
+                               launch drains what is queued and leaves; the runtime launches it again when
+                               work comes (docs/runtime.md). Ring kernels still need host-coherent memory. */
   RK_BRIDGE_FORCE32 = 0x7FFFFFFF
 } rk_bridge_mode;
 

@@ -23,9 +23,25 @@ namespace {
 constexpr int64_t kDefaultSkewNs = 10'000'000'000;
 constexpr uint32_t kDefaultMaxKernels = 256;
 
-rk_bridge_mode bridge_mode_for(uint64_t caps) {
+// Persistent where the device runs kernels alongside the host and shares coherent memory;
+// else relaunch (runtime/relaunch_mode.hpp). RINGKERNEL_BRIDGE_MODE=relaunch forces relaunch
+// on any device (how it is tested on PoCL).
+rk_result bridge_mode_for(uint64_t caps, rk_bridge_mode& mode) {
   const uint64_t needed = RK_CAP_PERSISTENT_KERNELS | RK_CAP_HOST_COHERENT;
-  return (caps & needed) == needed ? RK_BRIDGE_PERSISTENT : RK_BRIDGE_RELAUNCH;
+  mode = (caps & needed) == needed ? RK_BRIDGE_PERSISTENT : RK_BRIDGE_RELAUNCH;
+  const char* forced = std::getenv("RINGKERNEL_BRIDGE_MODE");
+  if (forced == nullptr || *forced == '\0' || std::string(forced) == "auto") return RK_SUCCESS;
+  if (std::string(forced) == "relaunch") {
+    mode = RK_BRIDGE_RELAUNCH;
+    return RK_SUCCESS;
+  }
+  if (std::string(forced) == "persistent") {
+    if (mode == RK_BRIDGE_PERSISTENT) return RK_SUCCESS;
+    return fail(RK_ERROR_UNSUPPORTED, "RINGKERNEL_BRIDGE_MODE=persistent, but the device cannot run persistent kernels "
+                                      "beside the host with coherent memory");
+  }
+  return fail(RK_ERROR_INVALID_ARGUMENT, std::string("RINGKERNEL_BRIDGE_MODE=") + forced +
+                                             ": use persistent, relaunch or auto");
 }
 
 rk_result open_device(rk_runtime_s& rt, const PluginRecord& plugin, uint32_t device_index) {
@@ -35,7 +51,7 @@ rk_result open_device(rk_runtime_s& rt, const PluginRecord& plugin, uint32_t dev
   rt.backend = plugin.backend;
   rt.device_index = device_index;
   rt.device_info = plugin.devices[device_index];
-  rt.bridge_mode = bridge_mode_for(rt.device_info.caps);
+  if (rk_result r = bridge_mode_for(rt.device_info.caps, rt.bridge_mode); r != RK_SUCCESS) return r;
   rt.kernel_wakes_host = (rt.device_info.caps & RK_CAP_HOST_WAKEUP) != 0;
   rt.kernels_park = rt.kernel_wakes_host;
   const char* force_park = std::getenv("RINGKERNEL_PARK_TO_LOAD");  // tests park on any backend
@@ -48,7 +64,7 @@ rk_result open_device(rk_runtime_s& rt, const PluginRecord& plugin, uint32_t dev
 
 // The K2K routing table, in memory every kernel on the device reads.
 rk_result create_routes(rk_runtime_s& rt) {
-  if (rt.bridge_mode != RK_BRIDGE_PERSISTENT) return RK_SUCCESS;
+  if ((rt.device_info.caps & RK_CAP_HOST_COHERENT) == 0) return RK_SUCCESS;  // no ring kernels here
   KernelTable& table = *rt.kernels;
   MappedBuffer routes;
   if (rk_result r = allocate_mapped(&rt, size_t{table.max_kernels()} * sizeof(rk_k2k_route), routes); r != RK_SUCCESS)

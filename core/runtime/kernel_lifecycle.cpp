@@ -16,6 +16,7 @@
 #include "runtime/kernel_table.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/park.hpp"
+#include "runtime/relaunch_mode.hpp"
 #include "runtime/ring_block.hpp"
 #include "runtime/snapshot.hpp"
 #include "runtime/supervision.hpp"
@@ -112,6 +113,7 @@ rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options,
   auto kernel = std::make_unique<rk_kernel_s>();
   kernel->runtime = runtime;
   if (rk_result r = make_kernel_config(options, runtime->device_info.max_block_size, runtime->trace->all(), kernel->config); r != RK_SUCCESS) return r;
+  if (runtime->bridge_mode == RK_BRIDGE_RELAUNCH) apply_relaunch_mode(kernel->config);  // every launch drains and leaves
   KernelTable& table = *runtime->kernels;
   if (kernel->config.name.starts_with('@'))
     return fail(RK_ERROR_INVALID_ARGUMENT, "kernel names starting with '@' are reserved (routes to other runtimes)");
@@ -137,9 +139,10 @@ rk_result launch_locked(rk_kernel_s* kernel) {
   if (!next_state(from, LifecycleAction::launch))
     return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name + "': " + transition_error(from, LifecycleAction::launch));
   rk_runtime_s* runtime = kernel->runtime;
-  if (runtime->bridge_mode != RK_BRIDGE_PERSISTENT)
+  if ((runtime->device_info.caps & RK_CAP_HOST_COHERENT) == 0)
     return fail(RK_ERROR_UNSUPPORTED, std::string("backend '") + runtime_backend_name(runtime) +
-                                          "' cannot run persistent ring kernels on this device (bridge mode: relaunch)");
+                                          "' has no host-coherent memory on this device, which ring kernels need: the "
+                                          "relaunch mode's copies of ring blocks around each launch are not built");
   std::vector<uint32_t> peer_ids;
   for (const std::string& peer : kernel->config.peers) {
     uint32_t id = 0;

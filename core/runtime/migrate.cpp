@@ -77,40 +77,48 @@ class Freeze {
       if (stop == RK_STOP_NONE) {
         rk_store_release_u32(word(control->should_terminate), RK_STOP_PARK);
         asked_.push_back(kernel);
+      } else {
+        others_.push_back(kernel);  // parking for a supervisor's restart: waited for, left to it after
       }
       ring_kernel_doorbell(control);
     }
     // All at once, moving every one's output off the device each round: in a chain, the
     // first may wait for room the last makes only once the host takes its output. And a
-    // handler may wait for room in the inbox of a kernel that parked already: one that
-    // stays running a while lets the parked ones with messages run a moment (1 ms), then
-    // asks them again. Nothing new comes in from the host meanwhile that they must handle
-    // (what waits in input queues stays there), so this ends.
-    std::vector<std::pair<rk_kernel_s*, Clock::time_point>> released;
+    // handler may wait for room in the inbox of a kernel that parked already: while any
+    // kernel stays running, the parked ones with K2K messages waiting run again (every
+    // 2 ms), and are asked to park once more only when nothing else runs. Nothing new comes
+    // in from the host meanwhile that they must handle (input queues wait for the ones that
+    // parked), so the chain drains and this ends.
+    std::vector<rk_kernel_s*> released;
+    auto last_release = Clock::now();
     for (uint32_t round = 0;; ++round) {
       const auto now = Clock::now();
-      for (auto it = released.begin(); it != released.end();) {
-        if (now - it->second < std::chrono::milliseconds(1)) {
-          ++it;
-          continue;
-        }
-        rk_store_release_u32(word(it->first->views.control->should_terminate), RK_STOP_PARK);
-        ring_kernel_doorbell(it->first->views.control);
-        it = released.erase(it);
-      }
-      rk_kernel_s* running = nullptr;
+      rk_kernel_s* running = nullptr;  // a kernel still to park that is not one we let run
+      for (rk_kernel_s* kernel : others_)
+        if (rk_load_acquire_u32(word(kernel->views.control->has_terminated)) == RK_TERMINATED_RUNNING) running = kernel;
       for (rk_kernel_s* kernel : asked_) {
         if (rk_load_acquire_u32(word(kernel->views.control->has_terminated)) != RK_TERMINATED_RUNNING) continue;
-        running = kernel;
-        std::lock_guard receive(kernel->receive_mutex);
-        if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+        if (std::find(released.begin(), released.end(), kernel) == released.end()) running = kernel;
+        std::unique_lock receive(kernel->receive_mutex, std::try_to_lock);  // busy: a receiver moves it
+        if (receive.owns_lock())
+          if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
       }
-      if (running == nullptr && released.empty()) break;
+      if (running == nullptr) {
+        if (released.empty()) break;
+        for (rk_kernel_s* kernel : released) {  // everything else has parked: now these
+          rk_store_release_u32(word(kernel->views.control->should_terminate), RK_STOP_PARK);
+          ring_kernel_doorbell(kernel->views.control);
+        }
+        released.clear();
+        continue;
+      }
       if (now >= deadline)
-        return fail(RK_ERROR_TIMEOUT, "kernel '" + (running ? running : released.front().first)->config.name +
+        return fail(RK_ERROR_TIMEOUT, "kernel '" + running->config.name +
                                           "' did not reach a message boundary in time (a handler may be hung); nothing moved");
-      if (running != nullptr && round % 256 == 255)
-        if (rk_result r = release_blockers(released, now); r != RK_SUCCESS) return r;
+      if (now - last_release >= std::chrono::milliseconds(2)) {
+        if (rk_result r = release_blockers(released); r != RK_SUCCESS) return r;
+        last_release = now;
+      }
       backoff(round);
     }
     for (rk_kernel_s* kernel : asked_)
@@ -118,13 +126,13 @@ class Freeze {
     return RK_SUCCESS;
   }
 
-  // Parked kernels with K2K messages waiting run again for a moment (see park).
-  rk_result release_blockers(std::vector<std::pair<rk_kernel_s*, Clock::time_point>>& released, Clock::time_point now) {
+  // Parked kernels with K2K messages waiting run again until everything else has parked (see park).
+  rk_result release_blockers(std::vector<rk_kernel_s*>& released) {
     for (rk_kernel_s* kernel : asked_) {
       if (rk_load_acquire_u32(word(kernel->views.control->has_terminated)) != RK_TERMINATED_RELAUNCHABLE) continue;
       if (rk_queue_depth(kernel->views.inbox) == 0) continue;
       if (rk_result r = resume_if_parked(kernel); r != RK_SUCCESS) return r;
-      released.emplace_back(kernel, now);
+      if (std::find(released.begin(), released.end(), kernel) == released.end()) released.push_back(kernel);
     }
     return RK_SUCCESS;
   }
@@ -147,6 +155,7 @@ class Freeze {
   std::vector<rk_kernel_s*> kernels_;
   std::vector<std::unique_lock<std::mutex>> locks_;
   std::vector<rk_kernel_s*> asked_;
+  std::vector<rk_kernel_s*> others_;
 };
 
 rk_result movable(rk_kernel_s* kernel) {
@@ -169,6 +178,22 @@ rk_result close_to_host(rk_kernel_s* kernel, Clock::time_point deadline) {
     backoff(round);
   }
   return RK_SUCCESS;
+}
+
+// The twin, launched and still unknown to anyone, parks before the source runtime stops:
+// its queues and state are then ours to fill, and the source's pause does not include the
+// twin's backend reaching a boundary (PoCL takes a while).
+rk_result park_twin(rk_kernel_s* fresh, Clock::time_point deadline) {
+  std::lock_guard lock(fresh->lifecycle_mutex);
+  rk_control_block* control = fresh->views.control;
+  if (rk_load_acquire_u32(word(control->has_terminated)) == RK_TERMINATED_RUNNING) {
+    rk_store_release_u32(word(control->should_terminate), RK_STOP_PARK);
+    ring_kernel_doorbell(control);
+    if (rk_result r = wait_loop_left(fresh, deadline, "(the twin being made for a migration) did not park in time");
+        r != RK_SUCCESS)
+      return r;
+  }
+  return backend_stream_synchronize(fresh->runtime, fresh->stream);
 }
 
 // Step 3, everything parked and the directory held.
@@ -204,6 +229,7 @@ rk_result kernel_migrate(rk_kernel_s* old, rk_runtime_s* target, uint64_t timeou
     return fail(r, why);
   };
   if (rk_result r = kernel_launch(fresh); r != RK_SUCCESS) return give_up(r, last_error_text());
+  if (rk_result r = park_twin(fresh, deadline); r != RK_SUCCESS) return give_up(r, last_error_text());
 
   rk_kernel_state was = RK_KERNEL_STATE_UNDEFINED;
   rk_result moved_result = RK_SUCCESS;
@@ -213,6 +239,7 @@ rk_result kernel_migrate(rk_kernel_s* old, rk_runtime_s* target, uint64_t timeou
     std::vector<rk_kernel_s*> kernels{fresh};
     for (rk_kernel_s* kernel : source->kernels->all())
       if (kernel->stream != nullptr) kernels.push_back(kernel);
+    const auto frozen_at = Clock::now();
     Freeze freeze(kernels);
     rk_result r = movable(old);  // it may have moved on while we compiled
     was = old->state.load();
@@ -229,7 +256,10 @@ rk_result kernel_migrate(rk_kernel_s* old, rk_runtime_s* target, uint64_t timeou
         rk_store_release_u32(word(fresh->views.control->is_active), was == RK_KERNEL_ACTIVE ? 1u : 0u);
         fresh->state.store(was);
       }
+      if (resume_if_parked(fresh) != RK_SUCCESS) log_error("after a migration: " + last_error_text());
       freeze.thaw(old);
+      log_info("kernel '" + old->config.name + "' moved to another runtime; the kernels of its old one paused " +
+               std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - frozen_at).count()) + " us");
     } else {
       why = last_error_text();
       old->closing.store(false);

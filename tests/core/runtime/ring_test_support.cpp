@@ -22,6 +22,12 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
 }
 )";
 
+bool runs_ring_kernels(rk::Runtime& rt) {
+  // Persistent, or relaunched per batch (RINGKERNEL_BRIDGE_MODE=relaunch): both need the
+  // ring block in memory host and device share.
+  return (rt.device().caps & RK_CAP_HOST_COHERENT) != 0;
+}
+
 rk::Runtime& runtime() {
   static std::unique_ptr<rk::Runtime> instance;
   static std::string failure;
@@ -55,8 +61,8 @@ rk::Runtime& runtime_for(const std::string& backend) {
     }
   }
   if (!entry.runtime) SKIP(backend << " is not usable here: " << entry.failure);
-  if (entry.runtime->bridge_mode() != RK_BRIDGE_PERSISTENT)
-    SKIP(backend << " device '" << entry.runtime->device().name << "' runs no persistent ring kernels");
+  if (!runs_ring_kernels(*entry.runtime))
+    SKIP(backend << " device '" << entry.runtime->device().name << "' runs no ring kernels (no host-coherent memory)");
   return *entry.runtime;
 }
 
@@ -70,8 +76,8 @@ std::unique_ptr<rk::Runtime> own_runtime(const std::string& backend) {
   }
   if (!rt && backend == "cpu_sim") FAIL("cpu_sim is not usable: " << failure);
   if (!rt) SKIP(backend << " is not usable here: " << failure);
-  if (rt->bridge_mode() != RK_BRIDGE_PERSISTENT)
-    SKIP(backend << " device '" << rt->device().name << "' runs no persistent ring kernels");
+  if (!runs_ring_kernels(*rt))
+    SKIP(backend << " device '" << rt->device().name << "' runs no ring kernels (no host-coherent memory)");
   return rt;
 }
 

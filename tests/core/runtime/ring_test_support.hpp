@@ -24,6 +24,9 @@ struct Pong {
 // Replies Pong{value + 1, count} to every Ping (type 1), counting in its state.
 extern const char* const kEchoSource;
 
+// Whether ring kernels launch on the runtime's device (in either bridge mode).
+bool runs_ring_kernels(rk::Runtime& rt);
+
 // The runtime the tests use: cpu_sim (always built, so failing to get it fails the test).
 rk::Runtime& runtime();
 
@@ -34,7 +37,7 @@ rk::Runtime& runtime_for(const std::string& backend);
 rk::KernelSpec echo_spec(const std::string& name, bool auto_activate = true);
 
 // A runtime of its own on `backend` (not the shared one): cpu_sim must open; any other
-// SKIPs with the reason where it cannot run persistent ring kernels here.
+// SKIPs with the reason where it cannot run ring kernels here.
 std::unique_ptr<rk::Runtime> own_runtime(const std::string& backend);
 
 // Adds one to a uint64_t (type 3) and forwards it to peer 0 by K2K, or hands it to the

@@ -26,8 +26,8 @@ rk_module compile(rk::Runtime& rt, const char* source, const char* name, rk_resu
 // function lookup the module lacks.
 void check_vector_add(rk::Runtime& rt, rk_memory_kind b_kind);
 
-// 100 requests to a persistent echo kernel keeping a count in its state; SKIPs where the
-// device runs no persistent kernels.
+// 100 requests to an echo ring kernel keeping a count in its state; SKIPs where the
+// device runs no ring kernels (no host-coherent memory).
 void check_echo_ring(rk::Runtime& rt);
 
 }  // namespace rk::test
