@@ -74,10 +74,13 @@ void relaunch_waiting_soon(rk_runtime_s* runtime) {
   {
     auto directory = hold_directory();  // no kernel is freed meanwhile
     for (rk_kernel_s* kernel : runtime->kernels->all()) {
-      if (!kernel->config.elastic() || kernel->views.control == nullptr) continue;
-      if (!loop_left_relaunchable(kernel) || !active(kernel) || !work_waits(kernel)) continue;
+      if (!kernel->config.elastic()) continue;  // the config is fixed at create
+      // The ring block is the launch's to make: look at it under the lifecycle lock only.
       std::unique_lock lock(kernel->lifecycle_mutex, std::try_to_lock);
-      if (lock.owns_lock()) any |= relaunch_locked(kernel);  // else a lifecycle call is under way: next round
+      if (!lock.owns_lock()) continue;  // a lifecycle call is under way: next round
+      if (kernel->views.control == nullptr || !loop_left_relaunchable(kernel) || !active(kernel) || !work_waits(kernel))
+        continue;
+      any |= relaunch_locked(kernel);
     }
   }
   if (!any) runtime->elastic_interval_ns.store(std::min(interval * 2, kSlowestNs), std::memory_order_relaxed);

@@ -358,6 +358,16 @@ T option(const py::dict& options, const char* key, T fallback) {
   return options.contains(key) ? options[key].cast<T>() : fallback;
 }
 
+// A wrapper for a kernel the C API made in `runtime`, known to it (closed with it).
+std::unique_ptr<Kernel> adopt(Runtime& runtime, rk_kernel handle) {
+  auto kernel = std::make_unique<Kernel>();
+  kernel->runtime = runtime.state;
+  kernel->kernel = handle;
+  std::lock_guard lock(runtime.state->mutex);
+  runtime.state->kernels.insert(kernel.get());
+  return kernel;
+}
+
 std::unique_ptr<Kernel> launch(Runtime& runtime, const py::dict& options) {
   RuntimeUse use(runtime);
   rk_runtime rt = use.get();
@@ -408,12 +418,7 @@ std::unique_ptr<Kernel> launch(Runtime& runtime, const py::dict& options) {
       throw f;
     }
   }
-  auto kernel = std::make_unique<Kernel>();
-  kernel->runtime = runtime.state;
-  kernel->kernel = k;
-  std::lock_guard lock(runtime.state->mutex);
-  runtime.state->kernels.insert(kernel.get());
-  return kernel;
+  return adopt(runtime, k);
 }
 
 // ---- messaging ---------------------------------------------------------------------------
@@ -666,12 +671,7 @@ std::unique_ptr<Kernel> migrate(Kernel& self, Runtime& target, uint64_t timeout_
     r = rk_kernel_migrate(k, to.get(), timeout_ns, &moved);
   }
   check(r);
-  auto kernel = std::make_unique<Kernel>();
-  kernel->runtime = target.state;
-  kernel->kernel = moved;
-  std::lock_guard lock(target.state->mutex);
-  target.state->kernels.insert(kernel.get());
-  return kernel;
+  return adopt(target, moved);
 }
 
 // ---- snapshots ---------------------------------------------------------------------------
