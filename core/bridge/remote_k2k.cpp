@@ -192,6 +192,12 @@ rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint
   return resolve_remote_peer_locked(local, name, id);
 }
 
+rk_result prepare_egress(rk_runtime_s* a, rk_runtime_s* b) {
+  std::lock_guard lock(g_mutex);
+  if (rk_result r = ensure_egress(a); r != RK_SUCCESS) return r;
+  return ensure_egress(b);
+}
+
 rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint32_t to_id, uint32_t max_payload) {
   if (rk_result r = ensure_egress(from); r != RK_SUCCESS) return r;
   if (rk_result r = ensure_egress(to); r != RK_SUCCESS) return r;
@@ -225,6 +231,8 @@ rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& nam
   for (rk_runtime_s* other : g_runtimes) {
     if (other == local) continue;
     if (rk_kernel_s* kernel = other->kernels->find(name)) {
+      const rk_kernel_state state = kernel->state.load();
+      if (kernel->migrated.load() || state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED) continue;
       found = RemoteEnd{other, kernel->id};
       max_payload = kernel->config.max_payload_size;
       ++matches;
@@ -245,6 +253,10 @@ rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& nam
 
 std::string remote_kernel_name(rk_runtime_s* local, uint32_t id) {
   std::lock_guard lock(g_mutex);
+  return remote_kernel_name_locked(local, id);
+}
+
+std::string remote_kernel_name_locked(rk_runtime_s* local, uint32_t id) {
   if (!local->egress) return "";
   auto it = local->egress->proxies.find(id);
   if (it == local->egress->proxies.end()) return "";

@@ -62,6 +62,10 @@ rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint
 // The same, the directory already held (hold_directory).
 rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& name, uint32_t& id);
 
+// Both runtimes get their egress queue now (allocating device memory), before a migration
+// freezes kernels: on backends that park kernels to allocate, that cannot happen later.
+rk_result prepare_egress(rk_runtime_s* a, rk_runtime_s* b);
+
 // Migration (runtime/migrate.hpp), the directory held and every kernel of `from` parked:
 // route `id` of `from`, whose kernel moved away, leads through the forwarder to kernel
 // `to_id` of `to` from now on, and so does every other runtime's proxy that led to it.
@@ -70,6 +74,7 @@ rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint
 // The name of the kernel of another runtime that `local` routes to under proxy id `id`;
 // "" when the id is no proxy or its kernel is gone.
 std::string remote_kernel_name(rk_runtime_s* local, uint32_t id);
+std::string remote_kernel_name_locked(rk_runtime_s* local, uint32_t id);  // the directory held
 
 // Waits until every message in the runtime's egress queue when called has been handed
 // on (or dropped and counted): a terminated sender's messages then are in their targets'

@@ -65,6 +65,8 @@ rk_result make_kernel_config(const rk_kernel_options* given, uint32_t max_block_
   if (options->source == nullptr)
     return fail(RK_ERROR_INVALID_ARGUMENT, "kernel '" + std::string(options->name) + "' has no handler source");
   config.name = options->name;
+  if (config.name.size() > 4096)  // snapshots carry names (runtime/snapshot_format.hpp)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "a kernel name is at most 4096 bytes long");
   size_t source_size = options->source_size ? options->source_size : std::strlen(options->source);
   config.source.assign(options->source, source_size);
   if (options->compile_flags) config.compile_flags = options->compile_flags;

@@ -335,6 +335,7 @@ rk_result kernel_destroy(rk_kernel_s* kernel) {
   directory.unlock();
   parking.unlock();
   forget_supervision(kernel);  // a supervision callback that names it has returned
+  { std::lock_guard lock(kernel->lifecycle_mutex); }  // a migration that froze it has let go
   delete kernel;
   return RK_SUCCESS;
 }

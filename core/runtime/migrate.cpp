@@ -4,11 +4,13 @@
 #include <chrono>
 #include <utility>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "api/error.hpp"
+#include "bridge/bridge.hpp"
 #include "bridge/remote_k2k.hpp"
 #include "runtime/device_calls.hpp"
 #include "runtime/host_dialect.hpp"
@@ -127,11 +129,15 @@ class Freeze {
   }
 
   // Parked kernels with K2K messages waiting run again until everything else has parked (see park).
+  // Every frozen kernel counts, those that were off the device before too (an elastic exit):
+  // nothing else may launch them while we hold their locks.
   rk_result release_blockers(std::vector<rk_kernel_s*>& released) {
-    for (rk_kernel_s* kernel : asked_) {
+    for (rk_kernel_s* kernel : kernels_) {
+      if (kernel->stream == nullptr || kernel->state.load() == RK_KERNEL_FAULTED) continue;
       if (rk_load_acquire_u32(word(kernel->views.control->has_terminated)) != RK_TERMINATED_RELAUNCHABLE) continue;
-      if (rk_queue_depth(kernel->views.inbox) == 0) continue;
+      if (rk_queue_depth(kernel->views.inbox) == 0 || kernel->supervision.restarting) continue;
       if (rk_result r = resume_if_parked(kernel); r != RK_SUCCESS) return r;
+      if (std::find(asked_.begin(), asked_.end(), kernel) == asked_.end()) asked_.push_back(kernel);
       if (std::find(released.begin(), released.end(), kernel) == released.end()) released.push_back(kernel);
     }
     return RK_SUCCESS;
@@ -199,13 +205,20 @@ rk_result park_twin(rk_kernel_s* fresh, Clock::time_point deadline) {
 // Step 3, everything parked and the directory held.
 rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
   Snapshot copy;
-  if (rk_result r = capture_snapshot(old, false, copy); r != RK_SUCCESS) return r;
+  if (rk_result r = capture_snapshot(old, false, copy, true); r != RK_SUCCESS) return r;
   if (rk_result r = restore_into(fresh, copy, true); r != RK_SUCCESS) return r;
-  Snapshot taken;  // the same messages: nothing can add any now
-  if (rk_result r = capture_snapshot(old, true, taken); r != RK_SUCCESS) return r;
-  if (taken.input.size() != copy.input.size() || taken.inbox.size() != copy.inbox.size() ||
-      taken.outbox.size() != copy.outbox.size() || taken.output.size() != copy.output.size())
-    return fail(RK_ERROR_INTERNAL, "kernel '" + old->config.name + "' got messages while every sender was stopped");
+  // Everything that can fail has run: the take cannot fail, and takes the same messages,
+  // since every sender is parked and nothing forwards. (A kernel launched into the source
+  // runtime during these milliseconds is not parked: a K2K message it sends to the old
+  // kernel right now is counted as dropped there, not lost silently.)
+  Snapshot taken;
+  if (rk_result r = capture_snapshot(old, true, taken, true); r != RK_SUCCESS) return r;
+  if (taken.inbox.size() > copy.inbox.size()) {
+    const uint64_t late = taken.inbox.size() - copy.inbox.size();
+    old->host_dropped.fetch_add(late, std::memory_order_relaxed);
+    log_error("kernel '" + old->config.name + "': " + std::to_string(late) +
+              " K2K message(s) from a kernel launched during its migration came too late to move; dropped (counted)");
+  }
   return reroute_locked(old->runtime, old->id, fresh->runtime, fresh->id, fresh->config.max_payload_size);
 }
 
@@ -214,6 +227,9 @@ rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
 rk_result kernel_migrate(rk_kernel_s* old, rk_runtime_s* target, uint64_t timeout_ns, rk_kernel_s** moved) {
   if (target == nullptr || moved == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "rk_kernel_migrate: target and moved must not be NULL");
   rk_runtime_s* source = old->runtime;
+  if (in_supervision_callback() || Bridge::on_bridge_thread(source) || Bridge::on_bridge_thread(target))
+    return fail(RK_ERROR_INVALID_STATE, "rk_kernel_migrate from a bridge or supervision callback: it waits for kernels "
+                                        "the bridge may have to serve; call it from another thread");
   if (target == source) return fail(RK_ERROR_INVALID_ARGUMENT, "kernel '" + old->config.name + "' is in that runtime already");
   if (rk_result r = movable(old); r != RK_SUCCESS) return r;
   if (target->kernels->find(old->config.name) != nullptr)
@@ -230,17 +246,24 @@ rk_result kernel_migrate(rk_kernel_s* old, rk_runtime_s* target, uint64_t timeou
   };
   if (rk_result r = kernel_launch(fresh); r != RK_SUCCESS) return give_up(r, last_error_text());
   if (rk_result r = park_twin(fresh, deadline); r != RK_SUCCESS) return give_up(r, last_error_text());
+  if (rk_result r = prepare_egress(source, target); r != RK_SUCCESS) return give_up(r, last_error_text());
 
   rk_kernel_state was = RK_KERNEL_STATE_UNDEFINED;
   rk_result moved_result = RK_SUCCESS;
   std::string why;
   {
-    // 2. Every kernel of the source runtime parked, and the twin.
-    std::vector<rk_kernel_s*> kernels{fresh};
-    for (rk_kernel_s* kernel : source->kernels->all())
-      if (kernel->stream != nullptr) kernels.push_back(kernel);
+    // 2. Every kernel of the source runtime parked, and the twin. The list is taken and
+    // locked with parking held, so no kernel of it is freed meanwhile (destroy removes
+    // kernels under it, and waits for their lifecycle lock before it frees one).
     const auto frozen_at = Clock::now();
-    Freeze freeze(kernels);
+    std::unique_ptr<Freeze> frozen;
+    {
+      auto parking = hold_parking();
+      std::vector<rk_kernel_s*> kernels{fresh};
+      for (rk_kernel_s* kernel : source->kernels->all()) kernels.push_back(kernel);
+      frozen = std::make_unique<Freeze>(std::move(kernels));
+    }
+    Freeze& freeze = *frozen;
     rk_result r = movable(old);  // it may have moved on while we compiled
     was = old->state.load();
     if (r == RK_SUCCESS) r = freeze.park(deadline);

@@ -126,6 +126,8 @@ rk_result with_ring_kernels_parked(rk_runtime_s* runtime, const std::function<rk
   if (result == RK_SUCCESS) result = work();
   std::string why = result == RK_SUCCESS ? "" : last_error_text();
   for (rk_kernel_s* kernel : launched) {
+    // A loop the supervisor parked (a restart under way, a Faulted kernel) is its to launch.
+    if (kernel->supervision.restarting || kernel->state.load() == RK_KERNEL_FAULTED) continue;
     rk_control_block* control = kernel->views.control;
     if (rk_load_acquire_u32(word(control->has_terminated)) == RK_TERMINATED_RUNNING) {
       // Never parked (given up on): take the request back. Should its loop have read it

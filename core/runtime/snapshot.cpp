@@ -84,18 +84,19 @@ rk_result copy_inbox(rk_kernel_s* kernel, bool take, std::vector<SnapshotMessage
 }
 
 // The name under which a restore finds kernel `id` again; "" if none.
-std::string name_for_id(rk_kernel_s* kernel, uint32_t id) {
+std::string name_for_id(rk_kernel_s* kernel, uint32_t id, bool directory_held) {
   if (id == kernel->id) return kernel->config.name;
   std::string name = kernel->runtime->kernels->name_of(id);
-  if (!name.empty() && name.front() == '@') name = remote_kernel_name(kernel->runtime, id);  // a proxy
+  if (!name.empty() && name.front() == '@')  // a proxy
+    name = directory_held ? remote_kernel_name_locked(kernel->runtime, id) : remote_kernel_name(kernel->runtime, id);
   return name;
 }
 
-rk_result add_name(rk_kernel_s* kernel, uint32_t id, Snapshot& out) {
+rk_result add_name(rk_kernel_s* kernel, uint32_t id, Snapshot& out, bool directory_held) {
   if (id == RK_KERNEL_ID_HOST) return RK_SUCCESS;
   for (const SnapshotName& n : out.names)
     if (n.id == id) return RK_SUCCESS;
-  std::string name = name_for_id(kernel, id);
+  std::string name = name_for_id(kernel, id, directory_held);
   if (name.empty())
     return fail(RK_ERROR_UNKNOWN_KERNEL, "kernel '" + kernel->config.name + "': a message it holds names kernel id " +
                                              std::to_string(id) + ", which no kernel answers to any more; a snapshot "
@@ -104,10 +105,14 @@ rk_result add_name(rk_kernel_s* kernel, uint32_t id, Snapshot& out) {
   return RK_SUCCESS;
 }
 
-rk_result park_for_snapshot(rk_kernel_s* kernel) {
+// `parked`: we stopped a running loop (and so launch it again after); a loop already off the
+// device (idle exit, a supervisor's restart or fault) is left to whoever parked it.
+rk_result park_for_snapshot(rk_kernel_s* kernel, bool& parked) {
   rk_control_block* control = kernel->views.control;
+  parked = false;
   if (rk_load_acquire_u32(word(control->has_terminated)) == RK_TERMINATED_RUNNING) {
     bool asked = rk_load_acquire_u32(word(control->should_terminate)) == RK_STOP_NONE;
+    parked = asked;
     if (asked) rk_store_release_u32(word(control->should_terminate), RK_STOP_PARK);
     ring_kernel_doorbell(control);
     if (rk_result r = wait_loop_left(kernel, deadline_after(kParkNs),
@@ -122,7 +127,7 @@ rk_result park_for_snapshot(rk_kernel_s* kernel) {
 
 }  // namespace
 
-rk_result capture_snapshot(rk_kernel_s* kernel, bool take, Snapshot& out) {
+rk_result capture_snapshot(rk_kernel_s* kernel, bool take, Snapshot& out, bool directory_held) {
   const RingViews& v = kernel->views;
   const KernelConfig& c = kernel->config;
   Snapshot s;
@@ -132,41 +137,47 @@ rk_result capture_snapshot(rk_kernel_s* kernel, bool take, Snapshot& out) {
   s.hlc = v.env->hlc;  // the loop is parked: its words are still
   s.next_message_id = v.env->next_message_id;
   s.state.assign(kernel->ring_host + kernel->layout.state, kernel->ring_host + kernel->layout.state + c.state_bytes);
-  // The host's sends wait: the input queue holds still. A send already waiting for room in a
-  // full queue holds the lock until its timeout (it gives up at once only when the kernel
-  // closes, as migration does), so this waits a bounded time for it.
-  std::unique_lock sending(kernel->send_mutex, std::defer_lock);
-  const auto deadline = deadline_after(kParkNs);
-  for (uint32_t round = 0; !sending.try_lock(); ++round) {
-    if (Clock::now() >= deadline)
-      return fail(RK_ERROR_TIMEOUT, "kernel '" + c.name + "': a send waits for room in its full input queue; a snapshot "
-                                    "needs the queue still (receive, or let the send time out, and try again)");
-    backoff(round);
+  {
+    // The host's sends wait: the input queue holds still. A send already waiting for room
+    // in a full queue holds the lock until its timeout (it gives up at once only when the
+    // kernel closes, as migration does), so this waits a bounded time for it.
+    std::unique_lock sending(kernel->send_mutex, std::defer_lock);
+    const auto deadline = deadline_after(kParkNs);
+    for (uint32_t round = 0; !sending.try_lock(); ++round) {
+      if (Clock::now() >= deadline)
+        return fail(RK_ERROR_TIMEOUT, "kernel '" + c.name + "': a send waits for room in its full input queue; a "
+                                      "snapshot needs the queue still (receive, or let the send time out, and try again)");
+      backoff(round);
+    }
+    std::lock_guard receiving(kernel->receive_mutex);
+    // Everything is read before anything is taken, so a refusal takes nothing.
+    if (rk_result r = copy_spsc(kernel, v.input, v.input_slots, c.input_capacity, "input", false, s.input); r != RK_SUCCESS)
+      return r;
+    if (rk_result r = copy_spsc(kernel, v.outbox, v.outbox_slots, c.outbox_capacity, "outbox", false, s.outbox);
+        r != RK_SUCCESS)
+      return r;
+    if (rk_result r = copy_inbox(kernel, false, s.inbox); r != RK_SUCCESS) return r;
+    if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+    for (const HostMessage& held : kernel->held) s.output.push_back(SnapshotMessage{held.header, held.payload});
+    if (take) {
+      std::vector<SnapshotMessage> again;  // the same runs, now taken (the loop is parked; peers add only behind)
+      copy_spsc(kernel, v.input, v.input_slots, c.input_capacity, "input", true, again);
+      copy_spsc(kernel, v.outbox, v.outbox_slots, c.outbox_capacity, "outbox", true, again);
+      rk_store_release_u32(&v.env->outbox_waiting, 0u);
+      std::vector<SnapshotMessage> inbox;
+      copy_inbox(kernel, true, inbox);
+      s.inbox = std::move(inbox);  // a peer's message that came meanwhile goes along (the caller compares)
+      kernel->held.clear();
+    }
   }
-  std::lock_guard receiving(kernel->receive_mutex);
-  // Everything is read before anything is taken, so a refusal takes nothing.
-  if (rk_result r = copy_spsc(kernel, v.input, v.input_slots, c.input_capacity, "input", false, s.input); r != RK_SUCCESS)
-    return r;
-  if (rk_result r = copy_spsc(kernel, v.outbox, v.outbox_slots, c.outbox_capacity, "outbox", false, s.outbox); r != RK_SUCCESS)
-    return r;
-  if (rk_result r = copy_inbox(kernel, false, s.inbox); r != RK_SUCCESS) return r;
-  if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
-  for (const HostMessage& held : kernel->held) s.output.push_back(SnapshotMessage{held.header, held.payload});
-  for (const SnapshotMessage& m : s.inbox)
-    if (rk_result r = add_name(kernel, m.header.source_kernel, s); r != RK_SUCCESS) return r;
-  for (const SnapshotMessage& m : s.outbox)
-    if (rk_result r = add_name(kernel, m.header.dest_kernel, s); r != RK_SUCCESS) return r;
-  if (take) {
-    std::vector<SnapshotMessage> again;  // the same runs, now taken (the loop is parked; peers add only behind)
-    copy_spsc(kernel, v.input, v.input_slots, c.input_capacity, "input", true, again);
-    copy_spsc(kernel, v.outbox, v.outbox_slots, c.outbox_capacity, "outbox", true, again);
-    rk_store_release_u32(&v.env->outbox_waiting, 0u);
-    std::vector<SnapshotMessage> inbox;
-    copy_inbox(kernel, true, inbox);
-    s.inbox = std::move(inbox);  // a peer's message that came meanwhile goes along
+  // Names after the queues' locks: looking up another runtime's kernel takes the
+  // directory lock, which others take before a receive lock (metrics, dumps). A take
+  // names nothing: its caller resolved the names from a copy first, so it cannot fail.
+  if (!take) {
     for (const SnapshotMessage& m : s.inbox)
-      if (rk_result r = add_name(kernel, m.header.source_kernel, s); r != RK_SUCCESS) return r;
-    kernel->held.clear();
+      if (rk_result r = add_name(kernel, m.header.source_kernel, s, directory_held); r != RK_SUCCESS) return r;
+    for (const SnapshotMessage& m : s.outbox)
+      if (rk_result r = add_name(kernel, m.header.dest_kernel, s, directory_held); r != RK_SUCCESS) return r;
   }
   out = std::move(s);
   return RK_SUCCESS;
@@ -181,11 +192,13 @@ rk_result kernel_snapshot(rk_kernel_s* kernel, void* buffer, size_t capacity, si
                 "kernel '" + kernel->config.name + "' is " + rk_kernel_state_name(state) +
                     (state == RK_KERNEL_ACTIVE ? ": deactivate it first (its state would change under the copy)"
                                                : ": a snapshot is taken of a Launched or Deactivated kernel"));
-  if (rk_result r = park_for_snapshot(kernel); r != RK_SUCCESS) return r;
+  bool parked = false;
+  if (rk_result r = park_for_snapshot(kernel, parked); r != RK_SUCCESS) return r;
   Snapshot s;
-  rk_result captured = capture_snapshot(kernel, false, s);
+  rk_result captured = capture_snapshot(kernel, false, s, false);
   std::string why = captured == RK_SUCCESS ? "" : last_error_text();
-  if (rk_result r = resume_if_parked(kernel); r != RK_SUCCESS) return r;  // as it was: running, inactive
+  if (parked)
+    if (rk_result r = resume_if_parked(kernel); r != RK_SUCCESS) return r;  // as it was: running, inactive
   if (captured != RK_SUCCESS) return fail(captured, why);
   std::vector<uint8_t> image = encode_snapshot(s);
   *size = image.size();

@@ -15,9 +15,10 @@ rk_result kernel_snapshot(rk_kernel_s* kernel, void* buffer, size_t capacity, si
 
 // Everything the kernel holds, into `out` (lifecycle_mutex held, the loop parked, so only
 // the host and peers' K2K sends touch the queues). `take`: the messages leave the kernel
-// (migration); else it keeps them. Fails, taking nothing, when a message names a kernel
-// that cannot be named (a route to a kernel gone).
-rk_result capture_snapshot(rk_kernel_s* kernel, bool take, Snapshot& out);
+// and no names are looked up (migration takes after a copy it resolved); else it keeps
+// them, and fails when a message names a kernel that cannot be named (a route to a kernel
+// gone). `directory_held`: the caller holds hold_directory().
+rk_result capture_snapshot(rk_kernel_s* kernel, bool take, Snapshot& out, bool directory_held);
 
 // At launch, after the ring block is made and before the loop starts: the state, clock and
 // messages of config.snapshot go back in, each K2K id mapped by name to this runtime's.

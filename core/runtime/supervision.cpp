@@ -127,6 +127,8 @@ class Watch {
     if (loop_flag(kernel_) != RK_TERMINATED_RUNNING) return false;
     rk_result r = kernel_->runtime->backend->stream_query(kernel_->stream);
     if (r == RK_ERROR_NOT_READY) return false;
+    // The loop may have left (an elastic exit needs no host lock) between our two reads.
+    if (r == RK_SUCCESS && loop_flag(kernel_) != RK_TERMINATED_RUNNING) return false;
     std::string why = r == RK_SUCCESS ? std::string("its launch ended without the loop saying it left")
                                       : std::string("the device reported a fault: ") + rk_result_name(r) + ": " +
                                             last_error_text();
@@ -378,8 +380,19 @@ rk_result kernel_restart(rk_kernel_s* kernel, uint32_t flags, uint64_t timeout_n
       return r;
     }
   }
+  const uint32_t was_active = rk_load_acquire_u32(word(control->is_active));
   rk_store_release_u32(word(control->is_active), *to == RK_KERNEL_ACTIVE ? 1u : 0u);
-  if (rk_result r = relaunch_fresh(kernel, flags); r != RK_SUCCESS) return r;
+  if (rk_result r = relaunch_fresh(kernel, flags); r != RK_SUCCESS) {
+    // The loop is off the device and could not come back: nothing runs it, so say so.
+    std::string why = last_error_text();
+    rk_store_release_u32(word(control->is_active), was_active);
+    kernel->state.store(RK_KERNEL_FAULTED);
+    {
+      std::lock_guard reason(s.reason_mutex);
+      s.fault_reason = "rk_kernel_restart could not launch its loop again: " + why;
+    }
+    return fail(r, "kernel '" + kernel->config.name + "' is Faulted: its loop could not be launched again: " + why);
+  }
   kernel->state.store(*to);
   s.restarting = false;
   s.restart_times.clear();  // the breaker closes

@@ -137,3 +137,27 @@ TEST_CASE("migrations that cannot be are refused, and nothing moves", "[migrate]
   CHECK(rk_kernel_migrate(echo.get(), target->get(), kLong, &moved) == RK_ERROR_INVALID_STATE);
   CHECK(moved == nullptr);
 }
+
+TEST_CASE("a kernel holding K2K messages from another runtime's kernel moves, their sender found by name", "[migrate][k2k]") {
+  auto sender_side = own_runtime("cpu_sim");
+  auto source = own_runtime("cpu_sim");
+  auto target = own_runtime("cpu_sim");
+  rk::Kernel tail = source->launch(forward("mig_far_tail", ""));
+  rk::Kernel middle = source->launch(forward("mig_far_middle", "mig_far_tail"));
+  rk::Kernel head = sender_side->launch(forward("mig_far_head", "mig_far_middle"));  // across runtimes
+  middle.deactivate();
+  for (uint64_t i = 0; i < 10; ++i) head.send(Value{i * 10});
+  REQUIRE(wait_until([&] { return middle.status().inbox_depth == 10; }));  // their senders are proxies here
+  rk::Kernel moved = migrate(middle, *target);
+  CHECK(moved.state() == RK_KERNEL_DEACTIVATED);
+  moved.reactivate();
+  for (uint64_t i = 10; i < 20; ++i) head.send(Value{i * 10});  // and by name, after the move
+  for (uint64_t i = 0; i < 20; ++i) {
+    auto out = tail.receive<Value>(kLong);
+    REQUIRE(out.has_value());
+    CHECK(out->message.value == i * 10 + 3);
+  }
+  head.terminate();
+  moved.terminate();
+  tail.terminate();
+}
