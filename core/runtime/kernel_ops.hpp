@@ -12,6 +12,9 @@ namespace rk::core {
 
 using Clock = std::chrono::steady_clock;
 
+// A control-block field (int32_t in the layout) as the word the atomics take.
+inline uint32_t* word(int32_t& field) { return reinterpret_cast<uint32_t*>(&field); }
+
 // Deadline for a timeout in ns: RK_WAIT_FOREVER maps to time_point::max().
 Clock::time_point deadline_after(uint64_t timeout_ns);
 

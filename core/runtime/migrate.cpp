@@ -25,8 +25,6 @@
 namespace rk::core {
 namespace {
 
-uint32_t* word(int32_t& field) { return reinterpret_cast<uint32_t*>(&field); }
-
 // The C options that make a kernel like `c` (inactive: it is activated once it holds the
 // old one's messages).
 struct OptionsOf {
@@ -191,15 +189,8 @@ rk_result close_to_host(rk_kernel_s* kernel, Clock::time_point deadline) {
 // twin's backend reaching a boundary (PoCL takes a while).
 rk_result park_twin(rk_kernel_s* fresh, Clock::time_point deadline) {
   std::lock_guard lock(fresh->lifecycle_mutex);
-  rk_control_block* control = fresh->views.control;
-  if (rk_load_acquire_u32(word(control->has_terminated)) == RK_TERMINATED_RUNNING) {
-    rk_store_release_u32(word(control->should_terminate), RK_STOP_PARK);
-    ring_kernel_doorbell(control);
-    if (rk_result r = wait_loop_left(fresh, deadline, "(the twin being made for a migration) did not park in time");
-        r != RK_SUCCESS)
-      return r;
-  }
-  return backend_stream_synchronize(fresh->runtime, fresh->stream);
+  bool asked = false;
+  return park_loop(fresh, deadline, "(the twin being made for a migration) did not park in time", false, asked);
 }
 
 // Step 3, everything parked and the directory held.

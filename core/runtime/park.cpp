@@ -24,8 +24,6 @@ constexpr auto kParkTimeout = std::chrono::seconds(30);
 std::mutex g_mutex;  // parking, the registry, and kernels leaving their tables
 std::vector<rk_runtime_s*> g_runtimes;
 
-uint32_t* word(int32_t& field) { return reinterpret_cast<uint32_t*>(&field); }
-
 bool same_device(const rk_runtime_s* a, const rk_runtime_s* b) {
   return a->backend == b->backend && a->device_index == b->device_index;
 }
@@ -95,6 +93,24 @@ rk_result resume_if_parked(rk_kernel_s* kernel, bool keep_stop) {
   if (rk_load_acquire_u32(word(kernel->views.control->has_terminated)) != RK_TERMINATED_RELAUNCHABLE) return RK_SUCCESS;
   if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
   return relaunch(kernel, keep_stop);
+}
+
+rk_result park_loop(rk_kernel_s* kernel, Clock::time_point deadline, const char* timeout_words, bool take_back,
+                    bool& asked) {
+  rk_control_block* control = kernel->views.control;
+  asked = false;
+  if (rk_load_acquire_u32(word(control->has_terminated)) == RK_TERMINATED_RUNNING) {
+    asked = rk_load_acquire_u32(word(control->should_terminate)) == RK_STOP_NONE;
+    if (asked) rk_store_release_u32(word(control->should_terminate), RK_STOP_PARK);
+    ring_kernel_doorbell(control);
+    if (rk_result r = wait_loop_left(kernel, deadline, timeout_words); r != RK_SUCCESS) {
+      // Should the loop have read the request already, it parks anyway, and the supervisor
+      // or the next lifecycle call launches it again.
+      if (asked && take_back) rk_store_release_u32(word(control->should_terminate), RK_STOP_NONE);
+      return r;
+    }
+  }
+  return backend_stream_synchronize(kernel->runtime, kernel->stream);
 }
 
 rk_result with_ring_kernels_parked(rk_runtime_s* runtime, const std::function<rk_result()>& work,

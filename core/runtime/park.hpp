@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "ringkernel.h"
+#include "runtime/kernel_ops.hpp"
 
 namespace rk::core {
 
@@ -35,5 +36,14 @@ std::unique_lock<std::mutex> hold_parking();
 // RK_SUCCESS when it runs or was not parked. `keep_stop`: leave should_terminate as it is
 // (a terminate that found the loop gone relaunches it to drain).
 rk_result resume_if_parked(rk_kernel_s* kernel, bool keep_stop = false);
+
+// Parks one kernel's loop at a message boundary and waits for its launch to end
+// (lifecycle_mutex held): for a snapshot, a restart, a migration's twin. A loop already off
+// the device is left as it is; a park someone else asked for (a supervisor's) is waited
+// for, not written. `asked`: this call wrote the request, so its caller launches the loop
+// again. At the deadline, RK_ERROR_TIMEOUT with "kernel '<name>' <timeout_words>"; the
+// request is taken back first when `take_back` (the kernel runs on as it was).
+rk_result park_loop(rk_kernel_s* kernel, Clock::time_point deadline, const char* timeout_words, bool take_back,
+                    bool& asked);
 
 }  // namespace rk::core

@@ -22,8 +22,6 @@ namespace {
 
 constexpr uint64_t kParkNs = 10'000'000'000ull;  // a parked or inactive loop stops within microseconds
 
-uint32_t* word(int32_t& field) { return reinterpret_cast<uint32_t*>(&field); }
-
 rk_msg_header* slot_at(uint8_t* slots, uint32_t capacity, uint32_t slot_size, uint64_t index) {
   return reinterpret_cast<rk_msg_header*>(slots + (index & (capacity - 1u)) * size_t{slot_size});
 }
@@ -105,26 +103,6 @@ rk_result add_name(rk_kernel_s* kernel, uint32_t id, Snapshot& out, bool directo
   return RK_SUCCESS;
 }
 
-// `parked`: we stopped a running loop (and so launch it again after); a loop already off the
-// device (idle exit, a supervisor's restart or fault) is left to whoever parked it.
-rk_result park_for_snapshot(rk_kernel_s* kernel, bool& parked) {
-  rk_control_block* control = kernel->views.control;
-  parked = false;
-  if (rk_load_acquire_u32(word(control->has_terminated)) == RK_TERMINATED_RUNNING) {
-    bool asked = rk_load_acquire_u32(word(control->should_terminate)) == RK_STOP_NONE;
-    parked = asked;
-    if (asked) rk_store_release_u32(word(control->should_terminate), RK_STOP_PARK);
-    ring_kernel_doorbell(control);
-    if (rk_result r = wait_loop_left(kernel, deadline_after(kParkNs),
-                                     "did not reach a message boundary in time (a handler may be hung); no snapshot taken");
-        r != RK_SUCCESS) {
-      if (asked) rk_store_release_u32(word(control->should_terminate), RK_STOP_NONE);
-      return r;
-    }
-  }
-  return backend_stream_synchronize(kernel->runtime, kernel->stream);
-}
-
 }  // namespace
 
 rk_result capture_snapshot(rk_kernel_s* kernel, bool take, Snapshot& out, bool directory_held) {
@@ -192,8 +170,14 @@ rk_result kernel_snapshot(rk_kernel_s* kernel, void* buffer, size_t capacity, si
                 "kernel '" + kernel->config.name + "' is " + rk_kernel_state_name(state) +
                     (state == RK_KERNEL_ACTIVE ? ": deactivate it first (its state would change under the copy)"
                                                : ": a snapshot is taken of a Launched or Deactivated kernel"));
+  // A loop already off the device (idle exit, a supervisor's restart or fault) is left to
+  // whoever parked it; one we park runs again after.
   bool parked = false;
-  if (rk_result r = park_for_snapshot(kernel, parked); r != RK_SUCCESS) return r;
+  if (rk_result r = park_loop(kernel, deadline_after(kParkNs),
+                              "did not reach a message boundary in time (a handler may be hung); no snapshot taken",
+                              true, parked);
+      r != RK_SUCCESS)
+    return r;
   Snapshot s;
   rk_result captured = capture_snapshot(kernel, false, s, false);
   std::string why = captured == RK_SUCCESS ? "" : last_error_text();

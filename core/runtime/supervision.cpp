@@ -37,8 +37,6 @@ int64_t steady_ns() {
 
 std::string millis(int64_t ns) { return std::to_string(ns / 1'000'000) + " ms"; }
 
-uint32_t* word(int32_t& field) { return reinterpret_cast<uint32_t*>(&field); }
-
 uint32_t loop_flag(rk_kernel_s* kernel) { return rk_load_acquire_u32(word(kernel->views.control->has_terminated)); }
 
 // An event waiting for its callback, which runs once the bridge holds no kernel's lock.
@@ -364,22 +362,13 @@ rk_result kernel_restart(rk_kernel_s* kernel, uint32_t flags, uint64_t timeout_n
     return fail(RK_ERROR_DEVICE_FAULT, "kernel '" + kernel->config.name +
                                            "' faulted on the device and no loop runs it; it cannot be restarted: terminate it");
   rk_control_block* control = kernel->views.control;
+  // A Faulted kernel keeps its park request: its loop is to stop whenever it can.
   bool asked = false;
-  if (loop_flag(kernel) == RK_TERMINATED_RUNNING) {
-    if (rk_load_acquire_u32(word(control->should_terminate)) == RK_STOP_NONE) {
-      rk_store_release_u32(word(control->should_terminate), RK_STOP_PARK);
-      asked = true;
-    }
-    ring_kernel_doorbell(control);
-    const char* hung = "did not reach a message boundary in time (a handler may be hung); it was not restarted";
-    if (rk_result r = wait_loop_left(kernel, deadline_after(timeout_ns), hung); r != RK_SUCCESS) {
-      // Take our request back where the kernel was running fine before: should the loop
-      // have read it already, it parks, and the supervisor or the next lifecycle call
-      // launches it again.
-      if (asked && from != RK_KERNEL_FAULTED) rk_store_release_u32(word(control->should_terminate), RK_STOP_NONE);
-      return r;
-    }
-  }
+  if (rk_result r = park_loop(kernel, deadline_after(timeout_ns),
+                              "did not reach a message boundary in time (a handler may be hung); it was not restarted",
+                              from != RK_KERNEL_FAULTED, asked);
+      r != RK_SUCCESS)
+    return r;
   const uint32_t was_active = rk_load_acquire_u32(word(control->is_active));
   rk_store_release_u32(word(control->is_active), *to == RK_KERNEL_ACTIVE ? 1u : 0u);
   if (rk_result r = relaunch_fresh(kernel, flags); r != RK_SUCCESS) {

@@ -31,8 +31,12 @@ std::vector<uint8_t> busy_snapshot(rk::Runtime& rt, const std::string& name) {
   k.deactivate();
   for (uint64_t i = 0; i < 5; ++i) k.send(Ping{100 + i});
   std::vector<uint8_t> image = k.snapshot();
-  // A copy: the kernel keeps everything and goes on from where it was.
-  CHECK(k.status().input_depth == 5);
+  // A copy: the kernel keeps everything and goes on from where it was. (Deactivate does
+  // not wait for the loop: one Ping sent right after may still be handled, its reply then
+  // waiting as output. Either way all seven are still here, and in the image.)
+  rk_kernel_status held = k.status();
+  CHECK(held.input_depth + held.output_depth == 7);
+  CHECK(held.input_depth >= 3);
   k.reactivate();
   for (uint64_t i = 0; i < 7; ++i) REQUIRE(k.receive<Pong>(kLong).has_value());
   k.terminate();
@@ -150,7 +154,7 @@ TEST_CASE("damaged or mismatched snapshots are refused with the reason", "[snaps
   CHECK(refusal(std::vector<uint8_t>(good.begin(), good.begin() + 10)).find("header") != std::string::npos);
 
   CHECK(refusal(good, 16).find("state_bytes is 16") != std::string::npos);
-  CHECK(refusal(good, 8, 4).find("input_capacity is 4") != std::string::npos);
+  CHECK(refusal(good, 8, 2).find("input_capacity is 2") != std::string::npos);  // it holds 3 or more
 }
 
 TEST_CASE("a snapshot is taken only of a kernel that is not running its handler", "[snapshot]") {
