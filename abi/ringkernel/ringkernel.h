@@ -36,7 +36,7 @@ extern "C" {
  * moves). 1.0 is the API of libringcore 0.1.0; each minor adds entry points or appends
  * struct fields, and never changes what a program built against an older minor sees. */
 #define RK_API_VERSION_MAJOR 1
-#define RK_API_VERSION_MINOR 3
+#define RK_API_VERSION_MINOR 4
 #define RK_MAKE_API_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)))
 #define RK_API_VERSION RK_MAKE_API_VERSION(RK_API_VERSION_MAJOR, RK_API_VERSION_MINOR)
 #define RK_API_VERSION_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -161,6 +161,10 @@ typedef enum rk_bridge_mode {
   RK_BRIDGE_RELAUNCH = 2,   /* no persistent kernels on the device (or RINGKERNEL_BRIDGE_MODE=relaunch): each
                                launch drains what is queued and leaves; the runtime launches it again when
                                work comes (docs/runtime.md). Ring kernels still need host-coherent memory. */
+  RK_BRIDGE_RELAUNCH_COPY = 3, /* relaunch mode on a device without host-coherent memory (or
+                                  RINGKERNEL_BRIDGE_MODE=relaunch-copy): ring blocks live in device memory, the
+                                  host works on a mirror copied in before each launch and out after, and the
+                                  launches of one runtime run one at a time (docs/runtime.md). */
   RK_BRIDGE_FORCE32 = 0x7FFFFFFF
 } rk_bridge_mode;
 
@@ -172,6 +176,11 @@ typedef struct rk_runtime_options {
   uint32_t max_kernels;      /* K2K routing table size; 0 = 256 */
   uint32_t reserved0;
   int64_t max_clock_skew_ns; /* 0 = 10 s */
+  /* API 1.4 (appended): RK_BRIDGE_UNDEFINED (0) = RINGKERNEL_BRIDGE_MODE if set, else what the
+   * device allows; RK_BRIDGE_RELAUNCH or RK_BRIDGE_RELAUNCH_COPY force that mode on any device
+   * that can run ring kernels; RK_BRIDGE_PERSISTENT only where the device can. */
+  uint32_t bridge_mode;      /* an rk_bridge_mode */
+  uint32_t reserved1;
 } rk_runtime_options;
 #define RK_RUNTIME_OPTIONS_INIT RK_STRUCT_INIT(rk_runtime_options)
 

@@ -24,35 +24,55 @@ constexpr int64_t kDefaultSkewNs = 10'000'000'000;
 constexpr uint32_t kDefaultMaxKernels = 256;
 
 // Persistent where the device runs kernels alongside the host and shares coherent memory;
-// else relaunch (runtime/relaunch_mode.hpp). RINGKERNEL_BRIDGE_MODE=relaunch forces relaunch
-// on any device (how it is tested on PoCL).
-rk_result bridge_mode_for(uint64_t caps, rk_bridge_mode& mode) {
-  const uint64_t needed = RK_CAP_PERSISTENT_KERNELS | RK_CAP_HOST_COHERENT;
-  mode = (caps & needed) == needed ? RK_BRIDGE_PERSISTENT : RK_BRIDGE_RELAUNCH;
-  const char* forced = std::getenv("RINGKERNEL_BRIDGE_MODE");
-  if (forced == nullptr || *forced == '\0' || std::string(forced) == "auto") return RK_SUCCESS;
-  if (std::string(forced) == "relaunch") {
-    mode = RK_BRIDGE_RELAUNCH;
-    return RK_SUCCESS;
-  }
-  if (std::string(forced) == "persistent") {
-    if (mode == RK_BRIDGE_PERSISTENT) return RK_SUCCESS;
-    return fail(RK_ERROR_UNSUPPORTED, "RINGKERNEL_BRIDGE_MODE=persistent, but the device cannot run persistent kernels "
-                                      "beside the host with coherent memory");
-  }
-  return fail(RK_ERROR_INVALID_ARGUMENT, std::string("RINGKERNEL_BRIDGE_MODE=") + forced +
-                                             ": use persistent, relaunch or auto");
+// relaunch where it shares coherent memory but cannot run a kernel beside the host
+// (runtime/relaunch_mode.hpp); relaunch-copy where it shares none (runtime/copy_mode.hpp).
+// RINGKERNEL_BRIDGE_MODE=relaunch or relaunch-copy forces them on any device (how they are
+// tested on PoCL and cpu_sim).
+// `asked`: rk_runtime_options.bridge_mode, else RINGKERNEL_BRIDGE_MODE; `where` names it.
+rk_result force_mode(rk_bridge_mode asked, const std::string& where, rk_bridge_mode& mode) {
+  if (asked == RK_BRIDGE_RELAUNCH && mode == RK_BRIDGE_RELAUNCH_COPY)
+    return fail(RK_ERROR_UNSUPPORTED, where + " asks for the relaunch mode, but the device shares no coherent memory "
+                                              "with the host: ask for relaunch-copy (or leave it to the device)");
+  if (asked == RK_BRIDGE_PERSISTENT && mode != RK_BRIDGE_PERSISTENT)
+    return fail(RK_ERROR_UNSUPPORTED, where + " asks for the persistent mode, but the device cannot run persistent "
+                                              "kernels beside the host with coherent memory");
+  mode = asked;
+  return RK_SUCCESS;
 }
 
-rk_result open_device(rk_runtime_s& rt, const PluginRecord& plugin, uint32_t device_index) {
+rk_result bridge_mode_for(uint64_t caps, uint32_t asked, rk_bridge_mode& mode) {
+  const uint64_t needed = RK_CAP_PERSISTENT_KERNELS | RK_CAP_HOST_COHERENT;
+  mode = (caps & needed) == needed              ? RK_BRIDGE_PERSISTENT
+         : (caps & RK_CAP_HOST_COHERENT) != 0 ? RK_BRIDGE_RELAUNCH
+                                              : RK_BRIDGE_RELAUNCH_COPY;
+  if (asked != RK_BRIDGE_UNDEFINED) {
+    if (asked > RK_BRIDGE_RELAUNCH_COPY)
+      return fail(RK_ERROR_INVALID_ARGUMENT, "rk_runtime_options.bridge_mode " + std::to_string(asked) +
+                                                 " is not an rk_bridge_mode");
+    return force_mode(static_cast<rk_bridge_mode>(asked), "rk_runtime_options.bridge_mode", mode);
+  }
+  const char* forced = std::getenv("RINGKERNEL_BRIDGE_MODE");
+  if (forced == nullptr || *forced == '\0' || std::string(forced) == "auto") return RK_SUCCESS;
+  const std::string name = forced;
+  const std::string where = "RINGKERNEL_BRIDGE_MODE=" + name;
+  if (name == "relaunch-copy") return force_mode(RK_BRIDGE_RELAUNCH_COPY, where, mode);
+  if (name == "relaunch") return force_mode(RK_BRIDGE_RELAUNCH, where, mode);
+  if (name == "persistent") return force_mode(RK_BRIDGE_PERSISTENT, where, mode);
+  return fail(RK_ERROR_INVALID_ARGUMENT, where + ": use persistent, relaunch, relaunch-copy or auto");
+}
+
+rk_result open_device(rk_runtime_s& rt, const PluginRecord& plugin, uint32_t device_index, uint32_t bridge_mode) {
   if (device_index >= plugin.device_count)
     return fail(RK_ERROR_NO_DEVICE, "backend '" + plugin.name + "' has " + std::to_string(plugin.device_count) +
                                         " device(s); index " + std::to_string(device_index) + " requested");
   rt.backend = plugin.backend;
   rt.device_index = device_index;
   rt.device_info = plugin.devices[device_index];
-  if (rk_result r = bridge_mode_for(rt.device_info.caps, rt.bridge_mode); r != RK_SUCCESS) return r;
-  rt.kernel_wakes_host = (rt.device_info.caps & RK_CAP_HOST_WAKEUP) != 0;
+  if (rk_result r = bridge_mode_for(rt.device_info.caps, bridge_mode, rt.bridge_mode); r != RK_SUCCESS) return r;
+  // A kernel on a copied ring block parks and wakes on the device's copy of the doorbells,
+  // which the host never touches: host waits poll the mirror in bounded slices instead.
+  if (rt.bridge_mode == RK_BRIDGE_RELAUNCH_COPY) rt.copy_steps = std::make_unique<CopySteps>();
+  rt.kernel_wakes_host = (rt.device_info.caps & RK_CAP_HOST_WAKEUP) != 0 && !rt.copy_steps;
   rt.kernels_park = rt.kernel_wakes_host;
   const char* force_park = std::getenv("RINGKERNEL_PARK_TO_LOAD");  // tests park on any backend
   rt.park_to_load = (rt.device_info.caps & RK_CAP_LOAD_WAITS_FOR_KERNELS) != 0 ||
@@ -64,6 +84,12 @@ rk_result open_device(rk_runtime_s& rt, const PluginRecord& plugin, uint32_t dev
 
 // The K2K routing table, in memory every kernel on the device reads.
 rk_result create_routes(rk_runtime_s& rt) {
+  if (rt.copy_steps) {
+    // A device whose memory cannot hold ring blocks still runs plain launches (rk_launch);
+    // its ring kernels are refused at launch with this reason.
+    if (create_copied_routes(&rt) != RK_SUCCESS) rt.copy_steps->unusable = last_error_text();
+    return RK_SUCCESS;
+  }
   if ((rt.device_info.caps & RK_CAP_HOST_COHERENT) == 0) return RK_SUCCESS;  // no ring kernels here
   KernelTable& table = *rt.kernels;
   MappedBuffer routes;
@@ -130,7 +156,7 @@ RK_API rk_result rk_runtime_create(const rk_runtime_options* options, rk_runtime
   uint32_t max_kernels = options->max_kernels ? options->max_kernels : kDefaultMaxKernels;
   int64_t skew = options->max_clock_skew_ns > 0 ? options->max_clock_skew_ns : kDefaultSkewNs;
   rt->kernels = std::make_unique<KernelTable>(max_kernels, skew);
-  rk_result r = open_device(*rt, *plugin, options->device_index);
+  rk_result r = open_device(*rt, *plugin, options->device_index, options->bridge_mode);
   if (r == RK_SUCCESS) r = create_routes(*rt);
   if (r == RK_SUCCESS) directory_join(rt);  // its kernels may now be named by other runtimes' kernels
   if (r == RK_SUCCESS) install_dump_signal_once();  // RINGKERNEL_DUMP_SIGNAL

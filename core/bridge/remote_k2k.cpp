@@ -239,6 +239,10 @@ rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& nam
     }
   }
   if (matches == 0) return RK_SUCCESS;
+  if (copy_mode(local) || copy_mode(found.runtime))
+    return fail(RK_ERROR_UNSUPPORTED, "peer '" + name + "' is a kernel of another runtime, and K2K between runtimes "
+                                      "needs host-coherent memory on both sides; a runtime in the relaunch-copy "
+                                      "bridge mode reaches only its own kernels");
   if (matches > 1)
     return fail(RK_ERROR_INVALID_ARGUMENT, "peer '" + name + "' names kernels in " + std::to_string(matches) +
                                                " other runtimes; a peer must name one kernel");

@@ -169,9 +169,14 @@ RK_INLINE void rk_k2k_count_refused(rk_ctx* ctx, uint32_t target) {
   if (route != 0) rk_queue_count_rejected(rk_k2k_inbox(route));
 }
 
-/* Retries while the outbox is full, flushing it, for up to timeout_ns. */
+/* Retries while the outbox is full, flushing it, for up to timeout_ns. With a copied ring
+ * block (RK_RELAUNCH_COPY) a peer runs only in a launch of its own, after this one, so
+ * waiting cannot make room: the send gives up at once (counted as refused). */
 RK_INLINE int32_t rk_k2k_send_within(rk_ctx* ctx, uint32_t target, uint32_t type_id, rk_payload payload,
                                      uint32_t size, uint64_t correlation_id, uint32_t flags, int64_t timeout_ns) {
+#ifdef RK_RELAUNCH_COPY
+  timeout_ns = 0;
+#endif
   int64_t deadline = 0;
   uint32_t round = 0u;
   for (;;) {

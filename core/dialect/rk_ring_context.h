@@ -542,13 +542,21 @@ RK_INLINE void rk_wait_for_room(rk_ctx* ctx, uint32_t* round) {
   rk_yield();
 }
 
-/* Output to the host with a correlation id and flags, waiting for room. */
+/* Output to the host with a correlation id and flags, waiting for room. With a copied ring
+ * block (RK_RELAUNCH_COPY) the host drains the output only between launches, so waiting
+ * cannot make room: RK_ERROR_QUEUE_FULL at once, counted as dropped. The loop takes a
+ * message only while the output has room, so this happens only to a handler that writes
+ * more than one message into a queue it found with one free slot. */
 RK_INLINE int32_t rk_output_message_wait(rk_ctx* ctx, uint32_t type_id, rk_payload payload, uint32_t size,
                                          uint64_t correlation_id, uint32_t flags) {
   uint32_t round = 0u;
   for (;;) {
     int32_t result = rk_output_message(ctx, type_id, payload, size, correlation_id, flags);
     if (result != RK_ERROR_QUEUE_FULL) return result;
+#ifdef RK_RELAUNCH_COPY
+    rk_count_dropped(ctx, RK_ERROR_QUEUE_FULL);
+    return RK_ERROR_QUEUE_FULL;
+#endif
     rk_wait_for_room(ctx, &round);
   }
 }

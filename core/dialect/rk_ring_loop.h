@@ -34,7 +34,21 @@
  * The loop then leaves by itself, relaunchable, as a parked one does: after that long
  * without a message (nothing waiting in its outbox), or after running that long (at a
  * message boundary). Never while asked to terminate: a draining loop runs to the end.
- * The host launches it again when work comes (core/runtime/elastic.hpp). */
+ * The host launches it again when work comes (core/runtime/elastic.hpp).
+ *
+ * RK_RELAUNCH_COPY (the relaunch-copy bridge mode, core/runtime/copy_mode.hpp): the
+ * runtime's kernels run one launch at a time, so a peer this loop waits for runs only
+ * after it leaves, and the host writes only between launches. So a launch leaves as soon
+ * as it finds nothing to take (a drain too, then launched again, still draining), and
+ * every launch ends within RK_MAX_RUN_NS whatever it waits for. */
+#if defined(RK_RELAUNCH_COPY) && !(defined(RK_IDLE_EXIT_NS) && defined(RK_MAX_RUN_NS))
+#error "RK_RELAUNCH_COPY needs RK_IDLE_EXIT_NS and RK_MAX_RUN_NS"
+#endif
+#ifdef RK_RELAUNCH_COPY
+#define RK_LOOP_BOUNDED_LAUNCH 1
+#else
+#define RK_LOOP_BOUNDED_LAUNCH 0
+#endif
 #if defined(RK_IDLE_EXIT_NS) || defined(RK_MAX_RUN_NS)
 #define RK_LOOP_ELASTIC 1
 #endif
@@ -147,6 +161,16 @@ RK_INLINE rk_loop_step rk_loop_take_inbox(rk_ctx* ctx) {
  * wait in the outbox, only the inbox is read: draining it is what lets a peer make room,
  * and new host input could only add more sends (rk_k2k.h). */
 RK_INLINE rk_loop_step rk_loop_take(rk_ctx* ctx, rk_loop_cursor* cursor) {
+#if RK_LOOP_BOUNDED_LAUNCH
+  /* The host drains the output only between launches: a message taken now could find no
+   * room for its reply for the rest of the launch. It waits for the next one. */
+  if (rk_output_reserve(ctx).count == 0u) {
+    rk_loop_step none;
+    none.command = RK_LOOP_IDLE;
+    (void)rk_outbox_flush(ctx);
+    return none;
+  }
+#endif
   if (rk_outbox_flush(ctx) != 0u) return rk_loop_take_inbox(ctx);
   cursor->prefer_inbox ^= 1u;
   rk_loop_step step = cursor->prefer_inbox ? rk_loop_take_inbox(ctx) : rk_loop_take_input(ctx, cursor);
@@ -220,7 +244,7 @@ RK_INLINE int rk_loop_idle_exit(rk_ctx* ctx, rk_loop_cursor* cursor, int idle) {
   if (cursor->idle_rounds < RK_LOOP_SPIN_ROUNDS) return 0;
   int64_t now = rk_clock_ns();
   if (cursor->idle_since == 0) cursor->idle_since = now;
-  return now - cursor->idle_since >= RK_IDLE_EXIT_NS && ctx->loop[RK_LOOP_OUTBOX] == 0u;
+  return now - cursor->idle_since >= RK_IDLE_EXIT_NS && (RK_LOOP_BOUNDED_LAUNCH || ctx->loop[RK_LOOP_OUTBOX] == 0u);
 }
 #endif
 
@@ -239,7 +263,10 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
     if (terminate != 0u) terminate = rk_load_acquire_u32((rk_global uint32_t*)&ctx->control->should_terminate);
     if (terminate == (uint32_t)RK_STOP_PARK) return rk_loop_leave_relaunchable(ctx, cursor);
 #ifdef RK_MAX_RUN_NS /* a time slice ends between messages, before the next is taken */
-    if (terminate == 0u && cursor->took != 0u && rk_clock_ns() - cursor->run_started >= RK_MAX_RUN_NS)
+    /* Bounded: once it has looked for work at least once (it took some, or found none). */
+    if ((RK_LOOP_BOUNDED_LAUNCH ? (cursor->took != 0u || cursor->idle_rounds != 0u)
+                                : (terminate == 0u && cursor->took != 0u)) &&
+        rk_clock_ns() - cursor->run_started >= RK_MAX_RUN_NS)
       return rk_loop_leave_relaunchable(ctx, cursor);
 #endif
     if (active != 0u || terminate != 0u) step = rk_loop_take(ctx, cursor);
@@ -248,7 +275,13 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
       return rk_loop_leave_relaunchable(ctx, cursor);
 #endif
     if (step.command == RK_LOOP_IDLE) {
-      if (terminate != 0u && rk_loop_drained(ctx, cursor)) step.command = RK_LOOP_EXIT;
+      if (terminate != 0u && rk_loop_drained(ctx, cursor)) {
+        step.command = RK_LOOP_EXIT;
+      } else if (RK_LOOP_BOUNDED_LAUNCH) {
+        /* Nothing arrives during a copied launch (the host writes between launches, peers
+         * run in launches of their own): idle now is idle for the rest of it. */
+        return rk_loop_leave_relaunchable(ctx, cursor);
+      }
       return step;
     }
     cursor->idle_rounds = 0u;

@@ -26,6 +26,19 @@ rk_result allocate_mapped(rk_runtime_s* runtime, size_t bytes, MappedBuffer& out
   return r;
 }
 
+rk_result allocate_device_addressed(rk_runtime_s* runtime, size_t bytes, rk_backend_buffer& buffer, uint64_t& device) {
+  Backend& backend = *runtime->backend;
+  if (rk_result r = backend.buffer_alloc(runtime->context, bytes, RK_MEMORY_DEVICE, &buffer); r != RK_SUCCESS) return r;
+  if (rk_result r = backend.buffer_device_address(buffer, &device); r != RK_SUCCESS) {
+    std::string why = last_error_text();
+    backend.buffer_free(buffer);
+    buffer = nullptr;
+    return fail(r, std::string("backend '") + backend.name() + "' has no device memory at a fixed device address, which " +
+                       "ring blocks copied in and out around each launch need: " + why);
+  }
+  return RK_SUCCESS;
+}
+
 void free_buffer(rk_runtime_s* runtime, rk_backend_buffer buffer) {
   if (buffer) runtime->backend->buffer_free(buffer);
 }

@@ -20,6 +20,10 @@ struct MappedBuffer {
 // host address (true for cpu_sim, OpenCL fine-grained SVM, CUDA/HIP pinned memory under
 // unified addressing, Level Zero host USM); anything else is reported as unsupported.
 rk_result allocate_mapped(rk_runtime_s* runtime, size_t bytes, MappedBuffer& out);
+// Device memory with a fixed device address, reached from the host by copies only (the
+// relaunch-copy mode's ring blocks, runtime/copy_mode.hpp); a backend whose device memory
+// has no such address is reported as unsupported.
+rk_result allocate_device_addressed(rk_runtime_s* runtime, size_t bytes, rk_backend_buffer& buffer, uint64_t& device);
 void free_buffer(rk_runtime_s* runtime, rk_backend_buffer buffer);
 
 rk_result backend_compile(rk_runtime_s* runtime, const rk_compile_request& request, rk_backend_module* module);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <vector>
 
 #include "api/error.hpp"
 #include "bridge/bridge.hpp"
@@ -30,6 +31,9 @@ bool active(rk_kernel_s* kernel) {
 
 bool work_waits(rk_kernel_s* kernel) {
   const RingViews& v = kernel->views;
+  // A copied block's loop takes nothing while its output is full (rk_ring_loop.h): it
+  // waits for a receive rather than be launched for nothing every round.
+  if (kernel->copied && rk_queue_depth(v.output) >= kernel->config.output_capacity) return false;
   return rk_queue_depth(v.input) != 0 || rk_queue_depth(v.inbox) != 0 ||
          rk_load_relaxed_u32(&v.env->outbox_waiting) != 0;
 }
@@ -61,6 +65,11 @@ void relaunch_after_send(rk_kernel_s* kernel) {
   rk_fence_seq_cst();
   if (!loop_left_relaunchable(kernel) || !active(kernel)) return;
   if (Bridge::on_bridge_thread(kernel->runtime)) return;  // a callback never waits for a lifecycle: the bridge's round relaunches it
+  if (!settle_steps(kernel->runtime)) {  // a copied block's step is under way: a send never waits for it
+    relaunched(kernel->runtime);
+    bridge_for(kernel->runtime).wake();
+    return;
+  }
   std::lock_guard lock(kernel->lifecycle_mutex);
   relaunch_locked(kernel);
 }
@@ -73,7 +82,18 @@ void relaunch_waiting_soon(rk_runtime_s* runtime) {
   bool any = false;
   {
     auto directory = hold_directory();  // no kernel is freed meanwhile
-    for (rk_kernel_s* kernel : runtime->kernels->all()) {
+    // Copied blocks (runtime/copy_mode.hpp): one step at a time, so this round finishes the
+    // one under way if its launch has ended and starts at most one, taking turns; it never
+    // waits for a launch or for another thread's step (next round, soon, then).
+    StepHold steps = try_hold_steps(runtime);
+    if (!steps || !settle_steps(runtime)) {
+      relaunched(runtime);
+      return;
+    }
+    std::vector<rk_kernel_s*> kernels = runtime->kernels->all();
+    if (copy_mode(runtime) && !kernels.empty())
+      std::rotate(kernels.begin(), kernels.begin() + runtime->copy_steps->turn++ % kernels.size(), kernels.end());
+    for (rk_kernel_s* kernel : kernels) {
       if (!kernel->config.elastic()) continue;  // the config is fixed at create
       // The ring block is the launch's to make: look at it under the lifecycle lock only.
       std::unique_lock lock(kernel->lifecycle_mutex, std::try_to_lock);
@@ -81,6 +101,7 @@ void relaunch_waiting_soon(rk_runtime_s* runtime) {
       if (kernel->views.control == nullptr || !loop_left_relaunchable(kernel) || !active(kernel) || !work_waits(kernel))
         continue;
       any |= relaunch_locked(kernel);
+      if (any && copy_mode(runtime)) break;
     }
   }
   if (!any) runtime->elastic_interval_ns.store(std::min(interval * 2, kSlowestNs), std::memory_order_relaxed);

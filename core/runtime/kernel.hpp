@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@
 #include "runtime/supervision.hpp"
 
 namespace rk::core {
+
+struct CopiedBlock;  // runtime/copy_mode.hpp
 
 // A message moved off the device: replies that arrived while a request waited for
 // another, and output left behind at termination. Kept in arrival order.
@@ -64,6 +67,8 @@ struct rk_kernel_s {
   uint64_t ring_device = 0;
   rk::core::RingBlockLayout layout;
   rk::core::RingViews views;
+  // Relaunch-copy mode: the ring block is device memory and ring_host its host mirror.
+  std::shared_ptr<rk::core::CopiedBlock> copied;
 
   // Terminate raises `closing`, then waits until no send is in flight, then lets the loop
   // drain: every send either publishes before the drain or is refused (never accepted and

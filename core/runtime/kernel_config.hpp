@@ -28,6 +28,7 @@ struct KernelConfig {
   uint64_t idle_exit_ns = 0;      // elastic kernels (runtime/elastic.hpp); 0 = never
   uint64_t max_run_ns = 0;
   bool elastic() const { return idle_exit_ns != 0 || max_run_ns != 0; }
+  bool relaunch_copy = false;  // the runtime copies the ring block around each launch (runtime/copy_mode.hpp)
   std::vector<uint32_t> accepted_types;
   std::vector<std::string> peers;
   std::vector<uint8_t> snapshot;  // an image to launch from (runtime/snapshot.hpp); checked at create

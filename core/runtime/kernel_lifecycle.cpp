@@ -64,8 +64,11 @@ rk_result compile_kernel(rk_runtime_s* runtime, rk_kernel_s* kernel) {
 // Closing only flips the state: senders that saw LIVE may still be reading the fields.
 void close_route(rk_kernel_s* kernel) {
   if (kernel->migrated.load()) return;  // the id leads to where the kernel went (remote_k2k.hpp, reroute_locked)
+  StepHold steps = hold_steps(kernel->runtime);  // a copied table is still while a step copies it
   rk_store_release_u32(&kernel->runtime->kernels->routes[kernel->id].state, RK_ROUTE_CLOSED);
 }
+
+}  // namespace
 
 void publish_live_route(rk_kernel_s* kernel) {
   KernelTable& table = *kernel->runtime->kernels;
@@ -77,6 +80,8 @@ void publish_live_route(rk_kernel_s* kernel) {
   route.name_hash = fnv1a32(kernel->config.name);
   rk_store_release_u32(&route.state, RK_ROUTE_LIVE);  // after the fields above: senders acquire it
 }
+
+namespace {
 
 void release_device_resources(rk_kernel_s* kernel) {
   rk_runtime_s* runtime = kernel->runtime;
@@ -113,7 +118,9 @@ rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options,
   auto kernel = std::make_unique<rk_kernel_s>();
   kernel->runtime = runtime;
   if (rk_result r = make_kernel_config(options, runtime->device_info.max_block_size, runtime->trace->all(), kernel->config); r != RK_SUCCESS) return r;
-  if (runtime->bridge_mode == RK_BRIDGE_RELAUNCH) apply_relaunch_mode(kernel->config);  // every launch drains and leaves
+  if (runtime->bridge_mode == RK_BRIDGE_RELAUNCH || runtime->bridge_mode == RK_BRIDGE_RELAUNCH_COPY)
+    apply_relaunch_mode(kernel->config);  // every launch drains and leaves
+  kernel->config.relaunch_copy = copy_mode(runtime);
   KernelTable& table = *runtime->kernels;
   if (kernel->config.name.starts_with('@'))
     return fail(RK_ERROR_INVALID_ARGUMENT, "kernel names starting with '@' are reserved (routes to other runtimes)");
@@ -139,10 +146,13 @@ rk_result launch_locked(rk_kernel_s* kernel) {
   if (!next_state(from, LifecycleAction::launch))
     return fail(RK_ERROR_INVALID_STATE, "kernel '" + kernel->config.name + "': " + transition_error(from, LifecycleAction::launch));
   rk_runtime_s* runtime = kernel->runtime;
-  if ((runtime->device_info.caps & RK_CAP_HOST_COHERENT) == 0)
-    return fail(RK_ERROR_UNSUPPORTED, std::string("backend '") + runtime_backend_name(runtime) +
-                                          "' has no host-coherent memory on this device, which ring kernels need: the "
-                                          "relaunch mode's copies of ring blocks around each launch are not built");
+  if (copy_mode(runtime) && !runtime->copy_steps->unusable.empty())
+    return fail(RK_ERROR_UNSUPPORTED, "ring kernels cannot run on this device: " + runtime->copy_steps->unusable);
+  if (copy_mode(runtime) && (runtime->device_info.caps & RK_CAP_K2K) == 0)
+    return fail(RK_ERROR_UNSUPPORTED, std::string("backend '") + runtime_backend_name(runtime) + "' device '" +
+                                          runtime->device_info.name +
+                                          "' runs no ring loops (no RK_CAP_K2K: the atomics and clock the loop needs; "
+                                          "rk-info says why)");
   std::vector<uint32_t> peer_ids;
   for (const std::string& peer : kernel->config.peers) {
     uint32_t id = 0;
@@ -154,7 +164,7 @@ rk_result launch_locked(rk_kernel_s* kernel) {
     if (rk_result r = restore_snapshot(kernel); r != RK_SUCCESS) return r;
   if (rk_result r = backend_stream_create(runtime, &kernel->stream); r != RK_SUCCESS) return r;
   if (kernel->config.auto_activate) rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), 1u);
-  publish_live_route(kernel);
+  if (!copy_mode(runtime)) publish_live_route(kernel);  // else the first step opens it, once the device has the block
   if (rk_result r = launch_ring_loop(kernel); r != RK_SUCCESS) {
     close_route(kernel);
     return r;
@@ -193,6 +203,7 @@ bool loop_left_relaunchable(rk_kernel_s* kernel) {
 }
 
 rk_result launch_ring_loop(rk_kernel_s* kernel) {
+  if (kernel->copied) return launch_copied(kernel);  // one step: in, launch, wait, out
   uint64_t env_address = kernel->ring_device + kernel->layout.env;
   return backend_launch_ring(kernel->runtime, kernel->stream, kernel->function, kernel->config.block_size, env_address);
 }
@@ -204,6 +215,7 @@ rk_result wait_loop_left(rk_kernel_s* kernel, Clock::time_point deadline, const 
       std::lock_guard receive(kernel->receive_mutex);
       if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
     }
+    if (kernel->copied) settle_steps(kernel->runtime);  // its loop leaves in the mirror when its step is finished
     if (Clock::now() >= deadline) return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name + "' " + timeout_words);
     if (++round < 64) std::this_thread::yield();
     else std::this_thread::sleep_for(std::chrono::microseconds(round < 1024 ? 20 : 200));
@@ -264,8 +276,15 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
   const char* hung = "did not stop in time (a handler may be hung); it stays Terminating";
   if (rk_result r = wait_loop_left(kernel, deadline, hung); r != RK_SUCCESS) return r;
   // An elastic loop may have left by itself just before it saw the request: launched
-  // again with the request kept, it drains and ends.
-  while (loop_left_relaunchable(kernel)) {
+  // again with the request kept, it drains and ends. A copied block's loop also leaves
+  // mid-drain when its outbox waits for a peer that runs only in a step of its own.
+  for (uint32_t round = 0; loop_left_relaunchable(kernel); ++round) {
+    if (round != 0 && Clock::now() >= deadline) return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name + "' " + hung);
+    if (round != 0) backoff(round);  // the bridge's steps run the peers meanwhile
+    if (kernel->copied) {  // its loop takes nothing while the output it fills is full
+      std::lock_guard receive(kernel->receive_mutex);
+      if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+    }
     if (rk_result r = resume_if_parked(kernel, true); r != RK_SUCCESS) return r;
     if (rk_result r = wait_loop_left(kernel, deadline, hung); r != RK_SUCCESS) return r;
   }
@@ -283,8 +302,16 @@ rk_result finish_terminate_locked(rk_kernel_s* kernel, Clock::time_point deadlin
   // A kernel that moved away sent nothing there since: what is in the egress is others'.
   if (!kernel->migrated.load())
     if (rk_result r = wait_egress_handed_on(kernel->runtime, deadline); r != RK_SUCCESS) return r;
-  close_route(kernel);
-  count_late_inbox_messages(kernel);
+  {
+    // With a copied block, under the steps: what the step under way sent it is counted, and
+    // no later step copies its inbox out.
+    StepHold steps = hold_steps(kernel->runtime);
+    if (kernel->copied)
+      if (rk_result r = finish_step(kernel->runtime); r != RK_SUCCESS) return r;
+    close_route(kernel);
+    count_late_inbox_messages(kernel);
+    forget_copied_block(kernel);
+  }
   {
     std::lock_guard receive(kernel->receive_mutex);
     if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
@@ -321,6 +348,10 @@ rk_result kernel_destroy(rk_kernel_s* kernel) {
       // A hung kernel keeps its memory: freeing it under a running handler would corrupt it.
       log_error("kernel '" + kernel->config.name + "' could not be terminated; its resources are leaked: " + last_error_text());
       detach_from_bridge(kernel);
+      {
+        StepHold steps = hold_steps(kernel->runtime);
+        forget_copied_block(kernel);
+      }
       auto parking = hold_parking();
       auto directory = hold_directory();
       kernel->runtime->kernels->remove(kernel);

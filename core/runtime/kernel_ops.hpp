@@ -28,6 +28,9 @@ rk_result kernel_destroy(rk_kernel_s* kernel);
 // runtime (a proxy), or one that may launch here later.
 rk_result kernel_id_for_name(rk_runtime_s* runtime, const std::string& name, uint32_t& id, bool directory_held = false);
 
+// Opens the kernel's K2K route: peers may write into its inbox from here on.
+void publish_live_route(rk_kernel_s* kernel);
+
 // One persistent launch of the kernel's ring loop on its stream (its ring block is ready).
 rk_result launch_ring_loop(rk_kernel_s* kernel);
 

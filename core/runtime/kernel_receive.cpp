@@ -81,6 +81,12 @@ rk_result wait_for_output(rk_kernel_s* kernel, Clock::time_point deadline, uint3
   if (kernel->state.load() == RK_KERNEL_TERMINATED)
     return fail(RK_ERROR_TERMINATED, "kernel '" + kernel->config.name + "' is terminated and has no output left");
   if (Clock::now() >= deadline) return RK_ERROR_TIMEOUT;
+  // A copied block's output reaches the mirror when its step is finished: the waiter does
+  // that itself as soon as the launch has ended (runtime/copy_mode.hpp).
+  if (kernel->copied && !settle_steps(kernel->runtime)) {
+    backoff(round++);
+    return RK_SUCCESS;
+  }
   if (attached) {
     backoff(round++);
     return RK_SUCCESS;

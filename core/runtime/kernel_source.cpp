@@ -30,6 +30,7 @@ std::string assemble_ring_source(std::string_view user_source, const KernelConfi
   if (config.trace) source += "#define RK_TRACE 1\n";
   // No ll suffix: OpenCL C has no long long; a decimal literal this large is a long there.
   if (config.idle_exit_ns) source += "#define RK_IDLE_EXIT_NS ((int64_t)" + std::to_string(config.idle_exit_ns) + ")\n";
+  if (config.relaunch_copy) source += "#define RK_RELAUNCH_COPY 1\n";
   if (config.max_run_ns) source += "#define RK_MAX_RUN_NS ((int64_t)" + std::to_string(config.max_run_ns) + ")\n";
   for (const char* part : {embedded::rk_result, embedded::rk_ring_layout, embedded::rk_queue_ops,
                            embedded::rk_hlc_ops, embedded::rk_trace, embedded::rk_ring_context, embedded::rk_k2k}) {

@@ -221,6 +221,10 @@ rk_result kernel_migrate(rk_kernel_s* old, rk_runtime_s* target, uint64_t timeou
   if (in_supervision_callback() || Bridge::on_bridge_thread(source) || Bridge::on_bridge_thread(target))
     return fail(RK_ERROR_INVALID_STATE, "rk_kernel_migrate from a bridge or supervision callback: it waits for kernels "
                                         "the bridge may have to serve; call it from another thread");
+  if (copy_mode(source) || copy_mode(target))
+    return fail(RK_ERROR_UNSUPPORTED, "rk_kernel_migrate: a runtime in the relaunch-copy bridge mode has no K2K "
+                                      "routes to other runtimes, which migration reroutes; snapshot the kernel and "
+                                      "create it from the snapshot there instead");
   if (target == source) return fail(RK_ERROR_INVALID_ARGUMENT, "kernel '" + old->config.name + "' is in that runtime already");
   if (rk_result r = movable(old); r != RK_SUCCESS) return r;
   if (target->kernels->find(old->config.name) != nullptr)

@@ -79,7 +79,14 @@ rk_result allocate_ring_block(rk_kernel_s* kernel, const std::vector<uint32_t>& 
   kernel->layout = plan_ring_block(kernel->config);
   const RingBlockLayout& layout = kernel->layout;
   MappedBuffer block;
-  if (rk_result r = allocate_mapped(kernel->runtime, layout.total, block); r != RK_SUCCESS) return r;
+  if (copy_mode(kernel->runtime)) {  // device memory, and a mirror the host works on (runtime/copy_mode.hpp)
+    uint8_t* mirror = nullptr;
+    if (rk_result r = allocate_copied_block(kernel, layout.total, mirror, block.device, block.buffer); r != RK_SUCCESS)
+      return r;
+    block.host = mirror;
+  } else if (rk_result r = allocate_mapped(kernel->runtime, layout.total, block); r != RK_SUCCESS) {
+    return r;
+  }
   kernel->ring_block = block.buffer;
   kernel->ring_host = static_cast<uint8_t*>(block.host);
   kernel->ring_device = block.device;

@@ -13,6 +13,7 @@
 #include "observability/trace.hpp"
 #include "plugin/backend.hpp"
 #include "ringkernel.h"
+#include "runtime/copy_mode.hpp"
 #include "runtime/kernel_table.hpp"
 
 struct rk_runtime_s {
@@ -31,6 +32,8 @@ struct rk_runtime_s {
   // are parked around module loads and ring-block allocation (runtime/park.hpp).
   bool park_to_load = false;
   std::unique_ptr<rk::core::KernelTable> kernels;
+  // RK_BRIDGE_RELAUNCH_COPY only: ring blocks in device memory, copied around each launch.
+  std::unique_ptr<rk::core::CopySteps> copy_steps;
   // Message traces of the kernels built with tracing (observability/trace.hpp); always
   // there, touched only for traced kernels.
   std::unique_ptr<rk::core::TraceCollector> trace;

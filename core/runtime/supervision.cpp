@@ -123,6 +123,8 @@ class Watch {
   // The launch ended (or failed) while the loop never wrote that it left: a device fault.
   bool loop_vanished() {
     if (loop_flag(kernel_) != RK_TERMINATED_RUNNING) return false;
+    // A copied block's loop says it left when its step is finished: until then it runs.
+    if (kernel_->copied && (!settle_steps(kernel_->runtime) || loop_flag(kernel_) != RK_TERMINATED_RUNNING)) return false;
     rk_result r = kernel_->runtime->backend->stream_query(kernel_->stream);
     if (r == RK_ERROR_NOT_READY) return false;
     // The loop may have left (an elastic exit needs no host lock) between our two reads.
@@ -301,8 +303,10 @@ rk_result validate(const rk_supervision_options& o) {
 
 rk_result relaunch_fresh(rk_kernel_s* kernel, uint32_t flags) {
   if (rk_result r = backend_stream_synchronize(kernel->runtime, kernel->stream); r != RK_SUCCESS) return r;
-  if ((flags & RK_RESTART_RESET_STATE) != 0 && kernel->config.state_bytes != 0)
+  if ((flags & RK_RESTART_RESET_STATE) != 0 && kernel->config.state_bytes != 0) {
     std::memset(kernel->ring_host + kernel->layout.state, 0, kernel->config.state_bytes);
+    mark_copied_dirty(kernel, kernel->layout.state, kernel->config.state_bytes);  // the device's copy too
+  }
   return resume_if_parked(kernel);
 }
 

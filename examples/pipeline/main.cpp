@@ -228,7 +228,9 @@ int main(int argc, char** argv) try {
     rk_device_info device = rt->device();
     std::printf("%s: backend %s, device '%s', bridge %s\n", rt == &runtime ? "parse" : "aggregate, alert",
                 rt->backend().c_str(), device.name,
-                rt->bridge_mode() == RK_BRIDGE_PERSISTENT ? "persistent" : "relaunch");
+                rt->bridge_mode() == RK_BRIDGE_PERSISTENT ? "persistent"
+                : rt->bridge_mode() == RK_BRIDGE_RELAUNCH ? "relaunch"
+                                                          : "relaunch-copy");
     if (!split) break;
   }
 

@@ -479,10 +479,13 @@ struct KernelSpec {
 class Runtime {
  public:
   // backend empty: RINGKERNEL_BACKEND, else cpu_sim. Never falls back to another backend.
-  explicit Runtime(const std::string& backend = {}, uint32_t device_index = 0) {
+  // bridge_mode RK_BRIDGE_UNDEFINED: RINGKERNEL_BRIDGE_MODE, else what the device allows.
+  explicit Runtime(const std::string& backend = {}, uint32_t device_index = 0,
+                   rk_bridge_mode bridge_mode = RK_BRIDGE_UNDEFINED) {
     rk_runtime_options options = RK_RUNTIME_OPTIONS_INIT;
     options.device_index = device_index;
     options.backend = backend.empty() ? nullptr : backend.c_str();
+    options.bridge_mode = static_cast<uint32_t>(bridge_mode);
     check(rk_runtime_create(&options, &handle_), "runtime");
   }
   Runtime(Runtime&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}

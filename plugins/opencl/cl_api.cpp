@@ -63,6 +63,7 @@ std::string resolve_all(void* library, ClApi& api) {
   RK_OPTIONAL(clSVMAlloc);
   RK_OPTIONAL(clSVMFree);
   RK_OPTIONAL(clEnqueueSVMMemcpy);
+  RK_OPTIONAL(clEnqueueSVMMemFill);
   RK_OPTIONAL(clSetKernelArgSVMPointer);
   RK_OPTIONAL(clSetKernelExecInfo);
 #undef RK_REQUIRED

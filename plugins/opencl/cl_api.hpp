@@ -50,11 +50,12 @@ struct ClApi {
   RK_OPENCL_FN(clSVMAlloc);
   RK_OPENCL_FN(clSVMFree);
   RK_OPENCL_FN(clEnqueueSVMMemcpy);
+  RK_OPENCL_FN(clEnqueueSVMMemFill);
   RK_OPENCL_FN(clSetKernelArgSVMPointer);
   RK_OPENCL_FN(clSetKernelExecInfo);
 
   bool has_svm() const {
-    return clCreateCommandQueueWithProperties && clSVMAlloc && clSVMFree && clEnqueueSVMMemcpy &&
+    return clCreateCommandQueueWithProperties && clSVMAlloc && clSVMFree && clEnqueueSVMMemcpy && clEnqueueSVMMemFill &&
            clSetKernelArgSVMPointer && clSetKernelExecInfo;
   }
 };

@@ -101,6 +101,7 @@ std::unique_ptr<Device> describe(cl_platform_id platform, cl_device_id id, uint3
   d->language = language_for(c_version);
   auto svm = device_value<cl_device_svm_capabilities>(id, CL_DEVICE_SVM_CAPABILITIES, 0);
   d->fine_grain_svm = cl().has_svm() && (svm & CL_DEVICE_SVM_FINE_GRAIN_BUFFER) && (svm & CL_DEVICE_SVM_ATOMICS);
+  d->coarse_svm = cl().has_svm() && (svm & CL_DEVICE_SVM_COARSE_GRAIN_BUFFER);
   std::string gap = ring_kernel_gap(*d, c_version);
   d->ring_kernels = gap.empty();
 

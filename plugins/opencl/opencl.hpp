@@ -35,6 +35,7 @@ struct Device {
   std::string platform_version;  // part of the program cache key
   std::string language;          // -cl-std value: "CL3.0", "CL2.0" or "CL1.2"
   bool fine_grain_svm = false;   // fine-grained SVM buffers with SVM atomics: HOST_MAPPED / SHARED
+  bool coarse_svm = false;       // coarse-grained SVM buffers (every SVM device): DEVICE memory with an address
   bool ring_kernels = false;     // persistent kernels, K2K, cooperative launch
   // Work-groups held by running cooperative (ring) launches, against info.compute_units.
   std::atomic<uint32_t> resident_groups{0};
@@ -90,6 +91,7 @@ struct rk_backend_buffer_s {
   rk_memory_kind kind = RK_MEMORY_UNDEFINED;
   cl_mem mem = nullptr;
   void* svm = nullptr;
+  bool coarse = false;  // coarse-grained SVM (DEVICE memory): the host reaches it by SVM commands only
 };
 
 struct rk_backend_function_s {

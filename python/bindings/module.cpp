@@ -801,11 +801,12 @@ PYBIND11_MODULE(_ringkernel, m) {
   m.def("plugins", &plugins);
 
   py::class_<Runtime>(m, "Runtime")
-      .def(py::init([](std::optional<std::string> backend, uint32_t device) {
+      .def(py::init([](std::optional<std::string> backend, uint32_t device, uint32_t bridge_mode) {
              auto runtime = std::make_unique<Runtime>();
              rk_runtime_options options = RK_RUNTIME_OPTIONS_INIT;
              options.backend = backend ? backend->c_str() : nullptr;
              options.device_index = device;
+             options.bridge_mode = bridge_mode;
              rk_result r;
              {
                py::gil_scoped_release released;
@@ -814,13 +815,14 @@ PYBIND11_MODULE(_ringkernel, m) {
              check(r);
              return runtime;
            }),
-           py::arg("backend") = py::none(), py::arg("device") = 0)
+           py::arg("backend") = py::none(), py::arg("device") = 0, py::arg("bridge_mode") = 0)
       .def("close", &Runtime::close)
       .def_property_readonly("closed", [](const Runtime& self) {
         std::lock_guard lock(self.state->mutex);
         return self.state->runtime == nullptr;
       })
       .def_property_readonly("backend", [](const Runtime& self) { return std::string(rk_runtime_backend_name(RuntimeUse(self).get())); })
+      .def_property_readonly("bridge_mode", [](const Runtime& self) { return static_cast<uint32_t>(rk_runtime_bridge_mode(RuntimeUse(self).get())); })
       .def_property_readonly("device", [](const Runtime& self) {
         rk_device_info info = RK_DEVICE_INFO_INIT;
         check(rk_runtime_device_info(RuntimeUse(self).get(), &info));

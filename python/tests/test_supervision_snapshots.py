@@ -111,3 +111,18 @@ def test_a_snapshot_launches_again_and_a_kernel_migrates():
         assert kernel.state == "Terminated" and moved.state == "Active"
         assert moved.receive(Pong, timeout=30).value["seen"] == 1  # the original's own reply to the Ping
         assert moved.request(Ping, Pong, value=2).value["seen"] == 2
+
+
+def test_the_relaunch_copy_mode_is_asked_for_and_reported():
+    """Ring blocks in device memory, copied around each launch (docs/runtime.md)."""
+    with rk.Runtime("cpu_sim", bridge_mode="relaunch-copy") as copied, rk.Runtime("cpu_sim") as shared:
+        assert copied.bridge_mode == "relaunch-copy"
+        assert shared.bridge_mode in ("persistent", "relaunch")
+        kernel = copied.launch(unique("py_copied"), SUPERVISED, state_bytes=8)
+        for i in range(20):
+            assert kernel.request(Ping, Pong, value=i).value["seen"] == i
+        with pytest.raises(rk.UnsupportedError) as caught:
+            kernel.migrate(shared)
+        assert "relaunch-copy" in caught.value.detail
+    with pytest.raises(ValueError):
+        rk.Runtime("cpu_sim", bridge_mode="sometimes")

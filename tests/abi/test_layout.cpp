@@ -75,3 +75,10 @@ TEST_CASE("API 1.3: supervision and snapshots append to the status and options, 
   CHECK(offsetof(rk_kernel_options, snapshot) == offsetof(rk_kernel_options, max_run_ns) + 8);  // appended
   CHECK(offsetof(rk_kernel_options, snapshot_size) == offsetof(rk_kernel_options, snapshot) + 8);
 }
+
+TEST_CASE("API 1.4: the relaunch-copy bridge mode and the runtime option that asks for a mode", "[abi]") {
+  CHECK(RK_BRIDGE_RELAUNCH_COPY == 3);
+  CHECK(offsetof(rk_runtime_options, bridge_mode) == offsetof(rk_runtime_options, max_clock_skew_ns) + 8);  // appended
+  CHECK(offsetof(rk_runtime_options, reserved1) == offsetof(rk_runtime_options, bridge_mode) + 4);
+  CHECK(sizeof(rk_runtime_options) == offsetof(rk_runtime_options, reserved1) + 4);
+}

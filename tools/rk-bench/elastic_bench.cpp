@@ -3,7 +3,9 @@
 // path) beside a launch per message; a round trip through a resident elastic kernel beside
 // a plain one, in turns (and through a supervised one: the watchdog is off the message
 // path); the CPU a process burns per second with an idle kernel left resident and with one
-// whose loop has left; and what snapshots and migration cost beside a plain launch.
+// whose loop has left; what snapshots and migration cost beside a plain launch; and a
+// round trip in the relaunch-copy bridge mode (ring block copied around each launch)
+// beside the relaunch mode (ring block shared), both forced on this backend.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -113,6 +115,28 @@ std::vector<ResultRow> moving_rows(rk::Runtime& runtime, const Options& options)
   return {launch_row, snapshot_row, migrate_row};
 }
 
+// Both relaunch modes on one backend, in turns: what copying the ring block in and out
+// around each launch costs a request (docs/runtime.md, "Devices without host-coherent memory").
+std::vector<ResultRow> relaunch_mode_rows(const std::string& backend, uint64_t count) {
+  rk::Runtime shared(backend, 0, RK_BRIDGE_RELAUNCH);
+  rk::Runtime copied(backend, 0, RK_BRIDGE_RELAUNCH_COPY);
+  rk::Kernel a = shared.launch(echo("bench_mode_relaunch", 0));
+  rk::Kernel b = copied.launch(echo("bench_mode_relaunch_copy", 0));
+  std::vector<double> a_ns, b_ns;
+  for (uint64_t i = 0; i < 100; ++i) {  // warm up both
+    round_trip(a, i);
+    round_trip(b, i);
+  }
+  for (uint64_t round = 0; round < 10; ++round) {
+    for (uint64_t i = 0; i < count / 10; ++i) a_ns.push_back(round_trip(a, i));
+    for (uint64_t i = 0; i < count / 10; ++i) b_ns.push_back(round_trip(b, i));
+  }
+  ResultRow a_row = row_of("round trip, relaunch mode (ring block shared)", "ns", a_ns, backend);
+  ResultRow b_row = row_of("round trip, relaunch-copy mode (ring block copied in and out)", "ns", b_ns, backend);
+  b_row.set("ratio_to_relaunch_p50", b_row.median / a_row.median);
+  return {a_row, b_row};
+}
+
 std::vector<ResultRow> elastic_suite(const Options& options) {
   uint64_t count = options.messages ? options.messages : (options.quick ? 200 : 2000);
   rk::Runtime runtime;
@@ -181,6 +205,7 @@ std::vector<ResultRow> elastic_suite(const Options& options) {
   idle.terminate();
   std::vector<ResultRow> rows{launch, first, plain_row, resident_row, plain_again, supervised_row, idle_resident, idle_left};
   for (ResultRow& row : moving_rows(runtime, options)) rows.push_back(std::move(row));
+  for (ResultRow& row : relaunch_mode_rows(backend, count)) rows.push_back(std::move(row));
   return rows;
 }
 

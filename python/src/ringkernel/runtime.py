@@ -46,16 +46,24 @@ def _close_all_at_exit() -> None:
             pass
 
 
+# rk_bridge_mode 1, 2, 3, in order.
+_BRIDGE_MODES = ("persistent", "relaunch", "relaunch-copy")
+
+
 class Runtime:
     """A backend device and the ring kernels on it.
 
     ``backend=None`` takes ``RINGKERNEL_BACKEND``, else ``"cpu_sim"``; an unusable backend
-    raises (never falls back to another). Use it as a context manager, or call
+    raises (never falls back to another). ``bridge_mode`` (``"persistent"``, ``"relaunch"``,
+    ``"relaunch-copy"``; None: ``RINGKERNEL_BRIDGE_MODE``, else what the device allows) picks
+    how ring kernels meet the host (docs/runtime.md). Use it as a context manager, or call
     :meth:`close`; a runtime still open at interpreter exit is closed then.
     """
 
-    def __init__(self, backend: Optional[str] = None, device: int = 0) -> None:
-        self._rt = _ringkernel.Runtime(backend, device)
+    def __init__(self, backend: Optional[str] = None, device: int = 0, *, bridge_mode: Optional[str] = None) -> None:
+        if bridge_mode is not None and bridge_mode not in _BRIDGE_MODES:
+            raise ValueError(f"bridge_mode {bridge_mode!r}: use one of {', '.join(_BRIDGE_MODES)}")
+        self._rt = _ringkernel.Runtime(backend, device, _BRIDGE_MODES.index(bridge_mode) + 1 if bridge_mode else 0)
         with _open_lock:
             _open_runtimes.add(self)
 
@@ -84,6 +92,11 @@ class Runtime:
     @property
     def backend(self) -> str:
         return self._rt.backend
+
+    @property
+    def bridge_mode(self) -> str:
+        """``"persistent"``, ``"relaunch"`` or ``"relaunch-copy"`` (``rk_runtime_bridge_mode``)."""
+        return _BRIDGE_MODES[self._rt.bridge_mode - 1]
 
     @property
     def device(self) -> Dict[str, Any]:

@@ -66,10 +66,10 @@ TEST_CASE("a duplicate never shadows the first copy", "[selection]") {
 TEST_CASE("a runtime on a usable backend: device, bridge mode, name", "[selection][runtime]") {
   rk_registry registry = registry_over(FIXTURE_DIR);
   rk_runtime runtime = nullptr;
-  SECTION("no persistent-kernel caps: relaunch mode, said out loud") {
+  SECTION("no persistent-kernel caps, no host-coherent memory: relaunch-copy mode, said out loud") {
     REQUIRE(create_runtime(registry, "fixture_good", &runtime) == RK_SUCCESS);
     CHECK(std::string(rk_runtime_backend_name(runtime)) == "fixture_good");
-    CHECK(rk_runtime_bridge_mode(runtime) == RK_BRIDGE_RELAUNCH);
+    CHECK(rk_runtime_bridge_mode(runtime) == RK_BRIDGE_RELAUNCH_COPY);
     rk_device_info info{};
     REQUIRE(rk_runtime_device_info(runtime, &info) == RK_SUCCESS);
     CHECK(std::string(info.name) == "fixture device");

@@ -24,8 +24,8 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
 
 bool runs_ring_kernels(rk::Runtime& rt) {
   // Persistent, or relaunched per batch (RINGKERNEL_BRIDGE_MODE=relaunch): both need the
-  // ring block in memory host and device share.
-  return (rt.device().caps & RK_CAP_HOST_COHERENT) != 0;
+  // ring block in memory host and device share. Relaunch-copy copies it instead.
+  return (rt.device().caps & RK_CAP_HOST_COHERENT) != 0 || rt.bridge_mode() == RK_BRIDGE_RELAUNCH_COPY;
 }
 
 rk::Runtime& runtime() {

@@ -242,10 +242,10 @@ void all_to_all_finishes(const std::string& backend, uint32_t inbox_capacity) {
 
 }  // namespace
 
-TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (cpu_sim)", "[k2k][pull]") {
+TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (cpu_sim)", "[coherent][k2k][pull]") {
   pulls_deliver_each_message_once("cpu_sim");
 }
-TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (opencl)", "[k2k][pull][opencl]") {
+TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (opencl)", "[coherent][k2k][pull][opencl]") {
   pulls_deliver_each_message_once("opencl");
 }
 TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (cuda)", "[k2k][pull][cuda]") {
@@ -402,7 +402,7 @@ TEST_CASE("a cycle of waiting sends ends in counted timeouts, never a hang", "[k
   for (auto& k : pair) CHECK(k.state() == RK_KERNEL_TERMINATED);
 }
 
-TEST_CASE("waiting sends that succeed count no refusals", "[k2k][backpressure]") {
+TEST_CASE("waiting sends that succeed count no refusals", "[coherent][k2k][backpressure]") {
   rk::Runtime& rt = runtime();
   rk::KernelSpec sink{.name = "slow_sink", .source = kPullerSource};
   sink.inbox_capacity = 2;

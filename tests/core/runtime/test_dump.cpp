@@ -26,7 +26,7 @@ struct Hold {
 
 }  // namespace
 
-TEST_CASE("dump: a handler that does not return is shown with its message and for how long", "[dump]") {
+TEST_CASE("dump: a handler that does not return is shown with its message and for how long", "[coherent][dump]") {
   auto rt = own_runtime("cpu_sim");
   rk::KernelSpec spec;
   spec.name = "dump_hold";

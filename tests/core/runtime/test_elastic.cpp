@@ -124,7 +124,7 @@ TEST_CASE("an inactive kernel leaves idle; activating it brings it back for what
   }
 }
 
-TEST_CASE("status says resident or not; a non-elastic kernel stays resident", "[elastic]") {
+TEST_CASE("status says resident or not; a non-elastic kernel stays resident", "[coherent][elastic]") {
   auto rt = own_runtime("cpu_sim");
   rk::Kernel plain = rt->launch(echo_spec("elastic_plain"));
   rk::Kernel elastic = rt->launch(elastic_echo("elastic_status", 1'000'000));

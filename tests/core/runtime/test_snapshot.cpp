@@ -99,7 +99,7 @@ TEST_CASE("a snapshot taken on cpu_sim launches on OpenCL", "[snapshot][opencl]"
   launch_from(runtime_for("opencl"), "snap_b_on_opencl", image);
 }
 
-TEST_CASE("K2K messages waiting in an inbox go along, their senders found by name", "[snapshot][k2k]") {
+TEST_CASE("K2K messages waiting in an inbox go along, their senders found by name", "[coherent][snapshot][k2k]") {
   auto first = own_runtime("cpu_sim");
   rk::KernelSpec last;
   last.name = "snap_last";

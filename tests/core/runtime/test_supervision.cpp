@@ -173,7 +173,7 @@ void restart_keeps_queued_messages(const std::string& backend, uint32_t flags) {
 
 }  // namespace
 
-TEST_CASE("a stalled handler is reported; under the report policy the kernel runs on", "[supervision]") {
+TEST_CASE("a stalled handler is reported; under the report policy the kernel runs on", "[coherent][supervision]") {
   Recorder recorder;  // outlives the kernel: its callback may run until the kernel is destroyed
   rk::Kernel k = runtime().launch(supervised_spec("sv_report"));
   k.supervise(watch(RK_SUPERVISE_REPORT, recorder));
@@ -194,17 +194,17 @@ TEST_CASE("a stalled handler is reported; under the report policy the kernel run
   k.terminate();
 }
 
-TEST_CASE("a restart keeps every queued message and the state (cpu_sim)", "[supervision]") {
+TEST_CASE("a restart keeps every queued message and the state (cpu_sim)", "[coherent][supervision]") {
   restart_keeps_queued_messages("cpu_sim", 0);
 }
-TEST_CASE("a restart keeps every queued message and the state (opencl)", "[supervision][opencl]") {
+TEST_CASE("a restart keeps every queued message and the state (opencl)", "[coherent][supervision][opencl]") {
   restart_keeps_queued_messages("opencl", 0);
 }
-TEST_CASE("a restart with RK_RESTART_RESET_STATE zeroes the state and keeps the messages", "[supervision]") {
+TEST_CASE("a restart with RK_RESTART_RESET_STATE zeroes the state and keeps the messages", "[coherent][supervision]") {
   restart_keeps_queued_messages("cpu_sim", RK_RESTART_RESET_STATE);
 }
 
-TEST_CASE("a handler that never returns leaves the kernel Faulted; terminate still drains it", "[supervision]") {
+TEST_CASE("a handler that never returns leaves the kernel Faulted; terminate still drains it", "[coherent][supervision]") {
   Recorder recorder;  // outlives the kernel: its callback may run until the kernel is destroyed
   rk::Kernel k = runtime().launch(supervised_spec("sv_hung"));
   rk_supervision_options o = watch(RK_SUPERVISE_RESTART, recorder);
@@ -369,7 +369,7 @@ void try_destroy(void* user, const rk_supervision_event* e) {
 
 }  // namespace
 
-TEST_CASE("a supervision callback may not destroy kernels", "[supervision]") {
+TEST_CASE("a supervision callback may not destroy kernels", "[coherent][supervision]") {
   DestroyAttempt attempt;  // outlives the kernel
   rk::Kernel k = runtime().launch(supervised_spec("sv_callback_destroy"));
   attempt.target = k.get();
