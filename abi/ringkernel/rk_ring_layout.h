@@ -256,7 +256,8 @@ typedef struct RK_ALIGNED(128) rk_ring_env {
   uint64_t k2k_deferred;       /* 200 sends that found the target inbox full and were queued */
   uint64_t k2k_refused;        /* 208 sends given up on (counted once, when the sender gives up) */
   uint32_t outbox_waiting;     /* 216 sends waiting in the outbox now */
-  uint32_t reserved1;          /* 220 */
+  uint32_t outbox_full_since_ms; /* 220 relaunch-copy mode: when the outbox was found full (rk_clock_ns() in ms,
+                                        low 32 bits, never 0); 0 while it has room (rk_ring_loop.h). Was reserved1 */
   /* layout 5: what the handler is doing (rk_runtime_dump, docs/observability.md) */
   uint64_t handling_message_id;/* 224 message_id of the message the handler runs on */
   int64_t handling_since_ns;   /* 232 rk_clock_ns() when it started; 0 between messages */

@@ -30,9 +30,12 @@ constexpr uint32_t kDefaultMaxKernels = 256;
 // tested on PoCL and cpu_sim).
 // `asked`: rk_runtime_options.bridge_mode, else RINGKERNEL_BRIDGE_MODE; `where` names it.
 rk_result force_mode(rk_bridge_mode asked, const std::string& where, rk_bridge_mode& mode) {
-  if (asked == RK_BRIDGE_RELAUNCH && mode == RK_BRIDGE_RELAUNCH_COPY)
-    return fail(RK_ERROR_UNSUPPORTED, where + " asks for the relaunch mode, but the device shares no coherent memory "
-                                              "with the host: ask for relaunch-copy (or leave it to the device)");
+  if (asked == RK_BRIDGE_RELAUNCH && mode == RK_BRIDGE_RELAUNCH_COPY) {
+    // Relaunching is what it asked for; copying is how this device does it.
+    log_warn(where + " asks for the relaunch mode, but the device shares no coherent memory with the host: "
+                     "it runs the relaunch-copy mode");
+    return RK_SUCCESS;
+  }
   if (asked == RK_BRIDGE_PERSISTENT && mode != RK_BRIDGE_PERSISTENT)
     return fail(RK_ERROR_UNSUPPORTED, where + " asks for the persistent mode, but the device cannot run persistent "
                                               "kernels beside the host with coherent memory");

@@ -160,14 +160,38 @@ RK_INLINE rk_loop_step rk_loop_take_inbox(rk_ctx* ctx) {
 /* Takes the next message, alternating sources so neither starves the other. While sends
  * wait in the outbox, only the inbox is read: draining it is what lets a peer make room,
  * and new host input could only add more sends (rk_k2k.h). */
+#if RK_LOOP_BOUNDED_LAUNCH
+/* Whether a copied launch may take a message now. Peers run in launches of their own and
+ * the host reads the output between launches, so a message taken now must find room for
+ * what it sends within this launch: nothing is taken while the output is full, nor while
+ * the outbox is (its sends would be refused at once). Unless the outbox has stayed full
+ * for k2k_send_timeout_ns: then the kernels' queues form a full cycle that no launch can
+ * untie, and the loop drains its inbox, its sends refused, as a waiting send gives up
+ * after that long with a shared block. */
+RK_INLINE int rk_loop_copied_may_take(rk_ctx* ctx, uint64_t outbox_waiting) {
+  if (rk_output_reserve(ctx).count == 0u) return 0;
+  rk_global uint32_t* since = &ctx->env->outbox_full_since_ms;
+  rk_global rk_queue_header* outbox = ctx->outbox;
+  uint64_t used = rk_load_relaxed_u64(&outbox->tail) - rk_load_relaxed_u64(&outbox->head);
+  if (outbox_waiting == 0u || used < (uint64_t)outbox->capacity) {
+    rk_store_relaxed_u32(since, 0u);
+    return 1;
+  }
+  uint32_t now_ms = (uint32_t)(rk_clock_ns() / 1000000) | 1u;
+  uint32_t first = rk_load_relaxed_u32(since);
+  if (first == 0u) {
+    rk_store_relaxed_u32(since, now_ms);
+    first = now_ms;
+  }
+  return (uint64_t)(uint32_t)(now_ms - first) * 1000000u >= (uint64_t)ctx->env->k2k_send_timeout_ns;
+}
+#endif
+
 RK_INLINE rk_loop_step rk_loop_take(rk_ctx* ctx, rk_loop_cursor* cursor) {
 #if RK_LOOP_BOUNDED_LAUNCH
-  /* The host drains the output only between launches: a message taken now could find no
-   * room for its reply for the rest of the launch. It waits for the next one. */
-  if (rk_output_reserve(ctx).count == 0u) {
+  if (!rk_loop_copied_may_take(ctx, rk_outbox_flush(ctx))) {
     rk_loop_step none;
     none.command = RK_LOOP_IDLE;
-    (void)rk_outbox_flush(ctx);
     return none;
   }
 #endif

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "api/error.hpp"
+#include "bridge/bridge.hpp"
 #include "queue/queue_init.hpp"
 #include "runtime/device_calls.hpp"
 #include "runtime/host_dialect.hpp"
@@ -185,10 +186,10 @@ void out_trace(CopiedBlock& b) {
 
 // After the kernel's own launch. has_terminated goes last, with release: a host that sees
 // the loop has left sees everything it wrote before leaving.
+// The counters come after what they count (a host that sees a message counted processed
+// sees its reply and its trace records, as with a shared block).
 void copy_out_device_parts(CopiedBlock& b) {
   const RingBlockLayout& l = b.layout;
-  out_words64(b, l.telemetry, sizeof(rk_telemetry));
-  out_words64(b, l.histograms, sizeof(rk_latency_histograms));
   out_words64(b, l.env, sizeof(rk_ring_env));
   out_words64(b, l.state, l.input - l.state);
   out_words64(b, l.outbox, b.bytes - l.outbox);  // the loop's own on both ends
@@ -196,6 +197,8 @@ void copy_out_device_parts(CopiedBlock& b) {
   out_output(b);
   out_inbox(b);
   if (b.trace_capacity != 0) out_trace(b);
+  out_words64(b, l.histograms, sizeof(rk_latency_histograms));
+  out_words64(b, l.telemetry, sizeof(rk_telemetry));
   const size_t control = l.control;
   out_word32(b, control + offsetof(rk_control_block, errors_encountered));
   out_words64(b, control + offsetof(rk_control_block, messages_processed), 16);  // and last_activity_ticks
@@ -241,20 +244,18 @@ bool finish_locked(CopySteps& steps, bool wait, rk_result& result) {
   // loop that never said it left is the watchdog's to see (runtime/supervision.hpp).
   if (ended != RK_SUCCESS) log_warn("kernel '" + kernel->config.name + "': its launch ended with " + rk_result_name(ended) +
                                     ": " + last_error_text());
+  // Every copy first, then every merge: a copy that fails leaves the step under way (its
+  // loop still resident to the host), to be finished again, and no staging image behind
+  // the device's, which the next copy in would write back over messages.
   CopiedBlock& block = *kernel->copied;
-  if (rk_result r = from_device(block, 0, block.bytes); r != RK_SUCCESS) {
-    result = r;  // the mirror keeps the step before; its loop looks resident until a later finish
-    return false;
-  }
+  result = from_device(block, 0, block.bytes);
+  for (const std::shared_ptr<CopiedBlock>& other : steps.members)
+    if (result == RK_SUCCESS && other.get() != &block)
+      result = from_device(*other, other->layout.inbox, inbox_bytes(*other));
+  if (result != RK_SUCCESS) return false;
   copy_out_device_parts(block);
-  for (const std::shared_ptr<CopiedBlock>& other : steps.members) {
-    if (other.get() == &block) continue;
-    if (rk_result r = from_device(*other, other->layout.inbox, inbox_bytes(*other)); r != RK_SUCCESS) {
-      result = r;
-      continue;
-    }
-    out_inbox(*other);
-  }
+  for (const std::shared_ptr<CopiedBlock>& other : steps.members)
+    if (other.get() != &block) out_inbox(*other);
   steps.on_device = nullptr;
   steps.in_flight.store(false, std::memory_order_release);
   return true;
@@ -274,11 +275,14 @@ rk_result start_locked(CopySteps& steps, rk_kernel_s* kernel) {
     publish_live_route(kernel);
     steps.members.push_back(kernel->copied);
   }
-  if (rk_result r = copy_routes_in(runtime); r != RK_SUCCESS) return r;
-  if (rk_result r = backend_launch_ring(runtime, kernel->stream, kernel->function, kernel->config.block_size,
-                                        kernel->ring_device + kernel->layout.env);
-      r != RK_SUCCESS)
+  rk_result r = copy_routes_in(runtime);
+  if (r == RK_SUCCESS)
+    r = backend_launch_ring(runtime, kernel->stream, kernel->function, kernel->config.block_size,
+                            kernel->ring_device + kernel->layout.env);
+  if (r != RK_SUCCESS) {
+    if (first) std::erase(steps.members, kernel->copied);  // its launch fails: the caller closes the route
     return r;
+  }
   steps.on_device = kernel;
   steps.in_flight.store(true, std::memory_order_release);
   return RK_SUCCESS;
@@ -298,13 +302,14 @@ StepHold::StepHold(CopySteps* steps, bool try_only) {
   } else {
     steps->mutex.lock();
   }
+  previous_ = t_holding;  // another runtime's, held around this one
   t_holding = steps;
   steps_ = steps;
 }
 
 StepHold::~StepHold() {
   if (steps_ == nullptr) return;
-  t_holding = nullptr;
+  t_holding = previous_;
   steps_->mutex.unlock();
 }
 
@@ -349,13 +354,31 @@ rk_result allocate_copied_block(rk_kernel_s* kernel, size_t bytes, uint8_t*& mir
   block->trace_capacity = c.trace ? c.trace_capacity : 0;
   mirror = block->mirror.get();
   buffer = block->buffer;
+  {
+    StepHold hold = hold_steps(kernel->runtime);
+    kernel->runtime->copy_steps->kept.push_back(block);
+  }
   kernel->copied = std::move(block);
   return RK_SUCCESS;
 }
 
 rk_result launch_copied(rk_kernel_s* kernel) {
-  StepHold hold = hold_steps(kernel->runtime);
-  return start_locked(*kernel->runtime->copy_steps, kernel);
+  rk_runtime_s* runtime = kernel->runtime;
+  CopySteps& steps = *runtime->copy_steps;
+  // The bridge thread never waits for a launch (it may hold the directory, and serves every
+  // runtime): a loaded kernel it cannot start now stays off the device, relaunchable, and
+  // a later round starts it when work waits for it.
+  if (Bridge::on_bridge_thread(runtime) && kernel->copied->loaded) {
+    StepHold hold = try_hold_steps(runtime);
+    if (!hold || !settle_steps(runtime)) {
+      rk_store_release_u32(word(kernel->views.control->has_terminated), RK_TERMINATED_RELAUNCHABLE);
+      kernel->relaunches.fetch_sub(1, std::memory_order_relaxed);  // counted by relaunch(), not launched
+      return RK_SUCCESS;
+    }
+    return start_locked(steps, kernel);
+  }
+  StepHold hold = hold_steps(runtime);
+  return start_locked(steps, kernel);
 }
 
 bool step_under_way(const rk_runtime_s* runtime) {

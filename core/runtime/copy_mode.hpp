@@ -40,6 +40,9 @@ class CopySteps {
   std::mutex mutex;  // one step at a time; held while routes or members change
   std::atomic<std::thread::id> owner{};  // who holds `mutex` (a step publishes a route under it)
   std::vector<std::shared_ptr<CopiedBlock>> members;
+  // Every block made, kept until the runtime goes, as ring blocks are: the trace collector
+  // and late readers hold pointers into a terminated kernel's mirror (under `mutex`).
+  std::vector<std::shared_ptr<CopiedBlock>> kept;
   rk_kernel_s* on_device = nullptr;  // the kernel whose launch is not copied out yet (under `mutex`)
   std::atomic<bool> in_flight{false};  // on_device is set: a look without the lock
   size_t turn = 0;  // the bridge's round starts its look for work here (bridge thread only)
@@ -63,7 +66,8 @@ rk_result allocate_copied_block(rk_kernel_s* kernel, size_t bytes, uint8_t*& mir
 // the step under way first (waiting for its launch), copies in and launches. The first
 // step copies the whole block and only then opens the kernel's route, so no peer writes
 // into an inbox the device has not got. A hung handler holds every later step of the
-// runtime (docs/runtime.md).
+// runtime (docs/runtime.md). On the bridge thread it never waits: a kernel it cannot start
+// at once is left off the device, relaunchable, for a later round.
 rk_result launch_copied(rk_kernel_s* kernel);
 
 // Finishes the step under way if its launch has ended (copy out), without waiting for it
@@ -88,6 +92,7 @@ class StepHold {
 
  private:
   CopySteps* steps_ = nullptr;  // set when this hold took the lock (not a re-entry)
+  const CopySteps* previous_ = nullptr;
   bool busy_ = false;
 };
 

@@ -33,7 +33,8 @@ bool work_waits(rk_kernel_s* kernel) {
   const RingViews& v = kernel->views;
   // A copied block's loop takes nothing while its output is full (rk_ring_loop.h): it
   // waits for a receive rather than be launched for nothing every round.
-  if (kernel->copied && rk_queue_depth(v.output) >= kernel->config.output_capacity) return false;
+  const bool outbox_waits = rk_load_relaxed_u32(&v.env->outbox_waiting) != 0;
+  if (kernel->copied && !outbox_waits && rk_queue_depth(v.output) >= kernel->config.output_capacity) return false;
   return rk_queue_depth(v.input) != 0 || rk_queue_depth(v.inbox) != 0 ||
          rk_load_relaxed_u32(&v.env->outbox_waiting) != 0;
 }
@@ -65,12 +66,17 @@ void relaunch_after_send(rk_kernel_s* kernel) {
   rk_fence_seq_cst();
   if (!loop_left_relaunchable(kernel) || !active(kernel)) return;
   if (Bridge::on_bridge_thread(kernel->runtime)) return;  // a callback never waits for a lifecycle: the bridge's round relaunches it
-  if (!settle_steps(kernel->runtime)) {  // a copied block's step is under way: a send never waits for it
+  // A copied block's step under way, or a lifecycle call on the kernel: a send never waits
+  // for either; the bridge's round relaunches it. (Steps before the lifecycle lock, tried:
+  // lifecycle calls take them the other way round.)
+  StepHold steps = try_hold_steps(kernel->runtime);
+  std::unique_lock lock(kernel->lifecycle_mutex, std::defer_lock);
+  if (kernel->copied && (!steps || !settle_steps(kernel->runtime) || !lock.try_lock())) {
     relaunched(kernel->runtime);
     bridge_for(kernel->runtime).wake();
     return;
   }
-  std::lock_guard lock(kernel->lifecycle_mutex);
+  if (!lock.owns_lock()) lock.lock();
   relaunch_locked(kernel);
 }
 

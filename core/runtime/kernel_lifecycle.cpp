@@ -348,8 +348,9 @@ rk_result kernel_destroy(rk_kernel_s* kernel) {
       // A hung kernel keeps its memory: freeing it under a running handler would corrupt it.
       log_error("kernel '" + kernel->config.name + "' could not be terminated; its resources are leaked: " + last_error_text());
       detach_from_bridge(kernel);
-      {
+      if (kernel->copied) {  // no peer writes into its inbox any more, and no step copies it
         StepHold steps = hold_steps(kernel->runtime);
+        close_route(kernel);
         forget_copied_block(kernel);
       }
       auto parking = hold_parking();

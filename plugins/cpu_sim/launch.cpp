@@ -116,6 +116,14 @@ void start_threads(Grid& grid, std::vector<std::unique_ptr<Team>>& teams, std::v
 // Runs on the stream's worker; returns "" or why the grid could not run.
 std::string run_grid(Grid& grid) {
   StartGate gate;
+  if (grid.blocks == 1 && grid.block_threads == 1) {
+    // One thread (every ring kernel of block size 1): the worker runs it itself, so a
+    // kernel launched again and again (elastic, relaunch modes) starts no thread each time.
+    Team team(grid);
+    gate.open();
+    run_block_loop(grid, team, gate);
+    return "";
+  }
   std::vector<std::unique_ptr<Team>> teams;
   std::vector<std::thread> threads;
   std::string failure;
