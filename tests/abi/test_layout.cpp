@@ -81,4 +81,6 @@ TEST_CASE("API 1.4: the relaunch-copy bridge mode and the runtime option that as
   CHECK(offsetof(rk_runtime_options, bridge_mode) == offsetof(rk_runtime_options, max_clock_skew_ns) + 8);  // appended
   CHECK(offsetof(rk_runtime_options, reserved1) == offsetof(rk_runtime_options, bridge_mode) + 4);
   CHECK(sizeof(rk_runtime_options) == offsetof(rk_runtime_options, reserved1) + 4);
+  CHECK(offsetof(rk_ring_env, outbox_full_since_ms) == 220);  // was reserved1: the layout does not move
+  CHECK(sizeof(rk_ring_env) == 256);
 }
