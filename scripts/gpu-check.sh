@@ -73,17 +73,23 @@ cat "$out/device.txt"
 
 step rk-info 30 "$bin/rk-info" --json
 step cuda-nvrtc 60 "$bin/test_cuda_nvrtc"
-step cuda-plugin 60 "$bin/test_cuda_plugin" --reporter console::out=-
+step cuda-plugin 60 env RINGKERNEL_LOG_LEVEL=info "$bin/test_cuda_plugin" --reporter console::out=-
 step conformance 120 env RINGKERNEL_BACKEND=cuda "$bin/test_conformance" --backend cuda
 step ring-cuda 90 "$bin/test_ring_runtime" "[cuda]"
 step bridge-cuda 60 "$bin/test_bridge" "[cuda]"
 step demo 60 env RINGKERNEL_BACKEND=cuda "$bin/rk-demo-pipeline"
 step shuffle 60 env RINGKERNEL_BACKEND=cuda "$bin/rk-example-shuffle"
 step async-example 60 env RINGKERNEL_BACKEND=cuda "$bin/rk-example-async"
+# The bridge modes other than the default, forced (docs/runtime.md): relaunch (each launch
+# drains what is queued and leaves) and relaunch-copy (ring blocks in cuMemAlloc memory,
+# copied around each launch; the [coherent] cases and migrations cannot run there).
+step ring-cuda-relaunch 120 env RINGKERNEL_BRIDGE_MODE=relaunch "$bin/test_ring_runtime" "[cuda]"
+step ring-cuda-copy 120 env RINGKERNEL_BRIDGE_MODE=relaunch-copy "$bin/test_ring_runtime" "[cuda]~[coherent]~[migrate]"
+step demo-copy 90 env RINGKERNEL_BACKEND=cuda RINGKERNEL_BRIDGE_MODE=relaunch-copy "$bin/rk-demo-pipeline" --events 100000
 
 bench_args=()
 [ "$quick" = --quick ] && bench_args+=(--quick)
-for suite in roundtrip launch cuda_graph echo k2k async; do
+for suite in roundtrip launch cuda_graph echo k2k async elastic; do
   suite_args=("${bench_args[@]}")
   # echo's default, 9 runs of a million messages, is sized for cpu_sim; on a GPU at tens of
   # thousands of messages a second it would outlast the step.

@@ -248,7 +248,7 @@ TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once 
 TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (opencl)", "[coherent][k2k][pull][opencl]") {
   pulls_deliver_each_message_once("opencl");
 }
-TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (cuda)", "[k2k][pull][cuda]") {
+TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (cuda)", "[coherent][k2k][pull][cuda]") {
   pulls_deliver_each_message_once("cuda");
 }
 

@@ -151,6 +151,11 @@ TEST_CASE("relaunch-copy: requests with random gaps keep order and state, lose n
           "[copy_mode][opencl]") {
   requests_with_random_gaps("opencl");
 }
+// On a GPU the block is in device memory (cuMemAlloc) and every step copies over PCIe.
+TEST_CASE("relaunch-copy: requests with random gaps keep order and state, lose nothing (cuda)",
+          "[copy_mode][cuda]") {
+  requests_with_random_gaps("cuda");
+}
 
 TEST_CASE("relaunch-copy: a K2K chain keeps each message once and in order (cpu_sim)", "[copy_mode][k2k]") {
   k2k_chain_keeps_order("cpu_sim");
@@ -158,6 +163,9 @@ TEST_CASE("relaunch-copy: a K2K chain keeps each message once and in order (cpu_
 
 TEST_CASE("relaunch-copy: a K2K chain keeps each message once and in order (opencl)", "[copy_mode][k2k][opencl]") {
   k2k_chain_keeps_order("opencl");
+}
+TEST_CASE("relaunch-copy: a K2K chain keeps each message once and in order (cuda)", "[copy_mode][k2k][cuda]") {
+  k2k_chain_keeps_order("cuda");
 }
 
 TEST_CASE("relaunch-copy: a full output stops intake until the host receives; nothing is lost", "[copy_mode]") {

@@ -65,6 +65,9 @@ TEST_CASE("an idle kernel leaves the device and comes back, state and order kept
 TEST_CASE("an idle kernel leaves the device and comes back, state and order kept (opencl)", "[elastic][opencl]") {
   idle_exit_keeps_state_and_order("opencl");
 }
+TEST_CASE("an idle kernel leaves the device and comes back, state and order kept (cuda)", "[elastic][cuda]") {
+  idle_exit_keeps_state_and_order("cuda");
+}
 
 TEST_CASE("a K2K message brings a kernel back that left idle", "[elastic][k2k]") {
   auto rt = own_runtime("cpu_sim");

@@ -200,6 +200,9 @@ TEST_CASE("a restart keeps every queued message and the state (cpu_sim)", "[cohe
 TEST_CASE("a restart keeps every queued message and the state (opencl)", "[coherent][supervision][opencl]") {
   restart_keeps_queued_messages("opencl", 0);
 }
+TEST_CASE("a restart keeps every queued message and the state (cuda)", "[coherent][supervision][cuda]") {
+  restart_keeps_queued_messages("cuda", 0);
+}
 TEST_CASE("a restart with RK_RESTART_RESET_STATE zeroes the state and keeps the messages", "[coherent][supervision]") {
   restart_keeps_queued_messages("cpu_sim", RK_RESTART_RESET_STATE);
 }
