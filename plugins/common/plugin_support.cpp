@@ -7,17 +7,38 @@
 namespace rk::plugin_common {
 namespace {
 
-thread_local std::string t_last_error;
+// This thread's last error, safe at exit as libringcore's is (core/api/error.cpp): a
+// thread's thread_local objects die before static ones, yet a static runtime's destructor
+// may still call into the plugin, and a driver already torn down by its own atexit handler
+// fails there (seen with CUDA: bind() during rk_runtime_destroy after main returned, and
+// the write into the destroyed string was a double free). Once the slot is gone, errors go
+// to a string that is never freed.
+thread_local bool t_error_slot_gone = false;  // trivially destructible: readable until the thread ends
+
+struct ErrorSlot {
+  std::string text;
+  ~ErrorSlot() { t_error_slot_gone = true; }
+};
+
+std::string& last_error_storage() {
+  if (t_error_slot_gone) {
+    thread_local std::string* after_exit = new std::string();
+    return *after_exit;
+  }
+  thread_local ErrorSlot slot;
+  return slot.text;
+}
+
 std::atomic<const rk_host_services*> g_host{nullptr};
 
 }  // namespace
 
 rk_result fail(rk_result code, std::string message) {
-  t_last_error = std::move(message);
+  last_error_storage() = std::move(message);
   return code;
 }
 
-const char* last_error() { return t_last_error.c_str(); }
+const char* last_error() { return last_error_storage().c_str(); }
 
 void set_host(const rk_host_services* host) {
   // An older core's shorter services struct may lack the log callback.
