@@ -48,6 +48,7 @@ std::string resolve_all(void* library, gpu::DriverApi& api) {
   RK_CU(module_load_data, "cuModuleLoadData");
   RK_CU(module_unload, "cuModuleUnload");
   RK_CU(module_get_function, "cuModuleGetFunction");
+  RK_CU(module_get_global, "cuModuleGetGlobal_v2");
   RK_CU(function_attribute, "cuFuncGetAttribute");
   RK_CU(function_set_attribute, "cuFuncSetAttribute");
   RK_CU(launch_kernel, "cuLaunchKernel");

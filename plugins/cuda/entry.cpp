@@ -23,7 +23,7 @@ const Backend kBackend = {
     "the NVIDIA driver reports no CUDA device",
     cuda::describe_device,
     &cuda::kNvrtcCompiler,
-    nullptr,
+    cuda::calibrate_module_clock,
 };
 
 }  // namespace rk::gpu

@@ -62,7 +62,7 @@ struct Backend {
   // Fills device.info (name, vendor, limits, caps) and the fields above from the driver.
   void (*describe)(Device& device, int index);
   const Compiler* compiler;
-  // Called after a compiled module loads (may be NULL): HIP calibrates the device clock.
+  // Called after a compiled module loads (may be NULL): CUDA and HIP calibrate the device clock.
   rk_result (*after_module_load)(rk_backend_module module);
 };
 

@@ -55,6 +55,8 @@ struct DriverApi {
   Status (*module_load_data)(Module* module, const void* image) = nullptr;
   Status (*module_unload)(Module module) = nullptr;
   Status (*module_get_function)(Function* function, Module module, const char* name) = nullptr;
+  // A module-scope variable's address and size. Only CUDA's clock calibration uses it (NULL for HIP).
+  Status (*module_get_global)(DevicePtr* pointer, size_t* bytes, Module module, const char* name) = nullptr;
   Status (*function_attribute)(int* value, int attribute, Function function) = nullptr;
   // NULL where the device needs no opt-in for large dynamic shared memory (HIP).
   Status (*function_set_attribute)(Function function, int attribute, int value) = nullptr;

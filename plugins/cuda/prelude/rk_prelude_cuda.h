@@ -127,14 +127,34 @@ RK_CUDA_HELPER int rk_cas_u64(volatile void* p, uint64_t expected, uint64_t desi
 
 /* ---- time and waiting -------------------------------------------------------------- */
 
-/* %globaltimer: nanoseconds. Recent drivers (R470+ on Linux) count from the Unix epoch, in
- * step with the host's CLOCK_REALTIME up to the driver's resync (about 1 us granularity on
- * some GPUs); older ones count from an arbitrary origin, which would break HLC merges with
- * host time. Unverified here: see docs/backends.md, cuda. */
-RK_CUDA_HELPER int64_t rk_clock_ns(void) {
+/* The dialect's clock is CLOCK_REALTIME nanoseconds: HLC merges, latencies (host send to
+ * device handling) and traces compare it with host timestamps. %globaltimer counts from
+ * the Unix epoch on recent drivers, but only in step with the host's clock up to the
+ * driver's resync: an H100 (driver 580) ran 0.7 ms behind, so every host-to-device latency
+ * read as negative. The plugin therefore measures the offset after each dialect module
+ * loads (rk_cuda_clock_probe below, plugins/cuda/cuda_clock.cpp) and writes it here before
+ * any kernel of the module runs. Constant memory: the ring loop's system-scope fences do
+ * not evict it, so a clock reading stays a register move and one cached load. */
+__constant__ int64_t rk_cuda_clock_offset_ns = 0;
+
+RK_CUDA_HELPER int64_t rk_cuda_timer_ns(void) {
   uint64_t t;
   asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
   return (int64_t)t;
+}
+RK_CUDA_HELPER int64_t rk_clock_ns(void) { return rk_cuda_timer_ns() + rk_cuda_clock_offset_ns; }
+
+/* The calibration handshake, one thread. words[0] is the host's request number; for
+ * request i (1..rounds) the probe answers with its timer in words[i], which the host
+ * brackets with two readings of its clock. A host that stops asking for a second ends it. */
+extern "C" __global__ void rk_cuda_clock_probe(volatile uint64_t* words, uint32_t rounds) {
+  for (uint32_t i = 1u; i <= rounds; ++i) {
+    int64_t give_up = rk_cuda_timer_ns() + 1000000000;
+    while (rk_cuda_ld_acquire_u64(&words[0]) < i)
+      if (rk_cuda_timer_ns() > give_up) return;
+    words[i] = (uint64_t)rk_cuda_timer_ns();
+    __threadfence_system();
+  }
 }
 
 /* The ring loop takes input one message at a time: its slots are in host-mapped memory,

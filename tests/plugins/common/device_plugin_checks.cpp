@@ -1,6 +1,7 @@
 #include "device_plugin_checks.hpp"
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,6 +43,16 @@ RK_KERNEL void vector_add(rk_global const float* a, rk_global const float* b, rk
   if (i < n) c[i] = a[i] + b[i];
 }
 )";
+
+const char* const kReadClock = R"(
+RK_KERNEL void read_clock(rk_global int64_t* out) { out[0] = rk_clock_ns(); }
+)";
+
+int64_t host_realtime_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
 
 }  // namespace
 
@@ -164,6 +175,35 @@ void check_echo_ring(rk::Runtime& rt) {
   CHECK(k.telemetry().messages_dropped == 0);
   k.terminate();
   CHECK(k.state() == RK_KERNEL_TERMINATED);
+}
+
+void check_device_clock(rk::Runtime& rt, int64_t slack_ns) {
+  rk_buffer out = nullptr;
+  REQUIRE(rk_buffer_create(rt.get(), sizeof(int64_t), RK_MEMORY_HOST_MAPPED, &out) == RK_SUCCESS);
+  rk_module module = compile(rt, kReadClock, "read_clock", RK_SUCCESS);
+  rk_function function = nullptr;
+  REQUIRE(rk_module_function(module, "read_clock", &function) == RK_SUCCESS);
+  rk_launch_config config{};
+  config.struct_size = sizeof(config);
+  config.grid[0] = config.grid[1] = config.grid[2] = 1;
+  config.block[0] = config.block[1] = config.block[2] = 1;
+  rk_arg arg{};
+  arg.kind = RK_ARG_BUFFER;
+  arg.buffer = out;
+  for (int i = 0; i < 5; ++i) {
+    int64_t before = host_realtime_ns();
+    REQUIRE(rk_launch(rt.get(), function, &config, &arg, 1) == RK_SUCCESS);
+    REQUIRE(rk_runtime_synchronize(rt.get()) == RK_SUCCESS);
+    int64_t after = host_realtime_ns();
+    int64_t device = 0;
+    REQUIRE(rk_buffer_read(out, 0, &device, sizeof(device)) == RK_SUCCESS);
+    INFO("host " << before << " .. " << after << ", device " << device << " (" << device - before
+                 << " ns after the launch began)");
+    CHECK(device >= before - slack_ns);
+    CHECK(device <= after + slack_ns);
+  }
+  rk_module_destroy(module);
+  rk_buffer_destroy(out);
 }
 
 }  // namespace rk::test

@@ -30,4 +30,9 @@ void check_vector_add(rk::Runtime& rt, rk_memory_kind b_kind);
 // device runs no ring kernels (no host-coherent memory).
 void check_echo_ring(rk::Runtime& rt);
 
+// The dialect's rk_clock_ns() on the device reads the host's CLOCK_REALTIME: a kernel's
+// reading lies between host readings taken before the launch and after it finished, give
+// or take `slack_ns` (what the plugin's clock calibration may be off by).
+void check_device_clock(rk::Runtime& rt, int64_t slack_ns);
+
 }  // namespace rk::test

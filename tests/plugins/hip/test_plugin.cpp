@@ -30,3 +30,11 @@ TEST_CASE("a persistent echo ring kernel answers requests on the GPU", "[hip][gp
   rk::Runtime rt("hip");
   rk::test::check_echo_ring(rt);
 }
+
+// The plugin offsets the GPU's wall clock (arbitrary origin) to CLOCK_REALTIME after each
+// module load, to within half a launch round trip; 1 ms of slack, as for CUDA.
+TEST_CASE("the device clock reads the host's CLOCK_REALTIME", "[hip][gpu][clock]") {
+  require_hip_device();
+  rk::Runtime rt("hip");
+  rk::test::check_device_clock(rt, 1'000'000);
+}
