@@ -18,8 +18,9 @@ struct DeviceStreams {
   std::vector<std::function<void()>> parked;  // releases waiting for the device to go idle
 };
 
-std::mutex g_mutex;
-std::map<Device*, DeviceStreams> g_devices;
+// Never destroyed, like the device table (devices.cpp): streams may be released after main returned.
+std::mutex& g_mutex = *new std::mutex();
+std::map<Device*, DeviceStreams>& g_devices = *new std::map<Device*, DeviceStreams>();
 
 // Under g_mutex, with the device's context current.
 bool any_stream_busy(const DeviceStreams& entry) {

@@ -9,7 +9,10 @@ namespace {
 
 std::once_flag g_probe_once;
 const DriverApi* g_api = nullptr;
-std::deque<Device> g_devices;  // deque: Device addresses stay put
+// deque: Device addresses stay put. Never destroyed: a runtime destroyed after main returned
+// (a static one) still binds its device's context through it (a destroyed table there made
+// bind() fail on an H100, and the error path then crashed).
+std::deque<Device>& g_devices = *new std::deque<Device>();
 std::string g_probe_reason;    // why there are no devices, if there are none
 
 void probe_once() {

@@ -10,7 +10,11 @@ namespace {
 
 std::mutex g_probe_mutex;
 bool g_probed = false;
-std::vector<std::unique_ptr<Device>> g_devices;  // never shrinks: contexts point into it
+// Never shrinks, and never destroyed: contexts point into it, and a runtime destroyed after
+// main returned (a static one) still reaches its device, while a cooperative kernel's
+// completion callback may still run on a driver thread (TSan saw the device deleted under
+// it at exit). So the table lives on the heap until the process ends.
+std::vector<std::unique_ptr<Device>>& g_devices = *new std::vector<std::unique_ptr<Device>>();
 std::string g_no_device_reason;
 
 std::string trimmed(std::string text) {
