@@ -2,7 +2,8 @@
 # Installs everything ringkernel needs to build and test on Debian 12 (run as root).
 # Catch2 v3 and scikit-build-core come from bookworm-backports; the rest from bookworm.
 # prometheus brings promtool, which checks the metrics the demo writes (tests/observability);
-# the python3-* packages build and test the Python package (docs/python.md).
+# the python3-* packages build and test the Python package (docs/python.md); libucx-dev
+# builds the ucx transport (docs/transports.md), ucx-utils brings ucx_info to inspect it.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -17,6 +18,6 @@ apt-get install -y -qq --no-install-recommends \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libze-dev libze1 spirv-tools \
   libamdhip64-dev clang-14 llvm-spirv-14 libclang-rt-14-dev \
-  prometheus libcpp-httplib-dev \
+  prometheus libcpp-httplib-dev libucx-dev ucx-utils \
   python3 python3-dev python3-venv pybind11-dev python3-pybind11 python3-numpy python3-pytest python3-pytest-asyncio
 apt-get install -y -qq --no-install-recommends -t bookworm-backports catch2 python3-scikit-build-core

@@ -36,7 +36,7 @@ extern "C" {
  * moves). 1.0 is the API of libringcore 0.1.0; each minor adds entry points or appends
  * struct fields, and never changes what a program built against an older minor sees. */
 #define RK_API_VERSION_MAJOR 1
-#define RK_API_VERSION_MINOR 4
+#define RK_API_VERSION_MINOR 5
 #define RK_MAKE_API_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)))
 #define RK_API_VERSION RK_MAKE_API_VERSION(RK_API_VERSION_MAJOR, RK_API_VERSION_MINOR)
 #define RK_API_VERSION_MAJOR_OF(version) ((uint32_t)(version) >> 16)

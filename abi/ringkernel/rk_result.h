@@ -32,6 +32,7 @@ typedef enum rk_result {
   RK_ERROR_INTERNAL = 21,
   RK_ERROR_HANDLER_FAILED = 22,      /* the user's handler returned an error code */
   RK_ERROR_KERNEL_FAULTED = 23,      /* API 1.3: the kernel is Faulted (rk_kernel_fault_reason); restart or terminate it */
+  RK_ERROR_PEER_LOST = 24,           /* API 1.5: a process of the group is gone (exited, killed, unreachable) */
   RK_RESULT_FORCE32 = 0x7FFFFFFF
 } rk_result;
 

@@ -127,6 +127,7 @@ RK_API const char* rk_result_name(rk_result result) {
     case RK_ERROR_INTERNAL: return "RK_ERROR_INTERNAL";
     case RK_ERROR_HANDLER_FAILED: return "RK_ERROR_HANDLER_FAILED";
     case RK_ERROR_KERNEL_FAULTED: return "RK_ERROR_KERNEL_FAULTED";
+    case RK_ERROR_PEER_LOST: return "RK_ERROR_PEER_LOST";
     default: return "RK_ERROR_UNKNOWN_CODE";
   }
 }

@@ -1,5 +1,6 @@
 /* Every public struct's RK_*_INIT macro, as C99 and as C++20 users would write it. */
 #include "ringkernel.h"
+#include "rk_transport.h" /* compiles as C99 too */
 
 int main(void) {
   rk_plugin_status plugin_status = RK_PLUGIN_STATUS_INIT;

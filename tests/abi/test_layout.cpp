@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ringkernel.h"
+#include "rk_transport.h"
 
 TEST_CASE("ring layout sizes and alignment", "[abi]") {
   CHECK(sizeof(rk_control_block) == 128);
@@ -83,4 +84,21 @@ TEST_CASE("API 1.4: the relaunch-copy bridge mode and the runtime option that as
   CHECK(sizeof(rk_runtime_options) == offsetof(rk_runtime_options, reserved1) + 4);
   CHECK(offsetof(rk_ring_env, outbox_full_since_ms) == 220);  // was reserved1: the layout does not move
   CHECK(sizeof(rk_ring_env) == 256);
+}
+
+TEST_CASE("API 1.5: a result for a lost peer; the transport plugin ABI 1.0 layouts", "[abi]") {
+  CHECK(RK_ERROR_PEER_LOST == 24);
+  CHECK(std::string(rk_result_name(RK_ERROR_PEER_LOST)) == "RK_ERROR_PEER_LOST");
+  CHECK(RK_TRANSPORT_ABI_MAJOR == 1);
+  CHECK(sizeof(rk_transport_group) == 32);
+  CHECK(offsetof(rk_transport_group, addresses) == 16);
+  CHECK(offsetof(rk_transport_group, job_key) == 24);
+  CHECK(sizeof(rk_transport_delivery) == 32);
+  CHECK(offsetof(rk_transport_delivery, header_size) == 24);
+  CHECK(sizeof(rk_transport_callbacks) == 32);
+  CHECK(offsetof(rk_transport_callbacks, peer_lost) == 24);
+  CHECK(sizeof(rk_transport_stats) == 48);
+  CHECK(offsetof(rk_transport_table, probe) == 24);
+  CHECK(offsetof(rk_transport_table, last_error) == 24 + 10 * sizeof(void*));
+  CHECK(RK_PEER_LOST == 4);
 }

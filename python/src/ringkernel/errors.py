@@ -123,6 +123,10 @@ class KernelFaultedError(RingKernelError):
     """RK_ERROR_KERNEL_FAULTED: the supervisor gave up on the kernel; ``Kernel.fault_reason`` says why."""
 
 
+class PeerLostError(RingKernelError):
+    """RK_ERROR_PEER_LOST: a process of the group is gone (exited, killed or unreachable)."""
+
+
 class PayloadLayoutError(ValueError):
     """A payload whose size does not match its message type's NumPy dtype (a Python-side check)."""
 
@@ -151,6 +155,7 @@ _BY_NAME = {
     "RK_ERROR_INTERNAL": InternalError,
     "RK_ERROR_HANDLER_FAILED": HandlerFailedError,
     "RK_ERROR_KERNEL_FAULTED": KernelFaultedError,
+    "RK_ERROR_PEER_LOST": PeerLostError,
 }
 
 
