@@ -3,9 +3,20 @@
 #include <dlfcn.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 
 namespace rk::transport_test {
+
+#if defined(__SANITIZE_THREAD__)
+// UCX patches mmap/munmap/brk to watch memory for its registration caches; under
+// ThreadSanitizer's own interceptors that patching crashes the process at once. The tests
+// send small eager messages, which need no registration cache, so it is turned off before
+// anything starts UCX (the peer process inherits it).
+namespace {
+const bool kUcxMemoryEventsOff = setenv("UCX_MEM_EVENTS", "no", 0) == 0;
+}  // namespace
+#endif
 
 const rk_transport_table* load_transport(const std::string& path, std::string& why) {
   void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
