@@ -121,6 +121,12 @@ RK_API rk_result rk_registry_destroy(rk_registry registry);
 RK_API rk_result rk_registry_default(rk_registry* registry);
 RK_API uint32_t rk_registry_plugin_count(rk_registry registry);
 RK_API rk_result rk_registry_plugin_status(rk_registry registry, uint32_t index, rk_plugin_status* status);
+/* Since API 1.5: transport plugins (librk_transport_*.so in the same folders; docs/transports.md),
+ * in search order. The status is a plugin's: LOADED/OK when the transport can run here, with
+ * `detail` saying on what ("UCX 1.13.1, active messages"); REJECTED with the reason otherwise
+ * (a library it needs is missing, another ABI, probe's words). device_count and caps are 0. */
+RK_API uint32_t rk_registry_transport_count(rk_registry registry);
+RK_API rk_result rk_registry_transport_status(rk_registry registry, uint32_t index, rk_plugin_status* status);
 /* The folders searched, in order, ':'-joined. */
 RK_API const char* rk_registry_search_path(rk_registry registry);
 

@@ -40,58 +40,6 @@ std::string core_library_folder() {
   return ec ? std::string() : self.parent_path().string();
 }
 
-// Host services handed to each plugin; `user` names the plugin in its log lines. Kept for
-// the life of the process because a plugin may log until it is unloaded; one per name, so
-// a program that scans again and again (a registry per test) does not pile them up.
-const rk_host_services* services_for(const std::string& label) {
-  static std::mutex mutex;
-  static std::deque<std::pair<std::string, rk_host_services>> all;
-  std::lock_guard lock(mutex);
-  for (auto& [name, services] : all)
-    if (name == label) return &services;
-  auto& [name, services] = all.emplace_back(label, rk_host_services{});
-  services.struct_size = sizeof(rk_host_services);
-  services.core_abi_major = RK_PLUGIN_ABI_MAJOR;
-  services.core_abi_minor = RK_PLUGIN_ABI_MINOR;
-  services.user = &name;
-  services.log = [](void* user, rk_log_level level, const char* message, size_t length) {
-    log_from_plugin(static_cast<std::string*>(user)->c_str(), level, message, length);
-  };
-  services.clock_ns = [](void*) -> int64_t {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-  };
-  return &services;
-}
-
-// dlopen's words decide the reason: a library the plugin needs vs a file that is no plugin.
-rk_plugin_reason classify_load_error(const std::string& text, const std::string& path) {
-  auto has = [&](const char* s) { return text.find(s) != std::string::npos; };
-  if (has("undefined symbol")) return RK_PLUGIN_REASON_MISSING_DEPENDENCY;
-  if (has("version `") && has("not found")) return RK_PLUGIN_REASON_MISSING_DEPENDENCY;  // e.g. a newer GLIBC_2.xx
-  if (has("cannot open shared object file")) {
-    size_t colon = text.find(": cannot open shared object file");
-    std::string missing = text.substr(0, colon);
-    size_t start = missing.rfind('(');
-    if (start != std::string::npos) missing = missing.substr(start + 1);
-    if (missing.find(fs::path(path).filename().string()) == std::string::npos) return RK_PLUGIN_REASON_MISSING_DEPENDENCY;
-  }
-  return RK_PLUGIN_REASON_NOT_A_PLUGIN;
-}
-
-std::string dlerror_part(const std::string& what) {
-  const std::string marker = "dlerror system message: ";
-  size_t at = what.find(marker);
-  if (at == std::string::npos) return what;
-  // Boost wraps it as "... (dlerror system message: TEXT): <errc text>".
-  std::string text = what.substr(at + marker.size());
-  size_t end = text.rfind("): ");
-  if (end != std::string::npos) text.resize(end);
-  else if (!text.empty() && text.back() == ')') text.pop_back();
-  return text;
-}
-
 constexpr uint32_t kMaxDevices = 4096;
 constexpr size_t kVersionEnd = offsetof(rk_backend_table, abi_minor) + sizeof(uint32_t);
 constexpr size_t kHeadEnd = offsetof(rk_backend_table, last_error) + sizeof(rk_backend_table::last_error);
@@ -144,16 +92,13 @@ void reject(PluginRecord& record, rk_plugin_reason reason, std::string detail) {
   record.backend.reset();
 }
 
-std::string plugin_words(rk_result result, const std::string& text) {
-  return std::string(rk_result_name(result)) + (text.empty() ? " (the plugin gave no reason)" : ": " + text);
-}
 
 // Calls rk_plugin_entry. A refusal is "init failed" (or "ABI mismatch" when the plugin
 // itself says so) in the plugin's own words.
 bool call_entry(PluginRecord& record, rk_plugin_entry_fn entry, const rk_backend_table*& table) {
   std::string error(4096, '\0');
   rk_text_out error_out{error.data(), error.size(), 0};
-  rk_result r = entry(services_for(record.name), &table, &error_out);
+  rk_result r = entry(host_services_for(record.name), &table, &error_out);
   if (r == RK_SUCCESS) return true;
   error.resize(std::min(error_out.size, error.size() - 1));
   error.resize(std::strlen(error.c_str()));  // a plugin may report a size it did not write
@@ -226,6 +171,62 @@ PluginRecord record_for(const std::string& path) {
 
 }  // namespace
 
+// Host services handed to each plugin; `user` names the plugin in its log lines. Kept for
+// the life of the process because a plugin may log until it is unloaded; one per name, so
+// a program that scans again and again (a registry per test) does not pile them up.
+const rk_host_services* host_services_for(const std::string& label) {
+  static std::mutex mutex;
+  static std::deque<std::pair<std::string, rk_host_services>> all;
+  std::lock_guard lock(mutex);
+  for (auto& [name, services] : all)
+    if (name == label) return &services;
+  auto& [name, services] = all.emplace_back(label, rk_host_services{});
+  services.struct_size = sizeof(rk_host_services);
+  services.core_abi_major = RK_PLUGIN_ABI_MAJOR;
+  services.core_abi_minor = RK_PLUGIN_ABI_MINOR;
+  services.user = &name;
+  services.log = [](void* user, rk_log_level level, const char* message, size_t length) {
+    log_from_plugin(static_cast<std::string*>(user)->c_str(), level, message, length);
+  };
+  services.clock_ns = [](void*) -> int64_t {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  };
+  return &services;
+}
+
+// dlopen's words decide the reason: a library the plugin needs vs a file that is no plugin.
+rk_plugin_reason classify_load_error(const std::string& text, const std::string& path) {
+  auto has = [&](const char* s) { return text.find(s) != std::string::npos; };
+  if (has("undefined symbol")) return RK_PLUGIN_REASON_MISSING_DEPENDENCY;
+  if (has("version `") && has("not found")) return RK_PLUGIN_REASON_MISSING_DEPENDENCY;  // e.g. a newer GLIBC_2.xx
+  if (has("cannot open shared object file")) {
+    size_t colon = text.find(": cannot open shared object file");
+    std::string missing = text.substr(0, colon);
+    size_t start = missing.rfind('(');
+    if (start != std::string::npos) missing = missing.substr(start + 1);
+    if (missing.find(fs::path(path).filename().string()) == std::string::npos) return RK_PLUGIN_REASON_MISSING_DEPENDENCY;
+  }
+  return RK_PLUGIN_REASON_NOT_A_PLUGIN;
+}
+
+std::string dlerror_part(const std::string& what) {
+  const std::string marker = "dlerror system message: ";
+  size_t at = what.find(marker);
+  if (at == std::string::npos) return what;
+  // Boost wraps it as "... (dlerror system message: TEXT): <errc text>".
+  std::string text = what.substr(at + marker.size());
+  size_t end = text.rfind("): ");
+  if (end != std::string::npos) text.resize(end);
+  else if (!text.empty() && text.back() == ')') text.pop_back();
+  return text;
+}
+
+std::string plugin_words(rk_result result, const std::string& text) {
+  return std::string(rk_result_name(result)) + (text.empty() ? " (the plugin gave no reason)" : ": " + text);
+}
+
 std::vector<std::string> plugin_search_dirs(const char* search_path, uint32_t flags) {
   std::vector<std::string> wanted;
   split_into(search_path, wanted);
@@ -257,16 +258,18 @@ std::vector<std::string> plugin_search_dirs(const char* search_path, uint32_t fl
   return dirs;
 }
 
-std::vector<std::string> plugin_candidates(const std::string& folder) {
+std::vector<std::string> library_candidates(const std::string& folder, std::string_view prefix) {
   std::vector<std::string> files;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
     std::string name = entry.path().filename().string();
-    if (name.starts_with(kPrefix) && name.ends_with(kSuffix) && !entry.is_directory()) files.push_back(entry.path().string());
+    if (name.starts_with(prefix) && name.ends_with(kSuffix) && !entry.is_directory()) files.push_back(entry.path().string());
   }
   std::sort(files.begin(), files.end());
   return files;
 }
+
+std::vector<std::string> plugin_candidates(const std::string& folder) { return library_candidates(folder, kPrefix); }
 
 PluginRecord load_plugin(const std::string& path) {
   PluginRecord record = record_for(path);

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plugin/backend.hpp"
@@ -30,6 +31,18 @@ std::vector<std::string> plugin_search_dirs(const char* search_path, uint32_t fl
 
 // librk_backend_*.so files in a folder, sorted.
 std::vector<std::string> plugin_candidates(const std::string& folder);
+// <prefix>*.so files in a folder, sorted (transports: "librk_transport_").
+std::vector<std::string> library_candidates(const std::string& folder, std::string_view prefix);
+
+// Shared with transport discovery (transports.cpp):
+// the host services a plugin named `label` gets (kept for the process's life);
+const rk_host_services* host_services_for(const std::string& label);
+// dlopen's words: a library the plugin needs is missing, or the file is no plugin;
+rk_plugin_reason classify_load_error(const std::string& text, const std::string& path);
+// the text of dlerror inside Boost.DLL's exception message;
+std::string dlerror_part(const std::string& what);
+// "RK_ERROR_X: the plugin's words".
+std::string plugin_words(rk_result result, const std::string& text);
 
 // Loads one candidate and classifies the outcome. Never throws; a failed load unloads.
 PluginRecord load_plugin(const std::string& path);

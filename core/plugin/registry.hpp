@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "plugin/discovery.hpp"
+#include "plugin/transports.hpp"
 
 struct rk_registry_s {
   std::vector<std::string> search_dirs;
   std::string search_path;  // ':'-joined, for rk_registry_search_path
   std::vector<rk::core::PluginRecord> plugins;
+  std::vector<rk::core::TransportRecord> transports;  // librk_transport_*.so, same folders
 };
 
 namespace rk::core {

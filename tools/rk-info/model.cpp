@@ -52,6 +52,10 @@ Model collect_model(rk_registry registry) {
     rk_plugin_status s = RK_PLUGIN_STATUS_INIT;
     if (rk_registry_plugin_status(registry, i, &s) == RK_SUCCESS) m.plugins.push_back(plugin_from(s));
   }
+  for (uint32_t i = 0; i < rk_registry_transport_count(registry); ++i) {
+    rk_plugin_status s = RK_PLUGIN_STATUS_INIT;
+    if (rk_registry_transport_status(registry, i, &s) == RK_SUCCESS) m.transports.push_back(plugin_from(s));
+  }
   for (uint32_t i = 0; i < rk_registry_device_count(registry); ++i) {
     rk_device_entry e = RK_DEVICE_ENTRY_INIT;
     if (rk_registry_device(registry, i, &e) == RK_SUCCESS) m.devices.push_back(device_from(e));

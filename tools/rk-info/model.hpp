@@ -28,6 +28,7 @@ struct Model {
   std::string version, search_path;
   uint32_t abi_major = 0, abi_minor = 0;
   std::vector<Plugin> plugins;
+  std::vector<Plugin> transports;  // librk_transport_*.so: "ok" can run here, else why not
   std::vector<Device> devices;
   std::string requested;            // RINGKERNEL_BACKEND, or the default name
   bool selection_from_env = false;  // RINGKERNEL_BACKEND was set

@@ -46,6 +46,9 @@ void print_text(const Model& m) {
   for (const Plugin& p : m.plugins) print_plugin_line(p);
   for (const Plugin* p : shadowed(m))
     std::printf("\nwarning: %s is ignored: %s\n", p->path.c_str(), p->detail.c_str());
+  std::printf("\ntransports (between processes, docs/transports.md):\n");
+  if (m.transports.empty()) std::printf("  (none found: multi-process runs are not available)\n");
+  for (const Plugin& t : m.transports) print_plugin_line(t);
   std::printf("\ndevices:\n");
   if (m.devices.empty()) std::printf("  (none)\n");
   for (const Device& d : m.devices)
@@ -59,6 +62,8 @@ void print_text(const Model& m) {
 nlohmann::ordered_json to_json(const Model& m) {
   nlohmann::ordered_json plugins = nlohmann::ordered_json::array(), devices = nlohmann::ordered_json::array();
   for (const Plugin& p : m.plugins) plugins.push_back(plugin_json(p));
+  nlohmann::ordered_json transports = nlohmann::ordered_json::array();
+  for (const Plugin& t : m.transports) transports.push_back(plugin_json(t));
   for (const Device& d : m.devices) devices.push_back(device_json(d));
   nlohmann::ordered_json ignored = nlohmann::ordered_json::array();
   for (const Plugin* p : shadowed(m)) ignored.push_back(p->path);
@@ -66,6 +71,7 @@ nlohmann::ordered_json to_json(const Model& m) {
           {"abi", {{"major", m.abi_major}, {"minor", m.abi_minor}}},
           {"search_path", m.search_path},
           {"plugins", std::move(plugins)},
+          {"transports", std::move(transports)},
           {"devices", std::move(devices)},
           {"shadowed_plugins", std::move(ignored)},
           {"requested", m.requested},

@@ -2,7 +2,11 @@
 // the loader's or the plugin's own words, and nothing crashes.
 #include <string>
 
+#include <filesystem>
+#include <fstream>
+
 #include "discovery_support.hpp"
+#include "rk_transport.h"
 
 using namespace discovery_test;
 
@@ -135,4 +139,40 @@ TEST_CASE("NULL arguments are errors, not crashes", "[discovery]") {
   rk_registry_options unsized{};
   rk_registry registry = nullptr;
   CHECK(rk_registry_create(&unsized, &registry) == RK_ERROR_INVALID_ARGUMENT);
+}
+
+// Transports (docs/transports.md) are found in the same folders and classified alike.
+TEST_CASE("transports: a file that is no library is rejected; the ucx transport loads where it is built", "[discovery][transport]") {
+  std::filesystem::create_directories(TRANSPORT_SCRATCH_DIR);
+  std::ofstream(std::string(TRANSPORT_SCRATCH_DIR) + "/librk_transport_garbage.so") << "not a library";
+  rk_registry registry = registry_over(std::string(TRANSPORT_SCRATCH_DIR) + ":" + PLUGIN_OUTPUT_DIR);
+  bool saw_garbage = false, saw_ucx = false;
+  for (uint32_t i = 0; i < rk_registry_transport_count(registry); ++i) {
+    rk_plugin_status s{};
+    s.struct_size = sizeof(s);
+    REQUIRE(rk_registry_transport_status(registry, i, &s) == RK_SUCCESS);
+    INFO(s.path << ": " << s.detail);
+    if (contains(s.path, "garbage")) {
+      saw_garbage = true;
+      CHECK(s.outcome == RK_PLUGIN_REJECTED);
+      CHECK(s.reason == RK_PLUGIN_REASON_NOT_A_PLUGIN);
+      CHECK(std::string(s.name) == "garbage");
+    }
+    if (std::string(s.name) == "ucx") {
+      saw_ucx = true;
+      CHECK(s.outcome == RK_PLUGIN_LOADED);
+      CHECK(s.reason == RK_PLUGIN_REASON_OK);
+      CHECK(s.abi_major == RK_TRANSPORT_ABI_MAJOR);
+      CHECK(contains(s.detail, "UCX "));
+    }
+  }
+  CHECK(saw_garbage);
+#ifdef HAVE_UCX_TRANSPORT
+  CHECK(saw_ucx);
+#endif
+  rk_plugin_status none{};
+  none.struct_size = sizeof(none);
+  CHECK(rk_registry_transport_status(registry, 99, &none) == RK_ERROR_INVALID_ARGUMENT);
+  CHECK(rk_registry_transport_count(nullptr) == 0);
+  rk_registry_destroy(registry);
 }
