@@ -122,4 +122,20 @@ bool wait_until(const std::function<bool()>& done) {
   return true;
 }
 
+bool wait_while_progressing(const std::function<bool()>& done, const std::function<uint64_t()>& progress) {
+  uint64_t seen = progress();
+  auto stalled_since = std::chrono::steady_clock::now();
+  while (!done()) {
+    uint64_t now_at = progress();
+    if (now_at != seen) {
+      seen = now_at;
+      stalled_since = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - stalled_since >= std::chrono::seconds(30)) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  return true;
+}
+
 }  // namespace ringtest

@@ -55,4 +55,8 @@ rk_telemetry telemetry_after(rk::Kernel& kernel, uint64_t count);
 // Polls `done` until it holds; the 30 s bound only stops a hung test, it is no speed claim.
 bool wait_until(const std::function<bool()>& done);
 
+// As wait_until for long work: gives up only after `progress` (a count that grows while
+// the work moves) stood still for 30 s, however long the whole takes on a loaded machine.
+bool wait_while_progressing(const std::function<bool()>& done, const std::function<uint64_t()>& progress);
+
 }  // namespace ringtest
