@@ -61,19 +61,26 @@ void Sha256::update(std::string_view bytes) {
 }
 
 std::string Sha256::hex_digest() {
+  std::string raw = digest(), hex;
+  char pair[3];
+  for (char c : raw) {
+    std::snprintf(pair, sizeof(pair), "%02x", static_cast<unsigned char>(c));
+    hex += pair;
+  }
+  return hex;
+}
+
+std::string Sha256::digest() {
   uint64_t bits = total_bytes_ * 8;
   update(std::string_view("\x80", 1));
   while (buffered_ != 56) update(std::string_view("\0", 1));
   char length[8];
   for (int i = 0; i < 8; ++i) length[i] = static_cast<char>(bits >> (56 - 8 * i));
   update(std::string_view(length, 8));
-  std::string hex;
-  char word[9];
-  for (uint32_t s : state_) {
-    std::snprintf(word, sizeof(word), "%08x", s);
-    hex += word;
-  }
-  return hex;
+  std::string raw;
+  for (uint32_t s : state_)
+    for (int shift = 24; shift >= 0; shift -= 8) raw += static_cast<char>(s >> shift);
+  return raw;
 }
 
 }  // namespace rk::plugin_common

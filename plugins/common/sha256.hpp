@@ -13,6 +13,7 @@ class Sha256 {
   Sha256();
   void update(std::string_view bytes);
   std::string hex_digest();  // finishes the hash; call once
+  std::string digest();      // the same, as 32 raw bytes (either one, once)
 
  private:
   void compress(const uint8_t* block);

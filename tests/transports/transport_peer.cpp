@@ -1,13 +1,13 @@
 // The other process of the transport tests: joins a group of two as rank 1 and echoes every
 // data message back to rank 0 until told to leave (exit 0) or to die (SIGKILL, as a crash).
 //
-//   transport_peer PLUGIN KEY_HEX REPORT_FILE JOIN_TIMEOUT_MS ADDRESS_FILE
+//   transport_peer PLUGIN KEY_HEX REPORT_FILE JOIN_TIMEOUT_MS ADDRESS_FILE [LISTEN_ADDRESS]
 //
-// It listens on a loopback port the system picks and writes "host:port" to ADDRESS_FILE
-// (whole, by a rename) for rank 0 to dial.
+// It listens on LISTEN_ADDRESS (default: a loopback port the system picks) and writes the
+// "host:port" it got to ADDRESS_FILE (whole, by a rename) for rank 0 to dial.
 // The report file gets "joined=0|1 refused=N received=N malformed=N" when it leaves: the
 // test reads it (a peer with the wrong key never joins: it leaves at the first hello it
-// refuses, or when JOIN_TIMEOUT_MS is up).
+// refuses, when JOIN_TIMEOUT_MS is up, or on SIGTERM).
 #include <signal.h>
 
 #include <chrono>
@@ -22,6 +22,10 @@
 using namespace rk::transport_test;
 
 namespace {
+
+// SIGTERM: stop joining or echoing, report and leave (exit 3 unless told bye).
+volatile sig_atomic_t g_stop = 0;
+void on_term(int) { g_stop = 1; }
 
 struct Echo {
   const rk_transport_table* table = nullptr;
@@ -45,8 +49,8 @@ void on_deliver(void* user, const rk_transport_delivery* d) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: %s PLUGIN KEY_HEX REPORT_FILE JOIN_TIMEOUT_MS ADDRESS_FILE\n", argv[0]);
+  if (argc != 6 && argc != 7) {
+    std::fprintf(stderr, "usage: %s PLUGIN KEY_HEX REPORT_FILE JOIN_TIMEOUT_MS ADDRESS_FILE [LISTEN_ADDRESS]\n", argv[0]);
     return 2;
   }
   const char* report_file = argv[3];
@@ -57,7 +61,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "transport_peer: %s\n", why.c_str());
     return 2;
   }
-  Group group(1, {kAnyLoopbackPort, kAnyLoopbackPort}, unhex(argv[2]));
+  Group group(1, {kAnyLoopbackPort, argc == 7 ? argv[6] : kAnyLoopbackPort}, unhex(argv[2]));
   rk_transport_callbacks callbacks{};
   callbacks.struct_size = sizeof callbacks;
   callbacks.user = &echo;
@@ -75,13 +79,14 @@ int main(int argc, char** argv) {
   std::string partial = std::string(argv[5]) + ".partial";
   std::ofstream(partial) << address;
   std::rename(partial.c_str(), argv[5]);
-  // Joins in short slices until it is in, or it has refused someone (the wrong-key test:
-  // no need to wait out the whole time), or the time is up.
+  signal(SIGTERM, on_term);
+  // Joins in short slices until it is in, or it has refused someone, or it is told to stop,
+  // or the time is up.
   rk_transport_stats stats{};
   stats.struct_size = sizeof stats;
   auto join_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::strtoull(argv[4], nullptr, 10));
   bool joined = false;
-  while (!joined && std::chrono::steady_clock::now() < join_until) {
+  while (!joined && !g_stop && std::chrono::steady_clock::now() < join_until) {
     joined = echo.table->connect_all(echo.transport, 100'000'000ull) == RK_SUCCESS;
     echo.table->stats(echo.transport, &stats);
     if (stats.connections_refused != 0) break;
@@ -89,7 +94,7 @@ int main(int argc, char** argv) {
   if (!joined) std::fprintf(stderr, "transport_peer: not joined: %s\n", echo.table->last_error());
   // Bounded: a test that never says bye does not leave this process behind.
   auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (joined && !echo.leave && std::chrono::steady_clock::now() < give_up) {
+  while (joined && !echo.leave && !g_stop && std::chrono::steady_clock::now() < give_up) {
     echo.table->progress(echo.transport, nullptr);
     echo.table->wait(echo.transport, 1'000'000);
   }

@@ -89,7 +89,12 @@ rk_result stats(rk_transport t, rk_transport_stats* out) {
 }
 
 void close(rk_transport t) {
-  if (t != nullptr) rk::ucx::shutdown(of(t));
+  if (t == nullptr) return;
+  if (of(t)->in_callback) {  // it would free what the running callback's caller still uses
+    rk::plugin_common::log(RK_LOG_LEVEL_ERROR, "ucx: close from a deliver or peer_lost callback is ignored");
+    return;
+  }
+  rk::ucx::shutdown(of(t));
 }
 
 const char* last_error() { return rk::plugin_common::last_error(); }
