@@ -116,17 +116,18 @@ RK_API rk_result rk_registry_plugin_status(rk_registry registry, uint32_t index,
 }
 
 RK_API uint32_t rk_registry_transport_count(rk_registry registry) {
-  return registry ? static_cast<uint32_t>(registry->transports.size()) : 0u;
+  return registry ? static_cast<uint32_t>(registry_transports(*registry).size()) : 0u;
 }
 
 RK_API rk_result rk_registry_transport_status(rk_registry registry, uint32_t index, rk_plugin_status* status) {
   clear_error();
   if (registry == nullptr) return null_registry();
   if (status == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "status out-pointer is NULL");
-  if (index >= registry->transports.size())
+  const std::vector<TransportRecord>& transports = registry_transports(*registry);
+  if (index >= transports.size())
     return fail(RK_ERROR_INVALID_ARGUMENT, "transport index " + std::to_string(index) + " out of range (" +
-                                               std::to_string(registry->transports.size()) + " transports)");
-  const TransportRecord& t = registry->transports[index];
+                                               std::to_string(transports.size()) + " transports)");
+  const TransportRecord& t = transports[index];
   return write_struct(rk_plugin_status{sizeof(rk_plugin_status), t.outcome, t.reason, t.abi_major, t.abi_minor, 0, 0,
                                        t.path.c_str(), t.name.c_str(), t.detail.c_str()},
                       status);

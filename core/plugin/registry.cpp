@@ -66,25 +66,33 @@ void scan_registry(rk_registry_s& registry, const char* search_path, uint32_t fl
       else log_debug("plugin " + file + ": " + reason_words(record.reason) + (record.detail.empty() ? "" : " (" + record.detail + ")"));
       registry.plugins.push_back(std::move(record));
     }
-    for (const std::string& file : transport_candidates(dir)) {
-      TransportRecord record = load_transport(file);
-      for (const TransportRecord& earlier : registry.transports) {
-        if (record.outcome == RK_PLUGIN_LOADED && earlier.outcome == RK_PLUGIN_LOADED && earlier.name == record.name) {
-          record.outcome = RK_PLUGIN_REJECTED;
-          record.reason = RK_PLUGIN_REASON_DUPLICATE;
-          record.detail = "transport '" + record.name + "' already loaded from " + earlier.path + " (first found wins)";
-          record.table = nullptr;
-          record.library.unload();
-          log_warn("transport '" + record.name + "' from " + record.path + " is ignored: " + earlier.path +
-                   ", earlier in the plugin search path, has that name");
-          break;
-        }
-      }
-      if (record.outcome == RK_PLUGIN_LOADED) log_info("transport '" + record.name + "' loaded from " + record.path);
-      else log_debug("transport " + file + ": " + reason_words(record.reason) + " (" + record.detail + ")");
-      registry.transports.push_back(std::move(record));
-    }
   }
+}
+
+const std::vector<TransportRecord>& registry_transports(rk_registry_s& registry) {
+  std::call_once(registry.transports_scanned, [&registry] {
+    for (const std::string& dir : registry.search_dirs) {
+      for (const std::string& file : transport_candidates(dir)) {
+        TransportRecord record = load_transport(file);
+        for (const TransportRecord& earlier : registry.transports) {
+          if (record.outcome == RK_PLUGIN_LOADED && earlier.outcome == RK_PLUGIN_LOADED && earlier.name == record.name) {
+            record.outcome = RK_PLUGIN_REJECTED;
+            record.reason = RK_PLUGIN_REASON_DUPLICATE;
+            record.detail = "transport '" + record.name + "' already loaded from " + earlier.path + " (first found wins)";
+            record.table = nullptr;
+            record.library.unload();
+            log_warn("transport '" + record.name + "' from " + record.path + " is ignored: " + earlier.path +
+                     ", earlier in the plugin search path, has that name");
+            break;
+          }
+        }
+        if (record.outcome == RK_PLUGIN_LOADED) log_info("transport '" + record.name + "' loaded from " + record.path);
+        else log_debug("transport " + file + ": " + reason_words(record.reason) + " (" + record.detail + ")");
+        registry.transports.push_back(std::move(record));
+      }
+    }
+  });
+  return registry.transports;
 }
 
 rk_result select_backend(rk_registry_s& registry, const char* name, const PluginRecord** chosen) {
