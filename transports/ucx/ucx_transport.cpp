@@ -344,7 +344,7 @@ rk_result refuse_in_callback(const char* what) {
 }  // namespace
 
 rk_result post_bytes(Transport& t, ucp_ep_h ep, unsigned id, uint32_t rank, const void* bytes, size_t size) {
-  auto* out = new Outgoing{&t, rank, static_cast<uint32_t>(size), std::vector<uint8_t>(size)};
+  auto* out = new Outgoing{&t, static_cast<uint32_t>(size), std::vector<uint8_t>(size)};
   std::memcpy(out->bytes.data(), bytes, size);
   ucs_status_t s = post(t, ep, id, out);
   return s == UCS_OK ? RK_SUCCESS : ucx_fail(RK_ERROR_INTERNAL, "a handshake message to rank " + std::to_string(rank), s);
@@ -511,7 +511,7 @@ rk_result send(Transport* t, uint32_t rank, const void* header, uint32_t header_
     return fail(RK_ERROR_INVALID_STATE, "ucx: rank " + std::to_string(rank) + " is not connected yet");
   if (t->in_flight >= kMaxInFlight)
     return fail(RK_ERROR_QUEUE_FULL, "ucx: " + std::to_string(kMaxInFlight) + " sends in flight already");
-  auto* out = new Outgoing{t, rank, header_size, std::vector<uint8_t>(size_t(header_size) + payload_size)};
+  auto* out = new Outgoing{t, header_size, std::vector<uint8_t>(size_t(header_size) + payload_size)};
   if (header_size != 0) std::memcpy(out->bytes.data(), header, header_size);
   if (payload_size != 0) std::memcpy(out->bytes.data() + header_size, payload, payload_size);
   ucs_status_t s = post(*t, peer.ep, kData, out);

@@ -78,7 +78,6 @@ struct Pending {
 // One send's bytes (header then payload), kept until UCX completes it.
 struct Outgoing {
   struct Transport* transport = nullptr;
-  uint32_t rank = 0;
   uint32_t header_size = 0;
   std::vector<uint8_t> bytes;
 };
