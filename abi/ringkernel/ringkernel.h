@@ -36,7 +36,7 @@ extern "C" {
  * moves). 1.0 is the API of libringcore 0.1.0; each minor adds entry points or appends
  * struct fields, and never changes what a program built against an older minor sees. */
 #define RK_API_VERSION_MAJOR 1
-#define RK_API_VERSION_MINOR 5
+#define RK_API_VERSION_MINOR 6
 #define RK_MAKE_API_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)))
 #define RK_API_VERSION RK_MAKE_API_VERSION(RK_API_VERSION_MAJOR, RK_API_VERSION_MINOR)
 #define RK_API_VERSION_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -625,6 +625,79 @@ RK_API rk_result rk_kernel_snapshot(rk_kernel kernel, void* buffer, size_t capac
  * boundary within timeout_ns; nothing moved then. The target must not have a kernel of
  * that name. */
 RK_API rk_result rk_kernel_migrate(rk_kernel kernel, rk_runtime target, uint64_t timeout_ns, rk_kernel* moved);
+
+/* ---------------------------------------------------------------------------------- */
+/* Process groups: K2K between processes (docs/distributed.md). Since API 1.6.
+ *
+ * A process joins one group at a time, through a transport plugin (librk_transport_*.so,
+ * rk_registry_transport_status lists them). Once joined, a kernel's peer "R/name" is the
+ * kernel `name` of rank R (kernel names therefore never contain '/'); the handler sends to
+ * it as to any peer. A launch that names such a peer asks rank R for it and waits (up to
+ * 10 s) until R has a kernel of that name. Messages keep their order per sender; a full
+ * remote inbox holds the sender back (credits), nothing is dropped for lack of room. A peer
+ * process that is gone makes sends to its kernels fail; messages in flight to it are counted
+ * in messages_lost. */
+
+typedef struct rk_group_options {
+  uint32_t struct_size;
+  uint32_t rank;                 /* this process (with addresses) */
+  uint32_t size;                 /* 0: as many as addresses */
+  uint32_t job_key_size;         /* 16 .. 64 bytes */
+  const char* const* addresses;  /* "host:port" each rank listens on; NULL: rank, size and
+                                    addresses from the environment (RINGKERNEL_RANK or the
+                                    launcher's, RINGKERNEL_PEERS) */
+  const uint8_t* job_key;        /* NULL: RINGKERNEL_JOB_KEY, else the launcher's per-job key */
+  const char* transport;         /* NULL: RINGKERNEL_TRANSPORT, else "ucx" */
+  const char* address_file;      /* NULL: RINGKERNEL_GROUP_ADDRESS_FILE; when set, the address this
+                                    rank listens on is written there before it connects */
+  uint64_t connect_timeout_ns;   /* for every rank to be there; 0: 30 s */
+} rk_group_options;
+#define RK_GROUP_OPTIONS_INIT RK_STRUCT_INIT(rk_group_options)
+
+/* Opens the transport, listens, and connects to every other rank (authenticated by the job
+ * key). RK_ERROR_INVALID_STATE when already joined; RK_ERROR_NOT_FOUND without a usable
+ * transport (the reason says which and why); RK_ERROR_TIMEOUT naming the ranks missing.
+ * options may be NULL (everything from the environment). */
+RK_API rk_result rk_group_join(rk_registry registry, const rk_group_options* options);
+
+/* Leaves the group: routes to other ranks close (sends to them fail in the handler),
+ * messages still waiting for them are dropped and counted. RK_ERROR_INVALID_STATE when not
+ * joined. */
+RK_API rk_result rk_group_leave(void);
+
+typedef struct rk_group_status {
+  uint32_t struct_size;
+  uint32_t joined;             /* 1 while joined */
+  uint32_t rank, size;
+  uint32_t peers_lost;
+  uint32_t reserved0;
+  uint64_t messages_sent;      /* K2K messages handed to the transport */
+  uint64_t messages_received;  /* K2K messages that arrived (well framed; see messages_dropped) */
+  uint64_t messages_acknowledged;  /* of those sent, the ones the receiver took */
+  uint64_t messages_lost;      /* sent to a peer that went before it took them, or waiting for it */
+  uint64_t messages_dropped;   /* arrived and dropped: target unknown or gone, malformed, too large */
+  uint64_t messages_held;      /* arrived, waiting on the host for room in a full inbox (now) */
+  uint64_t held_max;           /* the most ever held at once (bounded by credits) */
+  char transport[32];
+} rk_group_status;
+#define RK_GROUP_STATUS_INIT RK_STRUCT_INIT(rk_group_status)
+
+/* Fills status (joined 0 when not joined). */
+RK_API rk_result rk_group_status_get(rk_group_status* status);
+
+typedef enum rk_group_peer_state {
+  RK_GROUP_PEER_SELF = 1,
+  RK_GROUP_PEER_CONNECTED = 3,
+  RK_GROUP_PEER_LOST = 4,
+  RK_GROUP_PEER_STATE_FORCE32 = 0x7FFFFFFF
+} rk_group_peer_state;
+
+/* One rank, as this process sees it. RK_ERROR_NOT_FOUND for a rank outside the group. */
+RK_API rk_result rk_group_peer_state_get(uint32_t rank, rk_group_peer_state* state, char* why, size_t capacity);
+
+/* Waits until every message this process has sent to other ranks was taken by its receiver
+ * (or counted lost). RK_ERROR_TIMEOUT at the deadline. */
+RK_API rk_result rk_group_flush(uint64_t timeout_ns);
 
 #ifdef __cplusplus
 }

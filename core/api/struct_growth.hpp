@@ -48,6 +48,9 @@ RK_FIRST_PUBLISHED(rk_request_options, RK_END_OF(rk_request_options, timeout_ns)
 RK_FIRST_PUBLISHED(rk_kernel_latency, RK_END_OF(rk_kernel_latency, handler), false);
 // Published in API 1.3.
 RK_FIRST_PUBLISHED(rk_supervision_options, RK_END_OF(rk_supervision_options, user_data), false);
+// Published in API 1.6.
+RK_FIRST_PUBLISHED(rk_group_options, RK_END_OF(rk_group_options, connect_timeout_ns), false);
+RK_FIRST_PUBLISHED(rk_group_status, RK_END_OF(rk_group_status, transport), false);
 
 // How many bytes of a T the caller's struct holds, or INVALID_ARGUMENT naming the rule.
 template <class T>

@@ -1,5 +1,7 @@
 #include "bridge/remote_k2k.hpp"
 
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "api/error.hpp"
+#include "distributed/group.hpp"
 #include "runtime/kernel_messaging.hpp"
 #include "queue/queue_init.hpp"
 #include "runtime/host_dialect.hpp"
@@ -37,22 +40,39 @@ struct Forwarder {
 // Never destroyed by a static destructor: a program that exits without destroying its
 // runtimes must not meet a joinable std::thread at exit (std::terminate).
 Forwarder* g_forwarder = nullptr;
-uint32_t g_egress_count = 0;
+uint32_t g_forwarder_users = 0;  // runtimes with an egress queue, and a joined group
 
 bool forward_pass(rk_runtime_s* runtime);
 
 void forwarder_loop(std::shared_ptr<std::atomic<bool>> stop) {
+  // Its idle sleeps are 10 and 100 us: with the default 50 us timer slack a 10 us sleep
+  // lasts about 60, and every hop between runtimes or processes that finds it asleep waits.
+  prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
   uint32_t idle_rounds = 0;
   while (!stop->load(std::memory_order_acquire)) {
     bool moved = false;
     {
       std::lock_guard lock(g_mutex);
+      std::unique_lock transport = group::hold_transport_locked();
       for (rk_runtime_s* runtime : g_runtimes)
         if (runtime->egress) moved |= forward_pass(runtime);
+      moved |= group::pass_locked();  // what came from other processes, credits, lookups
     }
-    if (moved) idle_rounds = 0;
-    else backoff(idle_rounds++);  // spin, yield, then sleep in bounded steps
+    if (moved) {
+      idle_rounds = 0;
+    } else if (idle_rounds < 256 || !group::idle_wait(idle_rounds < 2048 ? 10'000 : 100'000)) {
+      backoff(idle_rounds++);  // spin, yield, then sleep in bounded steps
+    } else {
+      ++idle_rounds;  // slept in the transport's wake-up mode: a message from another process wakes it
+    }
   }
+}
+
+RemoteEnd in_process(rk_runtime_s* runtime, uint32_t kernel_id) {
+  RemoteEnd end;
+  end.runtime = runtime;
+  end.kernel_id = kernel_id;
+  return end;
 }
 
 bool joined(const rk_runtime_s* runtime) {
@@ -78,10 +98,7 @@ rk_result ensure_egress(rk_runtime_s* runtime) {
   egress->capacity = kEgressCapacity;
   egress->slot_size = slot_size;
   runtime->egress = std::move(egress);
-  if (g_egress_count++ == 0) {
-    g_forwarder = new Forwarder();
-    g_forwarder->thread = std::thread(forwarder_loop, g_forwarder->stop);
-  }
+  forwarder_acquire_locked();
   return RK_SUCCESS;
 }
 
@@ -92,7 +109,7 @@ uint32_t proxy_id(rk_runtime_s* local, rk_runtime_s* remote, uint32_t remote_id,
   const std::string key = "@" + std::to_string(remote->serial) + "#" + std::to_string(remote_id);
   uint32_t id = local->kernels->id_for(key);
   if (id == 0 || egress.proxies.count(id) != 0) return id;
-  egress.proxies[id] = RemoteEnd{remote, remote_id};
+  egress.proxies[id] = in_process(remote, remote_id);
   rk_k2k_route& route = local->kernels->routes[id];
   route.inbox_ptr = egress.queue_device;
   route.control_ptr = egress.control_device;
@@ -107,13 +124,12 @@ void close_proxy(rk_runtime_s* runtime, uint32_t id) {
   rk_store_release_u32(&runtime->kernels->routes[id].state, RK_ROUTE_CLOSED);
 }
 
-enum class Delivery { delivered, dropped, target_full };
-
-Delivery drop(rk_runtime_s* runtime, const rk_msg_header& message, const std::string& why) {
+Delivery drop(rk_runtime_s* runtime, const rk_msg_header& message, const std::string& why, bool log = true) {
   // relaxed: a statistic; the sender's telemetry adds it to its dropped count
   if (rk_kernel_s* sender = runtime->kernels->find_id(message.source_kernel))
     sender->host_dropped.fetch_add(1, std::memory_order_relaxed);
-  log_warn("a K2K message (type " + std::to_string(message.type_id) + ") to a kernel of another runtime was dropped: " +
+  if (log)
+    log_warn("a K2K message (type " + std::to_string(message.type_id) + ") to a kernel of another runtime was dropped: " +
            why);
   return Delivery::dropped;
 }
@@ -121,7 +137,18 @@ Delivery drop(rk_runtime_s* runtime, const rk_msg_header& message, const std::st
 Delivery deliver(rk_runtime_s* runtime, Egress& egress, const rk_msg_header& message) {
   auto it = egress.proxies.find(message.dest_kernel);
   if (it == egress.proxies.end()) return drop(runtime, message, "no route to another runtime has that id");
-  const RemoteEnd end = it->second;
+  const RemoteEnd& end = it->second;
+  if (end.rank != kThisProcess) {  // a kernel of another process
+    std::string why;
+    Delivery sent = group::send_locked(runtime, end, message, why);
+    if (sent == Delivery::dropped) {
+      // Once per route when its rank is lost, not once per message still queued for it.
+      const bool open = rk_load_acquire_u32(&runtime->kernels->routes[message.dest_kernel].state) == RK_ROUTE_LIVE;
+      if (!group::route_stays_open_locked(end.rank)) close_proxy(runtime, message.dest_kernel);
+      return drop(runtime, message, why + (open ? "" : " (and later ones to it, counted, not logged)"), open);
+    }
+    return sent;
+  }
   if (!joined(end.runtime)) {
     close_proxy(runtime, message.dest_kernel);
     return drop(runtime, message, "the target's runtime was destroyed");
@@ -132,30 +159,18 @@ Delivery deliver(rk_runtime_s* runtime, Egress& egress, const rk_msg_header& mes
     close_proxy(runtime, message.dest_kernel);  // later sends fail in the handler
     return drop(runtime, message, "the target kernel is terminated");
   }
-  if (rk_load_acquire_u32(&end.runtime->kernels->routes[end.kernel_id].state) != RK_ROUTE_LIVE)
-    return drop(runtime, message, "the target kernel '" + target->config.name + "' is not launched yet");
-  if (message.payload_size > target->config.max_payload_size || message.payload_size > kEgressPayload)
-    return drop(runtime, message, "its payload is larger than '" + target->config.name + "' takes");
   uint32_t source = RK_KERNEL_ID_HOST;
   if (message.source_kernel != RK_KERNEL_ID_HOST) {  // so a K2K reply finds its way back
     rk_kernel_s* sender = runtime->kernels->find_id(message.source_kernel);
     source = proxy_id(end.runtime, runtime, message.source_kernel, sender ? sender->config.max_payload_size : 64u);
     if (source == 0) return drop(runtime, message, "the target runtime's K2K table is full");
   }
-  const uint32_t capacity = target->config.inbox_capacity;  // ours, not the shared header's
-  rk_reservation claim = rk_mpsc_try_claim_in(target->views.inbox, target->views.inbox_sequence, capacity);
-  if (claim.count == 0) return Delivery::target_full;  // stays at the egress head
-  uint8_t* slots = target->ring_host + target->layout.inbox + queue_detail::slots_offset();
-  uint8_t* slot = slots + (claim.index & (capacity - 1u)) * target->config.slot_size;
   rk_msg_header header = message;
   header.dest_kernel = end.kernel_id;
   header.source_kernel = source;
-  header.publish_seq = 0;  // MPSC slots publish through the sequence array
-  std::memcpy(slot, &header, sizeof(header));
-  std::memcpy(slot + sizeof(header), reinterpret_cast<const uint8_t*>(&message) + sizeof(header), message.payload_size);
-  rk_mpsc_publish_in(target->views.inbox_sequence, capacity, claim.index);
-  if (end.runtime->kernels_park) ring_kernel_doorbell(target->views.control);
-  return Delivery::delivered;
+  std::string why;
+  Delivery delivered = write_to_kernel_locked(end.runtime, target, header, &message + 1, why);
+  return delivered == Delivery::dropped ? drop(runtime, message, why) : delivered;
 }
 
 }  // namespace
@@ -167,16 +182,103 @@ void directory_join(rk_runtime_s* runtime) {
 }
 
 void directory_leave(rk_runtime_s* runtime) {
-  std::unique_ptr<Forwarder> last;
+  bool had_egress = false;
   {
     std::lock_guard lock(g_mutex);
     if (std::find(g_runtimes.begin(), g_runtimes.end(), runtime) == g_runtimes.end()) return;
     std::erase(g_runtimes, runtime);
-    if (runtime->egress && --g_egress_count == 0) last.reset(std::exchange(g_forwarder, nullptr));
+    group::forget_runtime_locked(runtime);  // other processes' messages for it are dropped now
+    had_egress = runtime->egress != nullptr;
+  }
+  if (had_egress) forwarder_release();
+}
+
+void forwarder_acquire_locked() {
+  if (g_forwarder_users++ == 0) {
+    g_forwarder = new Forwarder();
+    g_forwarder->thread = std::thread(forwarder_loop, g_forwarder->stop);
+  }
+}
+
+void forwarder_release() {
+  std::unique_ptr<Forwarder> last;
+  {
+    std::lock_guard lock(g_mutex);
+    if (--g_forwarder_users == 0) last.reset(std::exchange(g_forwarder, nullptr));
   }
   if (last) {  // joined outside the lock it takes
     last->stop->store(true, std::memory_order_release);
     last->thread.join();
+  }
+}
+
+const std::vector<rk_runtime_s*>& joined_runtimes_locked() { return g_runtimes; }
+
+Delivery write_to_kernel_locked(rk_runtime_s* runtime, rk_kernel_s* target, const rk_msg_header& header,
+                                const void* payload, std::string& why) {
+  const rk_kernel_state state = target->state.load();
+  if (state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED) {
+    why = "the target kernel '" + target->config.name + "' is terminated";
+    return Delivery::dropped;
+  }
+  if (rk_load_acquire_u32(&runtime->kernels->routes[target->id].state) != RK_ROUTE_LIVE) {
+    why = "the target kernel '" + target->config.name + "' is not launched yet";
+    return Delivery::dropped;
+  }
+  if (header.payload_size > target->config.max_payload_size) {
+    why = "its payload (" + std::to_string(header.payload_size) + " bytes) is larger than '" + target->config.name +
+          "' takes";
+    return Delivery::dropped;
+  }
+  const uint32_t capacity = target->config.inbox_capacity;  // ours, not the shared header's
+  rk_reservation claim = rk_mpsc_try_claim_in(target->views.inbox, target->views.inbox_sequence, capacity);
+  if (claim.count == 0) return Delivery::target_full;
+  uint8_t* slots = target->ring_host + target->layout.inbox + queue_detail::slots_offset();
+  uint8_t* slot = slots + (claim.index & (capacity - 1u)) * target->config.slot_size;
+  rk_msg_header copy = header;
+  copy.publish_seq = 0;  // MPSC slots publish through the sequence array
+  std::memcpy(slot, &copy, sizeof(copy));
+  std::memcpy(slot + sizeof(copy), payload, header.payload_size);
+  rk_mpsc_publish_in(target->views.inbox_sequence, capacity, claim.index);
+  if (runtime->kernels_park) ring_kernel_doorbell(target->views.control);
+  return Delivery::delivered;
+}
+
+uint32_t rank_proxy_locked(rk_runtime_s* local, uint32_t rank, uint32_t handle, const std::string& name,
+                           uint32_t max_payload) {
+  if (ensure_egress(local) != RK_SUCCESS) return 0;
+  Egress& egress = *local->egress;
+  const std::string key = "@r" + std::to_string(rank) + "#" + std::to_string(handle);
+  uint32_t id = local->kernels->id_for(key);
+  if (id == 0) return 0;
+  auto [it, made] = egress.proxies.try_emplace(id);
+  if (!made) {
+    if (it->second.name.empty()) it->second.name = name;
+    return id;
+  }
+  it->second = RemoteEnd{nullptr, 0, rank, handle, name};
+  rk_k2k_route& route = local->kernels->routes[id];
+  route.inbox_ptr = egress.queue_device;
+  route.control_ptr = egress.control_device;
+  route.kernel_id = id;
+  route.max_payload = std::min(max_payload, kEgressPayload);
+  route.name_hash = fnv1a32(key);
+  rk_store_release_u32(&route.state, RK_ROUTE_LIVE);  // after the fields: senders acquire it
+  return id;
+}
+
+uint32_t find_rank_proxy_locked(rk_runtime_s* local, uint32_t rank, const std::string& name) {
+  if (!local->egress) return 0;
+  for (auto& [id, end] : local->egress->proxies)
+    if (end.rank == rank && end.name == name) return id;
+  return 0;
+}
+
+void close_rank_routes_locked(uint32_t rank) {
+  for (rk_runtime_s* runtime : g_runtimes) {
+    if (!runtime->egress) continue;
+    for (auto& [id, end] : runtime->egress->proxies)
+      if (end.rank == rank) close_proxy(runtime, id);
   }
 }
 
@@ -202,7 +304,7 @@ rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint
   if (rk_result r = ensure_egress(from); r != RK_SUCCESS) return r;
   if (rk_result r = ensure_egress(to); r != RK_SUCCESS) return r;
   Egress& egress = *from->egress;
-  egress.proxies[id] = RemoteEnd{to, to_id};
+  egress.proxies[id] = in_process(to, to_id);
   rk_k2k_route& route = from->kernels->routes[id];
   rk_store_release_u32(&route.state, RK_ROUTE_CLOSED);  // no sender reads it now (they are parked); still, fields first
   route.inbox_ptr = egress.queue_device;
@@ -213,8 +315,8 @@ rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint
   for (rk_runtime_s* other : g_runtimes) {
     if (other == from || !other->egress) continue;
     for (auto& [proxy, end] : other->egress->proxies) {
-      if (end.runtime != from || end.kernel_id != id) continue;
-      end = RemoteEnd{to, to_id};
+      if (end.rank != kThisProcess || end.runtime != from || end.kernel_id != id) continue;
+      end = in_process(to, to_id);
       rk_k2k_route& via = other->kernels->routes[proxy];
       via.max_payload = std::min(max_payload, kEgressPayload);
       rk_store_release_u32(&via.state, RK_ROUTE_LIVE);  // a proxy closed on a terminated target opens again
@@ -233,7 +335,7 @@ rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& nam
     if (rk_kernel_s* kernel = other->kernels->find(name)) {
       const rk_kernel_state state = kernel->state.load();
       if (kernel->migrated.load() || state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED) continue;
-      found = RemoteEnd{other, kernel->id};
+      found = in_process(other, kernel->id);
       max_payload = kernel->config.max_payload_size;
       ++matches;
     }
@@ -264,6 +366,7 @@ std::string remote_kernel_name_locked(rk_runtime_s* local, uint32_t id) {
   if (!local->egress) return "";
   auto it = local->egress->proxies.find(id);
   if (it == local->egress->proxies.end()) return "";
+  if (it->second.rank != kThisProcess) return it->second.name;
   if (std::find(g_runtimes.begin(), g_runtimes.end(), it->second.runtime) == g_runtimes.end()) return "";
   return it->second.runtime->kernels->name_of(it->second.kernel_id);
 }

@@ -18,16 +18,23 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "ringkernel.h"
 #include "runtime/device_calls.hpp"
 
 namespace rk::core {
 
-// A kernel of another runtime, as one runtime's proxy route names it.
+constexpr uint32_t kThisProcess = UINT32_MAX;
+
+// A kernel of another runtime, as one runtime's proxy route names it: of this process
+// (runtime, kernel_id), or of another process of the group (distributed/group.hpp).
 struct RemoteEnd {
   rk_runtime_s* runtime = nullptr;
   uint32_t kernel_id = 0;  // its id in its own runtime
+  uint32_t rank = kThisProcess;
+  uint32_t handle = 0;     // another process's: the kernel's export handle there
+  std::string name;        // another process's: "R/name" when known (snapshots carry it)
 };
 
 struct Egress {
@@ -80,6 +87,33 @@ std::string remote_kernel_name_locked(rk_runtime_s* local, uint32_t id);  // the
 // on (or dropped and counted): a terminated sender's messages then are in their targets'
 // inboxes. RK_ERROR_TIMEOUT at the deadline (a target that stays full).
 rk_result wait_egress_handed_on(rk_runtime_s* runtime, std::chrono::steady_clock::time_point deadline);
+
+// --- For the process group (distributed/group.hpp); the directory held unless said. ---
+
+enum class Delivery { delivered, dropped, target_full };
+
+const std::vector<rk_runtime_s*>& joined_runtimes_locked();
+
+// Writes one message into `target`'s inbox as a host producer; `header` already names the
+// target (dest_kernel) and the sender as the target's runtime knows it (source_kernel).
+// dropped: `why` says why (the target is terminated, not launched, or the payload too big).
+Delivery write_to_kernel_locked(rk_runtime_s* runtime, rk_kernel_s* target, const rk_msg_header& header,
+                                const void* payload, std::string& why);
+
+// The proxy id under which `local` routes to export `handle` of rank `rank` (made on first
+// use, with local's egress queue); 0 when local's K2K table is full.
+uint32_t rank_proxy_locked(rk_runtime_s* local, uint32_t rank, uint32_t handle, const std::string& name,
+                           uint32_t max_payload);
+// The proxy of `local` that leads to "R/name", or 0.
+uint32_t find_rank_proxy_locked(rk_runtime_s* local, uint32_t rank, const std::string& name);
+// Closes every route to a kernel of `rank` (a lost peer, or this process left the group):
+// handlers' later sends there fail.
+void close_rank_routes_locked(uint32_t rank);
+
+// The forwarding thread runs while anything needs it: each runtime with an egress queue,
+// and a joined group, holds it once.
+void forwarder_acquire_locked();
+void forwarder_release();  // not with the directory held (it may join the thread)
 
 // Frees the runtime's egress queue (after directory_leave and its kernels).
 void free_egress(rk_runtime_s* runtime);

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "api/error.hpp"
+#include "distributed/group.hpp"
 #include "bridge/async_ops.hpp"
 #include "runtime/device_calls.hpp"
 #include "runtime/elastic.hpp"
@@ -122,6 +123,9 @@ rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options,
     apply_relaunch_mode(kernel->config);  // every launch drains and leaves
   kernel->config.relaunch_copy = copy_mode(runtime);
   KernelTable& table = *runtime->kernels;
+  if (kernel->config.name.find('/') != std::string::npos)
+    return fail(RK_ERROR_INVALID_ARGUMENT, "kernel name '" + kernel->config.name + "' has a '/': peer names 'R/name' "
+                                           "are kernels of rank R of the process group");
   if (kernel->config.name.starts_with('@'))
     return fail(RK_ERROR_INVALID_ARGUMENT, "kernel names starting with '@' are reserved (routes to other runtimes)");
   if (table.find(kernel->config.name) != nullptr)
@@ -188,6 +192,13 @@ rk_result kernel_id_for_name(rk_runtime_s* runtime, const std::string& name, uin
   // A name no kernel here has may be a kernel of another runtime (bridge/remote_k2k.hpp);
   // else it is a kernel of ours that may launch later.
   id = 0;
+  uint32_t rank = 0;
+  std::string local_name;
+  if (group::split_rank_name(name, rank, local_name)) {  // "R/name": a kernel of rank R
+    if (rk_result r = group::resolve(runtime, rank, local_name, id, directory_held); r != RK_SUCCESS) return r;
+    if (id != 0) return RK_SUCCESS;
+    return kernel_id_for_name(runtime, local_name, id, directory_held);  // R is this process
+  }
   if (runtime->kernels->find(name) == nullptr) {
     rk_result r = directory_held ? resolve_remote_peer_locked(runtime, name, id) : resolve_remote_peer(runtime, name, id);
     if (r != RK_SUCCESS) return r;
@@ -300,8 +311,11 @@ rk_result finish_terminate_locked(rk_kernel_s* kernel, Clock::time_point deadlin
   // What it sent to kernels of other runtimes reaches their inboxes before we return, so
   // terminating a pipeline upstream first loses nothing across runtimes either.
   // A kernel that moved away sent nothing there since: what is in the egress is others'.
-  if (!kernel->migrated.load())
+  if (!kernel->migrated.load()) {
     if (rk_result r = wait_egress_handed_on(kernel->runtime, deadline); r != RK_SUCCESS) return r;
+    // ... and what went to other processes was taken there (or counted lost).
+    if (rk_result r = group::wait_acknowledged(deadline); r != RK_SUCCESS) return r;
+  }
   {
     // With a copied block, under the steps: what the step under way sent it is counted, and
     // no later step copies its inbox out.

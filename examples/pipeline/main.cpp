@@ -4,13 +4,18 @@
 // --split A,B parses on backend A and aggregates and alerts on backend B: the parse kernel
 // names "aggregate", a kernel of the other runtime, and K2K crosses between them.
 //
+// --group runs it across two processes of a process group (docs/distributed.md): rank 0
+// parses and sends to "1/aggregate", rank 1 aggregates, alerts and checks the results. The
+// group comes from the environment (RINGKERNEL_RANK, RINGKERNEL_PEERS, RINGKERNEL_JOB_KEY, or
+// mpirun's); examples/pipeline/run-two-processes.sh starts both on loopback.
+//
 // --metrics-port N serves the kernels' Prometheus metrics on 127.0.0.1:N while it runs (0: a
 // free port, printed), and --metrics-linger S keeps serving the final values S seconds after.
 // --trace FILE builds the kernels with message tracing and writes the trace as Chrome trace
 // JSON for Perfetto (with --split, the second runtime's goes to FILE-2.json); its rings hold
 // 32768 records and the runtime keeps 262144, so --events 10000 gives a complete one.
 //
-//   rk-demo-pipeline [--events N] [--seed S] [--quiet] [--split A,B] [--metrics-out FILE]
+//   rk-demo-pipeline [--events N] [--seed S] [--quiet] [--split A,B | --group] [--metrics-out FILE]
 //                    [--metrics-port N [--metrics-linger S]] [--trace FILE]
 #include <algorithm>
 #include <atomic>
@@ -51,6 +56,7 @@ struct Args {
   int metrics_port = -1;                    // --metrics-port: serve /metrics (-1: no)
   double metrics_linger = 0;                // --metrics-linger: seconds to serve after the run
   std::string trace;                        // --trace: the message trace, Chrome trace JSON
+  bool group = false;                       // --group: parse on rank 0, the rest on rank 1
 };
 
 Args parse_args(int argc, char** argv) {
@@ -60,6 +66,7 @@ Args parse_args(int argc, char** argv) {
     if (a == "--events" && i + 1 < argc) args.events = std::stoull(argv[++i]);
     else if (a == "--seed" && i + 1 < argc) args.seed = std::stoull(argv[++i]);
     else if (a == "--quiet") args.quiet = true;
+    else if (a == "--group") args.group = true;
     else if (a == "--metrics-out" && i + 1 < argc) args.metrics_out = argv[++i];
     else if (a == "--metrics-port" && i + 1 < argc) args.metrics_port = std::stoi(argv[++i]);
     else if (a == "--metrics-linger" && i + 1 < argc) args.metrics_linger = std::stod(argv[++i]);
@@ -69,7 +76,7 @@ Args parse_args(int argc, char** argv) {
       args.parse_backend = both.substr(0, both.find(','));
       args.rest_backend = both.substr(both.find(',') + 1);
     } else {
-      std::fprintf(stderr, "usage: %s [--events N] [--seed S] [--quiet] [--split BACKEND,BACKEND] [--metrics-out FILE] "
+      std::fprintf(stderr, "usage: %s [--events N] [--seed S] [--quiet] [--split BACKEND,BACKEND | --group] [--metrics-out FILE] "
                    "[--metrics-port N [--metrics-linger SECONDS]] [--trace FILE]\n", argv[0]);
       std::exit(a == "--help" ? 0 : 2);
     }
@@ -213,10 +220,88 @@ void write_traces(const std::string& path, rk::Runtime& runtime, rk::Runtime* re
                 "RINGKERNEL_TRACE_MAX_RECORDS, 262144 by default): fewer --events trace every message\n");
 }
 
+// Rank 0 of --group: parse here, every reading to "1/aggregate".
+int parse_rank(const Args& args, const std::vector<pipe_raw_event>& events, rk::Runtime& runtime) {
+  rk::KernelSpec parse{.name = "parse", .source = std::string(rk::embedded::pipeline_messages) + "\n" + rk::embedded::parse_kernel,
+                       .input_capacity = 4096, .state_bytes = 64, .accepted_types = {PIPE_RAW_EVENT},
+                       .peers = {"1/aggregate"}};
+  rk::Kernel kernel = runtime.launch(parse);  // waits until rank 1 has launched aggregate
+  auto start = SteadyClock::now();
+  for (pipe_raw_event event : events) {
+    event.origin_ns = now_ns();
+    kernel.send(event);
+  }
+  kernel.terminate();  // returns once rank 1 has taken every reading
+  double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  rk_telemetry t = kernel.telemetry();
+  rk_group_status group = RK_GROUP_STATUS_INIT;
+  rk::check(rk_group_status_get(&group), "group status");
+  std::printf("rank 0: %llu events parsed in %.2f s, %llu readings sent to rank 1, %llu taken there\n",
+              (unsigned long long)t.messages_processed, elapsed, (unsigned long long)group.messages_sent,
+              (unsigned long long)group.messages_acknowledged);
+  bool ok = check("events parsed", t.messages_processed, args.events);
+  ok &= check("messages dropped", t.messages_dropped, 0);
+  ok &= check("messages lost", group.messages_lost, 0);
+  std::printf(ok ? "rank 0: all readings delivered\n" : "RANK 0 LOST MESSAGES\n");
+  return ok ? 0 : 1;
+}
+
+// Rank 1 of --group: aggregate and alert here, and the check against the host reference.
+int aggregate_rank(const pipeline::Outcome& expected, rk::Runtime& runtime) {
+  Pipeline p;
+  auto source = [](const char* kernel) { return std::string(rk::embedded::pipeline_messages) + "\n" + kernel; };
+  p.alert = runtime.launch({.name = "alert", .source = source(rk::embedded::alert_kernel), .state_bytes = 1024,
+                            .accepted_types = {PIPE_ANOMALY}});
+  p.aggregate = runtime.launch({.name = "aggregate", .source = source(rk::embedded::aggregate_kernel),
+                                .state_bytes = 1024, .accepted_types = {PIPE_READING}, .peers = {"alert"}});
+  AlertCollector alerts;
+  std::thread receiver([&] { alerts.run(p.alert); });
+  // Every valid event becomes one reading; wait for them all, or for rank 0 to be gone.
+  auto start = SteadyClock::now();
+  for (;;) {
+    if (p.aggregate.telemetry().messages_processed >= expected.valid) break;
+    rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
+    rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
+    if (state == RK_GROUP_PEER_LOST && p.aggregate.status().inbox_depth == 0) break;  // nothing more comes
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  p.aggregate.terminate();
+  p.alert.terminate();
+  receiver.join();
+  rk_telemetry aggregate = p.aggregate.telemetry(), alert = p.alert.telemetry();
+  std::printf("rank 1: %llu readings aggregated in %.2f s\n", (unsigned long long)aggregate.messages_processed, elapsed);
+  bool ok = check("readings aggregated", aggregate.messages_processed, expected.valid);
+  ok &= check("anomalies to alert", alert.messages_processed, expected.anomalies);
+  ok &= check("alerts received", alerts.outcome.alerts, expected.alerts);
+  ok &= check("alert digest", alerts.outcome.alert_digest, expected.alert_digest);
+  ok &= check("messages dropped", aggregate.messages_dropped + alert.messages_dropped, 0);
+  std::printf(ok ? "results match the host reference\n" : "RESULTS DIFFER FROM THE HOST REFERENCE\n");
+  return ok ? 0 : 1;
+}
+
+int run_in_group(const Args& args) {
+  rk::check(rk_group_join(nullptr, nullptr), "join the process group");
+  rk_group_status group = RK_GROUP_STATUS_INIT;
+  rk::check(rk_group_status_get(&group), "group status");
+  if (group.size != 2 || group.rank > 1) throw std::runtime_error("--group runs on exactly two ranks");
+  std::printf("ringkernel %s demo pipeline, rank %u of 2 over %s: %s, %llu events\n", rk_version_string(), group.rank,
+              group.transport, group.rank == 0 ? "parse" : "aggregate -> alert", (unsigned long long)args.events);
+  std::vector<pipe_raw_event> events = pipeline::generate_events(args.events, args.seed);
+  int status = 0;
+  {
+    rk::Runtime runtime;
+    status = group.rank == 0 ? parse_rank(args, events, runtime) : aggregate_rank(pipeline::reference(events), runtime);
+  }
+  rk_group_leave();
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   Args args = parse_args(argc, argv);
+  if (args.group) return run_in_group(args);
   bool split = !args.parse_backend.empty();
   rk::Runtime runtime = split ? rk::Runtime(args.parse_backend) : rk::Runtime();
   std::optional<rk::Runtime> other;

@@ -102,3 +102,19 @@ TEST_CASE("API 1.5: a result for a lost peer; the transport plugin ABI 1.0 layou
   CHECK(offsetof(rk_transport_table, last_error) == 24 + 10 * sizeof(void*));
   CHECK(RK_PEER_LOST == 4);
 }
+
+TEST_CASE("API 1.6: process group options and status", "[abi]") {
+  CHECK(offsetof(rk_group_options, addresses) == 16);
+  CHECK(offsetof(rk_group_options, job_key) == 24);
+  CHECK(offsetof(rk_group_options, transport) == 32);
+  CHECK(offsetof(rk_group_options, address_file) == 40);
+  CHECK(offsetof(rk_group_options, connect_timeout_ns) == 48);
+  CHECK(sizeof(rk_group_options) == 56);
+  CHECK(offsetof(rk_group_status, messages_sent) == 24);
+  CHECK(offsetof(rk_group_status, held_max) == 72);
+  CHECK(offsetof(rk_group_status, transport) == 80);
+  CHECK(sizeof(rk_group_status) == 112);
+  CHECK(RK_GROUP_PEER_SELF == 1);
+  CHECK(RK_GROUP_PEER_CONNECTED == 3);
+  CHECK(RK_GROUP_PEER_LOST == 4);
+}

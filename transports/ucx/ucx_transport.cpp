@@ -123,7 +123,13 @@ ucs_status_t post(Transport& t, ucp_ep_h ep, unsigned id, Outgoing* out) {
 void lose_peer(Transport& t, uint32_t rank, const std::string& why) {
   Peer& peer = t.peers[rank];
   if (peer.state != RK_PEER_CONNECTED) return;
-  if (peer.ep != nullptr) drop_endpoint(t, peer.ep);
+  // Its close is forced whatever the endpoint's mode: nobody is left on the other side to
+  // be confused by it, and only a forced close completes (with an error) the sends still in
+  // flight to it; UCX asserts on a worker destroyed with those outstanding.
+  if (peer.ep != nullptr) {
+    t.watch_of[peer.ep] = Watch::kUcx;
+    drop_endpoint(t, peer.ep);
+  }
   peer.state = RK_PEER_LOST;
   peer.last_failure = why;
   ++t.stats.peers_lost;

@@ -1,0 +1,64 @@
+// The process group: K2K between processes through a transport plugin (docs/distributed.md).
+//
+// One group per process. The forwarding thread of bridge/remote_k2k.cpp owns the transport
+// once the group is joined: it sends what kernels put in their runtimes' egress queues for
+// kernels of other ranks, and writes what arrives into inboxes as a host producer. Every
+// function here runs with the directory lock held (hold_directory) unless it says otherwise;
+// the transport is used only under it, or by idle_wait.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "bridge/remote_k2k.hpp"
+#include "ringkernel.h"
+
+struct rk_registry_s;
+
+namespace rk::core::group {
+
+// Not with the directory held: joining connects (blocking), leaving closes.
+rk_result join(rk_registry_s& registry, const rk_group_options* options);
+rk_result leave();
+rk_result status(rk_group_status& out);
+rk_result peer_state(uint32_t rank, rk_group_peer_state& state, std::string& why);
+
+// "R/name": a kernel of rank R. False for any other peer name (a name of this process).
+bool split_rank_name(const std::string& peer, uint32_t& rank, std::string& name);
+
+// The route id for peer "R/name" in `local`'s table. For another rank it asks that rank for
+// the kernel and waits (bounded) for the answer; for this process's own rank, `name` is a
+// local name and id stays 0 (the caller resolves it). Not with the directory held, unless
+// `directory_held`: then only a route that exists already is found.
+rk_result resolve(rk_runtime_s* local, uint32_t rank, const std::string& name, uint32_t& id, bool directory_held);
+
+// Held by the forwarding thread around each pass, after the directory lock: one thread at a
+// time uses the transport, even while a stopping forwarder still sleeps in idle_wait and its
+// successor has started. Empty without a group.
+std::unique_lock<std::mutex> hold_transport_locked();
+
+// Sends one egress message to a kernel of another rank: target_full while the peer's
+// credits or the transport's send window are used up (it stays at the egress head).
+Delivery send_locked(rk_runtime_s* runtime, const RemoteEnd& end, const rk_msg_header& message, std::string& why);
+// After a dropped send: false when routes to `rank` must close (it is lost, or we left).
+bool route_stays_open_locked(uint32_t rank);
+
+// One pass of the forwarding thread: the transport's progress (deliveries), held messages,
+// lookups, credits. True when anything moved.
+bool pass_locked();
+
+// Outside the lock: sleeps up to timeout_ns in the transport's wake-up mode. False (at once)
+// when no group is joined.
+bool idle_wait(uint64_t timeout_ns);
+
+// A runtime leaves the directory: its kernels' exports are forgotten.
+void forget_runtime_locked(rk_runtime_s* runtime);
+
+// Not with the directory held: waits until every message sent to another rank was taken
+// there (acknowledged) or counted lost; `egress_too`: and every runtime's egress queue is
+// empty. RK_SUCCESS at once without a group.
+rk_result wait_acknowledged(std::chrono::steady_clock::time_point deadline, bool egress_too = false);
+
+}  // namespace rk::core::group

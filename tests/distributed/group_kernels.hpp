@@ -1,0 +1,93 @@
+// What the process-group tests run on both sides (tests/distributed): a pump that sends
+// numbered values to a kernel of the other rank, and a sink that checks they come in order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <ringkernel/ringkernel.hpp>
+
+namespace grouptest {
+
+// To the pump: send values first .. first+count-1 to peer 0, one K2K message each.
+struct Burst {
+  static constexpr uint32_t type_id = 1;
+  uint64_t count;
+  uint64_t first;
+};
+// The pump's answer: how many sends the handler saw succeed and fail.
+struct BurstDone {
+  static constexpr uint32_t type_id = 2;
+  uint64_t sent;
+  uint64_t failed;
+};
+// The K2K value (type 3) is a bare uint64_t. To the sink: report what you got.
+struct Report {
+  static constexpr uint32_t type_id = 9;
+  uint64_t unused;
+};
+struct Got {
+  static constexpr uint32_t type_id = 10;
+  uint64_t received;
+  uint64_t out_of_order;  // values that were not the one after the last
+};
+
+inline const char* const kPumpSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint64_t count = ((rk_global const uint64_t*)payload)[0];
+  uint64_t first = ((rk_global const uint64_t*)payload)[1];
+  uint64_t done[2] = {0u, 0u};
+  for (uint64_t i = 0u; i < count; ++i) {
+    uint64_t value = first + i;
+    if (rk_send_to_kernel_wait(ctx, rk_peer(ctx, 0), 3u, &value, 8u) == RK_SUCCESS) done[0] += 1u;
+    else done[1] += 1u;
+  }
+  (void)msg;
+  return rk_reply(ctx, 2u, done, 16u);
+}
+)";
+
+inline const char* const kSinkSource = R"(
+typedef struct { uint64_t next; uint64_t received; uint64_t out_of_order; } sink_state;
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  rk_global sink_state* s = (rk_global sink_state*)rk_state(ctx);
+  if (msg->type_id == 9u) {
+    uint64_t got[2] = {s->received, s->out_of_order};
+    return rk_reply(ctx, 10u, got, 16u);
+  }
+  uint64_t value = *(rk_global const uint64_t*)payload;
+  if (value != s->next) s->out_of_order += 1u;
+  s->next = value + 1u;
+  s->received += 1u;
+  return 0;
+}
+)";
+
+inline rk::KernelSpec pump_spec(const std::string& peer) {
+  rk::KernelSpec spec;
+  spec.name = "pump";
+  spec.source = kPumpSource;
+  spec.accepted_types = {Burst::type_id};
+  spec.peers = {peer};
+  spec.k2k_send_timeout_ns = 60'000'000'000ull;  // only stops a hung test
+  return spec;
+}
+
+inline rk::KernelSpec sink_spec(uint32_t inbox_capacity = 0, bool auto_activate = true) {
+  rk::KernelSpec spec;
+  spec.name = "sink";
+  spec.source = kSinkSource;
+  spec.state_bytes = 24;
+  spec.inbox_capacity = inbox_capacity;
+  spec.accepted_types = {3u, Report::type_id};
+  spec.auto_activate = auto_activate;
+  return spec;
+}
+
+inline rk_group_status group_status() {
+  rk_group_status status = RK_GROUP_STATUS_INIT;
+  rk::check(rk_group_status_get(&status), "group status");
+  return status;
+}
+
+}  // namespace grouptest

@@ -1,0 +1,82 @@
+// Rank 1 of the process-group tests (test_group.cpp starts it): joins the group from the
+// environment (RINGKERNEL_RANK, RINGKERNEL_PEERS, RINGKERNEL_JOB_KEY,
+// RINGKERNEL_GROUP_ADDRESS_FILE), launches a sink, says so in the ready file, then:
+//   both N          its pump sends N values to "0/sink"; waits for N in its own sink
+//   backpressure N  its sink (2 slots) stays inactive until rank 0's sender has used every
+//                   credit, then takes all N
+//   die             waits to be killed, its sink never taking anything
+// and writes what it saw to the report file ("key value" lines). Exit 0: it ran through.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "group_kernels.hpp"
+
+using namespace grouptest;
+
+namespace {
+
+// Waits until `done`; gives up (false) only when `progress` stood still for 60 s.
+bool wait_while_moving(const std::function<bool()>& done, const std::function<uint64_t()>& progress) {
+  uint64_t last = progress();
+  auto still_since = std::chrono::steady_clock::now();
+  while (!done()) {
+    uint64_t now = progress();
+    if (now != last) {
+      last = now;
+      still_since = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - still_since > std::chrono::seconds(60)) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: %s both|backpressure|die N REPORT READY\n", argv[0]);
+    return 2;
+  }
+  const std::string mode = argv[1];
+  const uint64_t n = std::stoull(argv[2]);
+  std::ofstream report(argv[3]);
+  rk::check(rk_group_join(nullptr, nullptr), "join");
+  rk::Runtime runtime("cpu_sim");
+  const bool hold_back = mode != "both";
+  rk::Kernel sink = runtime.launch(sink_spec(hold_back ? 2 : 0, !hold_back));
+  std::ofstream(argv[4]) << "ready\n";
+  if (mode == "die") {
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  auto got = [&] { return sink.request<Got>(Report{0}); };
+  if (mode == "both") {
+    rk::Kernel pump = runtime.launch(pump_spec("0/sink"));
+    BurstDone done = pump.request<BurstDone>(Burst{n, 0}, 600'000'000'000ull);
+    report << "sent " << done.sent << "\nfailed " << done.failed << "\n";
+  } else {  // backpressure: every credit used, then take it all
+    bool full = wait_while_moving([] { return group_status().messages_held >= 1024; },
+                                  [] { return group_status().messages_received; });
+    report << "credits_used " << full << "\n";
+    sink.activate();
+  }
+  bool all = wait_while_moving([&] { return got().received >= n; }, [&] { return got().received; });
+  rk_result flushed = rk_group_flush(60'000'000'000ull);
+  Got final = got();
+  rk_group_status status = group_status();
+  report << "all " << all << "\nflushed " << (flushed == RK_SUCCESS) << "\nreceived " << final.received
+         << "\nout_of_order " << final.out_of_order << "\nlost " << status.messages_lost << "\ndropped "
+         << status.messages_dropped << "\nheld_max " << status.held_max << "\nacknowledged "
+         << status.messages_acknowledged << "\n";
+  report.flush();
+  rk::check(rk_group_leave(), "leave");
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "group_peer: %s\n", e.what());
+  return 1;
+}

@@ -1,0 +1,311 @@
+// K2K between two processes of a group (docs/distributed.md): this test is rank 0, and
+// group_peer, started here, rank 1. Loopback only; every wait is bounded only to stop a
+// hung test (never a speed claim), and the peer is killed and reaped on the way out.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include "group_kernels.hpp"
+#include "transport_harness.hpp"
+
+extern char** environ;
+
+using namespace grouptest;
+
+namespace {
+
+// Polls `done`; false only when `progress` stood still for 60 s.
+bool wait_while_moving(const std::function<bool()>& done, const std::function<uint64_t()>& progress) {
+  uint64_t last = progress();
+  auto still_since = std::chrono::steady_clock::now();
+  while (!done()) {
+    uint64_t now = progress();
+    if (now != last) {
+      last = now;
+      still_since = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - still_since > std::chrono::seconds(60)) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+const std::vector<uint8_t>& job_key() {
+  static const std::string text = rk::transport_test::hex(rk::transport_test::random_key()).substr(0, 40);
+  static const std::vector<uint8_t> key(text.begin(), text.end());
+  return key;
+}
+
+// Rank 1 in its own process.
+struct PeerProcess {
+  pid_t pid = -1;
+  std::string stem, report_path, ready_path, address_path;
+  PeerProcess(const std::string& mode, uint64_t n) {
+    static int serial = 0;
+    stem = "/tmp/rk-group-peer-" + std::to_string(getpid()) + "-" + std::to_string(serial++);
+    report_path = stem + ".report";
+    ready_path = stem + ".ready";
+    address_path = stem + ".address";
+    std::vector<std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+    env.push_back("RINGKERNEL_RANK=1");
+    env.push_back("RINGKERNEL_PEERS=127.0.0.1:0,127.0.0.1:0");
+    env.push_back("RINGKERNEL_JOB_KEY=" + std::string(job_key().begin(), job_key().end()));
+    env.push_back("RINGKERNEL_GROUP_ADDRESS_FILE=" + address_path);
+    env.push_back("RINGKERNEL_GROUP_LOOKUP_MS=60000");
+    std::vector<std::string> args = {RK_GROUP_PEER_PATH, mode, std::to_string(n), report_path, ready_path};
+    std::vector<char*> argv, envp;
+    for (std::string& a : args) argv.push_back(a.data());
+    for (std::string& e : env) envp.push_back(e.data());
+    argv.push_back(nullptr);
+    envp.push_back(nullptr);
+    REQUIRE(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), envp.data()) == 0);
+  }
+  bool exited() {
+    int status = 0;
+    return pid > 0 && waitpid(pid, &status, WNOHANG) == pid && (exit_status = status, pid = -1, true);
+  }
+  int exit_status = -1;
+  // The first line of `path`, once the peer wrote it (bounded; the peer must stay alive).
+  std::string read_when_there(const std::string& path) {
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    for (;;) {
+      std::ifstream in(path);
+      std::string text;
+      if (in >> text) return text;
+      REQUIRE(std::chrono::steady_clock::now() < give_up);
+      REQUIRE_FALSE(exited());
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  int wait_exit() {
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (pid > 0 && !exited() && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return pid > 0 ? -1 : exit_status;
+  }
+  void kill_now() {
+    REQUIRE(pid > 0);
+    kill(pid, SIGKILL);
+    waitpid(pid, &exit_status, 0);
+    pid = -1;
+  }
+  std::map<std::string, uint64_t> report() {
+    std::ifstream in(report_path);
+    std::map<std::string, uint64_t> values;
+    std::string key;
+    uint64_t value = 0;
+    while (in >> key >> value) values[key] = value;
+    return values;
+  }
+  ~PeerProcess() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    for (const std::string& path : {report_path, ready_path, address_path}) std::remove(path.c_str());
+  }
+};
+
+// This process as rank 0, with rank 1 where the peer listens; leaves on the way out.
+struct Joined {
+  explicit Joined(const std::string& peer_address) {
+    const std::vector<uint8_t>& key = job_key();
+    std::vector<const char*> addresses = {"127.0.0.1:0", peer_address.c_str()};
+    rk_group_options options = RK_GROUP_OPTIONS_INIT;
+    options.rank = 0;
+    options.size = 2;
+    options.addresses = addresses.data();
+    options.job_key = key.data();
+    options.job_key_size = static_cast<uint32_t>(key.size());
+    options.connect_timeout_ns = 60'000'000'000ull;
+    rk_result r = rk_group_join(nullptr, &options);
+    INFO(rk_last_error());
+    REQUIRE(r == RK_SUCCESS);
+  }
+  ~Joined() { rk_group_leave(); }
+};
+
+void lookups_wait_long() { setenv("RINGKERNEL_GROUP_LOOKUP_MS", "60000", 1); }
+
+void each_way(uint64_t n) {
+  lookups_wait_long();
+  PeerProcess peer("both", n);
+  Joined joined(peer.read_when_there(peer.address_path));
+  {
+    rk::Runtime runtime("cpu_sim");
+    rk::Kernel sink = runtime.launch(sink_spec());
+    peer.read_when_there(peer.ready_path);  // its sink is launched
+    rk::Kernel pump = runtime.launch(pump_spec("1/sink"));
+    BurstDone done = pump.request<BurstDone>(Burst{n, 0}, 600'000'000'000ull);
+    CHECK(done.sent == n);
+    CHECK(done.failed == 0);
+    auto got = [&] { return sink.request<Got>(Report{0}); };
+    REQUIRE(wait_while_moving([&] { return got().received >= n; }, [&] { return got().received; }));
+    REQUIRE(rk_group_flush(60'000'000'000ull) == RK_SUCCESS);
+    Got mine = got();
+    CHECK(mine.received == n);  // none lost, none duplicated
+    CHECK(mine.out_of_order == 0);
+    rk_group_status status = group_status();
+    CHECK(status.messages_sent == n);
+    CHECK(status.messages_acknowledged == n);
+    CHECK(status.messages_received == n);
+    CHECK(status.messages_lost == 0);
+    CHECK(status.messages_dropped == 0);
+    REQUIRE(peer.wait_exit() == 0);
+  }
+  auto theirs = peer.report();
+  CHECK(theirs["sent"] == n);
+  CHECK(theirs["failed"] == 0);
+  CHECK(theirs["all"] == 1);
+  CHECK(theirs["flushed"] == 1);
+  CHECK(theirs["received"] == n);
+  CHECK(theirs["out_of_order"] == 0);
+  CHECK(theirs["lost"] == 0);
+  CHECK(theirs["dropped"] == 0);
+}
+
+}  // namespace
+
+TEST_CASE("100 000 K2K messages each way between two processes, in order, none lost", "[group]") {
+  unsetenv("UCX_TLS");
+  each_way(100'000);
+}
+
+TEST_CASE("K2K between two processes over TCP on loopback", "[group]") {
+  setenv("UCX_TLS", "tcp", 1);  // the peer inherits it
+  each_way(20'000);
+  unsetenv("UCX_TLS");
+}
+
+TEST_CASE("a full remote inbox holds the sender back by credits, and nothing is lost", "[group]") {
+  lookups_wait_long();
+  const uint64_t n = 20'000;
+  PeerProcess peer("backpressure", n);
+  Joined joined(peer.read_when_there(peer.address_path));
+  {
+    rk::Runtime runtime("cpu_sim");
+    peer.read_when_there(peer.ready_path);
+    rk::Kernel pump = runtime.launch(pump_spec("1/sink"));
+    BurstDone done = pump.request<BurstDone>(Burst{n, 0}, 600'000'000'000ull);
+    CHECK(done.sent == n);
+    CHECK(done.failed == 0);
+    REQUIRE(rk_group_flush(60'000'000'000ull) == RK_SUCCESS);
+    rk_group_status status = group_status();
+    CHECK(status.messages_acknowledged == n);
+    CHECK(status.messages_lost == 0);
+    REQUIRE(peer.wait_exit() == 0);
+  }
+  auto theirs = peer.report();
+  CHECK(theirs["credits_used"] == 1);  // the receiver held a full window: the sender had to stop
+  CHECK(theirs["held_max"] == 1024);   // and it never held more
+  CHECK(theirs["received"] == n);
+  CHECK(theirs["out_of_order"] == 0);
+  CHECK(theirs["dropped"] == 0);
+}
+
+TEST_CASE("a killed peer: sends fail, the survivor runs on, every message is accounted for", "[group]") {
+  lookups_wait_long();
+  PeerProcess peer("die", 0);
+  Joined joined(peer.read_when_there(peer.address_path));
+  rk::Runtime runtime("cpu_sim");
+  peer.read_when_there(peer.ready_path);
+  rk::Kernel pump = runtime.launch(pump_spec("1/sink"));
+  // More than the peer's inbox and our credits hold: the pump is still sending when it dies.
+  std::future<BurstDone> burst = pump.request_async<BurstDone>(Burst{20'000, 0}, 600'000'000'000ull);
+  REQUIRE(wait_while_moving([] { return group_status().messages_sent >= 1000; },
+                            [] { return group_status().messages_sent; }));
+  peer.kill_now();
+  BurstDone done = burst.get();
+  CHECK(done.failed > 0);
+  REQUIRE(wait_while_moving([] { return group_status().peers_lost == 1; }, [] { return uint64_t{0}; }));
+  rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
+  char why[256] = {};
+  REQUIRE(rk_group_peer_state_get(1, &state, why, sizeof why) == RK_SUCCESS);
+  CHECK(state == RK_GROUP_PEER_LOST);
+  CHECK(std::string(why).size() > 0);
+  pump.terminate();  // what it still held is dropped (and counted) now
+  rk_group_status status = group_status();
+  // Every message the handler tried to send was taken by the peer, lost in flight, or
+  // dropped here and counted: refused by the closed route, or still queued when it closed.
+  const uint64_t dropped = pump.telemetry().messages_dropped;
+  CHECK(done.sent + done.failed == status.messages_acknowledged + status.messages_lost + dropped);
+  CHECK(done.sent >= status.messages_acknowledged + status.messages_lost);
+  CHECK(status.messages_lost <= 1024);  // at most a window was in flight
+  // The survivor runs on, and a new route to the lost rank is refused with the reason.
+  rk::Kernel sink = runtime.launch(sink_spec());
+  CHECK(sink.request<Got>(Report{0}).received == 0);
+  rk::KernelSpec late = pump_spec("1/sink");
+  late.name = "late_pump";
+  rk_result refused = RK_SUCCESS;
+  try {
+    runtime.launch(late);
+  } catch (const rk::Error& e) {
+    refused = e.code();
+  }
+  CHECK(refused == RK_ERROR_PEER_LOST);
+}
+
+TEST_CASE("process groups refuse what they cannot do, with the reason", "[group]") {
+  rk_group_status status = group_status();
+  CHECK(status.joined == 0);
+  rk::Runtime runtime("cpu_sim");
+  // A peer of another rank, outside any group.
+  rk::KernelSpec pump = pump_spec("1/sink");
+  rk_result code = RK_SUCCESS;
+  try {
+    runtime.launch(pump);
+  } catch (const rk::Error& e) {
+    code = e.code();
+    CHECK(std::string(e.what()).find("no process group") != std::string::npos);
+  }
+  CHECK(code == RK_ERROR_INVALID_STATE);
+  // A kernel name with '/'.
+  rk::KernelSpec slash = sink_spec();
+  slash.name = "a/b";
+  code = RK_SUCCESS;
+  try {
+    runtime.launch(slash);
+  } catch (const rk::Error& e) {
+    code = e.code();
+  }
+  CHECK(code == RK_ERROR_INVALID_ARGUMENT);
+  // No group in the environment.
+  unsetenv("RINGKERNEL_PEERS");
+  CHECK(rk_group_join(nullptr, nullptr) == RK_ERROR_INVALID_ARGUMENT);
+  CHECK(std::string(rk_last_error()).find("RINGKERNEL_PEERS") != std::string::npos);
+  // A transport nobody has, a short key, a rank outside the group.
+  const char* addresses[] = {"127.0.0.1:0", "127.0.0.1:0"};
+  const std::vector<uint8_t>& key = job_key();
+  rk_group_options options = RK_GROUP_OPTIONS_INIT;
+  options.size = 2;
+  options.addresses = addresses;
+  options.job_key = key.data();
+  options.job_key_size = static_cast<uint32_t>(key.size());
+  options.transport = "carrier-pigeon";
+  CHECK(rk_group_join(nullptr, &options) == RK_ERROR_NOT_FOUND);
+  CHECK(std::string(rk_last_error()).find("carrier-pigeon") != std::string::npos);
+  options.transport = nullptr;
+  options.job_key_size = 8;
+  CHECK(rk_group_join(nullptr, &options) == RK_ERROR_INVALID_ARGUMENT);
+  options.job_key_size = static_cast<uint32_t>(key.size());
+  options.rank = 2;
+  CHECK(rk_group_join(nullptr, &options) == RK_ERROR_INVALID_ARGUMENT);
+  CHECK(rk_group_leave() == RK_ERROR_INVALID_STATE);
+  CHECK(group_status().joined == 0);
+}
