@@ -138,7 +138,27 @@ SNAPSHOT = {
     "seed-oversize-payload": snapshot(max_payload=4, sections=((message(1, u64(1)),), (), (), ())),
 }
 
-for harness, seeds in (("plugin_table", PLUGIN_TABLE), ("image_cache", IMAGE_CACHE), ("snapshot", SNAPSHOT)):
+# fuzz_group_wire.cpp: deliveries, each a pick (0: a 32-byte header, 1: data's 96, else the
+# next byte gives the size), a payload size, the header, the payload.
+def wire(kind, sequence=0, target=0, source=0, value=0, value2=0):
+    return u32(0x31474B52) + u16(kind) + u16(0) + u64(sequence) + u32(target) + u32(source) + u32(value) + u32(value2)
+
+
+def delivery(header, payload=b""):
+    pick = 1 if len(header) == 96 else 0 if len(header) == 32 else 2
+    return u8(pick) + (u8(len(header)) if pick == 2 else b"") + u16(len(payload)) + header + payload
+
+
+DATA = wire(1, sequence=1) + message(3, u64(7))[:64]
+GROUP_WIRE = {
+    "seed-data": delivery(DATA, u64(7)),
+    "seed-lookup": delivery(wire(3, target=1, value=10000), b"aggregate"),
+    "seed-control": delivery(wire(2, value=64)) + delivery(wire(4, target=1)) + delivery(wire(5)),
+    "seed-short-header": delivery(wire(1)[:20]),
+}
+
+for harness, seeds in (("plugin_table", PLUGIN_TABLE), ("image_cache", IMAGE_CACHE), ("snapshot", SNAPSHOT),
+                       ("group_wire", GROUP_WIRE)):
     folder = CORPUS / harness
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in seeds.items():

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=0
 if [ "${1:-}" = "--seconds" ]; then seconds=$2; shift 2; fi
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(host_queue kernel_options plugin_table image_cache snapshot)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(host_queue kernel_options plugin_table image_cache snapshot group_wire)
 
 clangxx=$(command -v clang++-14 || command -v clang++ || true)
 if [ -z "$clangxx" ]; then
