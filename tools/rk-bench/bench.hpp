@@ -92,4 +92,7 @@ struct SuiteRegistration {
   }
 };
 
+// rank 1 of the remote suite (rk-bench --remote-peer READY_FILE, started by the suite).
+int remote_peer_main(const std::string& ready_path);
+
 }  // namespace rk::bench

@@ -55,6 +55,12 @@ const rk::bench::Suite* find_suite(const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--remote-peer") try {  // the remote suite's rank 1
+      return rk::bench::remote_peer_main(argv[2]);
+    } catch (const std::exception& e) {
+      std::cerr << "rk-bench --remote-peer: " << e.what() << "\n";
+      return 1;
+    }
   CommandLine cl = parse(argc, argv);
   if (cl.list) {
     for (const auto& suite : rk::bench::suites()) std::cout << suite.name << "\t" << suite.description << "\n";
