@@ -55,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case WireKind::credit:
       case WireKind::lookup_reply:
       case WireKind::leaving:
+      case WireKind::gone:
         if (payload_size != 0 || header_size != sizeof(WireHeader)) std::abort();
         break;
       default:

@@ -641,7 +641,7 @@ RK_API rk_result rk_kernel_migrate(rk_kernel kernel, rk_runtime target, uint64_t
 typedef struct rk_group_options {
   uint32_t struct_size;
   uint32_t rank;                 /* this process (with addresses) */
-  uint32_t size;                 /* 0: as many as addresses */
+  uint32_t size;                 /* ranks in the group: entries in addresses */
   uint32_t job_key_size;         /* 16 .. 64 bytes */
   const char* const* addresses;  /* "host:port" each rank listens on; NULL: rank, size and
                                     addresses from the environment (RINGKERNEL_RANK or the
@@ -698,6 +698,23 @@ RK_API rk_result rk_group_peer_state_get(uint32_t rank, rk_group_peer_state* sta
 /* Waits until every message this process has sent to other ranks was taken by its receiver
  * (or counted lost). RK_ERROR_TIMEOUT at the deadline. */
 RK_API rk_result rk_group_flush(uint64_t timeout_ns);
+
+/* The host's own messages to a kernel of another rank, peer "R/name" (its first use asks
+ * rank R for it, within the timeout). They keep their order with everything else this
+ * process sends to R, within the same credits. RK_ERROR_QUEUE_FULL when they could not be
+ * queued in time (R takes nothing); RK_ERROR_PEER_LOST, RK_ERROR_NOT_FOUND,
+ * RK_ERROR_MESSAGE_TOO_LARGE as for kernels. */
+RK_API rk_result rk_group_send(const char* peer, uint32_t type_id, const void* payload, uint32_t size,
+                               uint64_t timeout_ns);
+
+/* Sends with a fresh correlation id and waits for the kernel's answer to its reply address:
+ * rk_reply_later(ctx, rk_reply_address(ctx), ...) in the handler (a plain rk_reply answers
+ * its own process's host). RK_ERROR_TIMEOUT when no reply came in time (a later one is
+ * counted in messages_dropped); RK_ERROR_MESSAGE_TOO_LARGE when the reply does not fit
+ * capacity (*reply_size says how much it had). */
+RK_API rk_result rk_group_request(const char* peer, uint32_t type_id, const void* payload, uint32_t size,
+                                  uint64_t timeout_ns, rk_msg_header* reply_header, void* reply_payload,
+                                  uint32_t capacity, uint32_t* reply_size);
 
 #ifdef __cplusplus
 }

@@ -45,4 +45,20 @@ RK_API rk_result rk_group_flush(uint64_t timeout_ns) {
   return group::wait_acknowledged(deadline, true);
 }
 
+RK_API rk_result rk_group_send(const char* peer, uint32_t type_id, const void* payload, uint32_t size,
+                               uint64_t timeout_ns) {
+  clear_error();
+  if (peer == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "peer is NULL");
+  return group::host_send(peer, type_id, payload, size, timeout_ns);
+}
+
+RK_API rk_result rk_group_request(const char* peer, uint32_t type_id, const void* payload, uint32_t size,
+                                  uint64_t timeout_ns, rk_msg_header* reply_header, void* reply_payload,
+                                  uint32_t capacity, uint32_t* reply_size) {
+  clear_error();
+  if (peer == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "peer is NULL");
+  return group::host_request(peer, type_id, payload, size, timeout_ns, reply_header, reply_payload, capacity,
+                             reply_size);
+}
+
 }  // extern "C"

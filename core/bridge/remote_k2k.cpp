@@ -135,6 +135,9 @@ Delivery drop(rk_runtime_s* runtime, const rk_msg_header& message, const std::st
 }
 
 Delivery deliver(rk_runtime_s* runtime, Egress& egress, const rk_msg_header& message) {
+  if (message.payload_size > egress.slot_size - RK_MSG_HEADER_SIZE)  // a slot's header is device-written
+    return drop(runtime, message, "its header claims " + std::to_string(message.payload_size) +
+                                      " payload bytes, more than an egress slot holds");
   auto it = egress.proxies.find(message.dest_kernel);
   if (it == egress.proxies.end()) return drop(runtime, message, "no route to another runtime has that id");
   const RemoteEnd& end = it->second;
@@ -274,6 +277,32 @@ uint32_t find_rank_proxy_locked(rk_runtime_s* local, uint32_t rank, const std::s
   return 0;
 }
 
+void close_rank_handle_routes_locked(uint32_t rank, uint32_t handle) {
+  for (rk_runtime_s* runtime : g_runtimes) {
+    if (!runtime->egress) continue;
+    for (auto& [id, end] : runtime->egress->proxies)
+      if (end.rank == rank && end.handle == handle) close_proxy(runtime, id);
+  }
+}
+
+void forget_rank_routes_locked() {
+  for (rk_runtime_s* runtime : g_runtimes) {
+    if (!runtime->egress) continue;
+    std::erase_if(runtime->egress->proxies, [runtime](const auto& entry) {
+      if (entry.second.rank == kThisProcess) return false;
+      close_proxy(runtime, entry.first);
+      return true;
+    });
+  }
+}
+
+bool routes_to_ranks_locked(const rk_runtime_s* runtime) {
+  if (!runtime->egress) return false;
+  for (const auto& [id, end] : runtime->egress->proxies)
+    if (end.rank != kThisProcess) return true;
+  return false;
+}
+
 void close_rank_routes_locked(uint32_t rank) {
   for (rk_runtime_s* runtime : g_runtimes) {
     if (!runtime->egress) continue;
@@ -305,6 +334,7 @@ rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint
   if (rk_result r = ensure_egress(to); r != RK_SUCCESS) return r;
   Egress& egress = *from->egress;
   egress.proxies[id] = in_process(to, to_id);
+  group::reroute_exports_locked(from, id, to, to_id);  // other processes' messages follow it too
   rk_k2k_route& route = from->kernels->routes[id];
   rk_store_release_u32(&route.state, RK_ROUTE_CLOSED);  // no sender reads it now (they are parked); still, fields first
   route.inbox_ptr = egress.queue_device;

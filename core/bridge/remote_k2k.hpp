@@ -109,6 +109,13 @@ uint32_t find_rank_proxy_locked(rk_runtime_s* local, uint32_t rank, const std::s
 // Closes every route to a kernel of `rank` (a lost peer, or this process left the group):
 // handlers' later sends there fail.
 void close_rank_routes_locked(uint32_t rank);
+// The same for the routes to one kernel of `rank`, by its export handle there (it is gone).
+void close_rank_handle_routes_locked(uint32_t rank, uint32_t handle);
+// Forgets every route to another process (this process left its group): a later group
+// makes them again, live.
+void forget_rank_routes_locked();
+// Whether `runtime` routes to any kernel of another process.
+bool routes_to_ranks_locked(const rk_runtime_s* runtime);
 
 // The forwarding thread runs while anything needs it: each runtime with an egress queue,
 // and a joined group, holds it once.

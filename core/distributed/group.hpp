@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "bridge/remote_k2k.hpp"
 #include "ringkernel.h"
@@ -24,6 +25,12 @@ rk_result join(rk_registry_s& registry, const rk_group_options* options);
 rk_result leave();
 rk_result status(rk_group_status& out);
 rk_result peer_state(uint32_t rank, rk_group_peer_state& state, std::string& why);
+
+// The host's own messages to a kernel "R/name" of another rank (group_host.cpp). Not with
+// the directory held. request: the reply is the kernel's answer by its reply address.
+rk_result host_send(const std::string& peer, uint32_t type_id, const void* payload, uint32_t size, uint64_t timeout_ns);
+rk_result host_request(const std::string& peer, uint32_t type_id, const void* payload, uint32_t size, uint64_t timeout_ns,
+                       rk_msg_header* reply_header, void* reply, uint32_t capacity, uint32_t* reply_size);
 
 // "R/name": a kernel of rank R. False for any other peer name (a name of this process).
 bool split_rank_name(const std::string& peer, uint32_t& rank, std::string& name);
@@ -53,12 +60,23 @@ bool pass_locked();
 // when no group is joined.
 bool idle_wait(uint64_t timeout_ns);
 
+// Migration (bridge/remote_k2k.cpp reroute_locked): what other ranks send to kernel `id`
+// of `from` goes to `to_id` of `to` from now on.
+void reroute_exports_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint32_t to_id);
+
+// Before a launch parks anything: asks the ranks named by `peers` ("R/name") for their
+// kernels, so the launch itself finds them without waiting on the network.
+rk_result look_up_peers(const std::vector<std::string>& peers);
+
 // A runtime leaves the directory: its kernels' exports are forgotten.
 void forget_runtime_locked(rk_runtime_s* runtime);
 
 // Not with the directory held: waits until every message sent to another rank was taken
 // there (acknowledged) or counted lost; `egress_too`: and every runtime's egress queue is
 // empty. RK_SUCCESS at once without a group.
-rk_result wait_acknowledged(std::chrono::steady_clock::time_point deadline, bool egress_too = false);
+// `routing`: only when that runtime routes to other processes at all. The target is what
+// was sent when called, so traffic that goes on meanwhile does not hold the caller up.
+rk_result wait_acknowledged(std::chrono::steady_clock::time_point deadline, bool egress_too = false,
+                            const rk_runtime_s* routing = nullptr);
 
 }  // namespace rk::core::group

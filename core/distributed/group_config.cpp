@@ -78,7 +78,7 @@ rk_result addresses_from_environment(GroupConfig& out) {
   if (!launcher_number("RINGKERNEL_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", out.size, found))
     return fail(RK_ERROR_INVALID_ARGUMENT, "RINGKERNEL_PEERS '" + std::string(peers) +
                                                "' gives no count of ranks: set RINGKERNEL_SIZE, or start under mpirun");
-  if (base + out.size - 1 > 65535)
+  if (out.size == 0 || uint64_t{base} + out.size - 1 > 65535)
     return fail(RK_ERROR_INVALID_ARGUMENT, "RINGKERNEL_PEERS '" + std::string(peers) + "': " +
                                                std::to_string(out.size) + " ranks do not fit below port 65536");
   for (uint32_t i = 0; i < out.size; ++i) out.addresses.push_back(text.substr(0, colon) + ":" + std::to_string(base + i));
@@ -125,6 +125,9 @@ rk_result read_group_config(const rk_group_options* options, GroupConfig& out) {
     return fail(RK_ERROR_INVALID_ARGUMENT, "rank " + std::to_string(out.rank) + " is not in a group of " +
                                                std::to_string(out.size));
   if (given.job_key != nullptr) {
+    if (given.job_key_size < 16 || given.job_key_size > 64)  // before reading the caller's bytes
+      return fail(RK_ERROR_INVALID_ARGUMENT, "rk_group_options.job_key_size is " + std::to_string(given.job_key_size) +
+                                                 "; the key must have 16 to 64 bytes");
     out.key.assign(given.job_key, given.job_key + given.job_key_size);
     out.key_source = "rk_group_options.job_key";
   } else if (rk_result r = key_from_environment(out); r != RK_SUCCESS) {

@@ -20,6 +20,7 @@ enum class WireKind : uint16_t {
   lookup = 3,        // target: request id; value: how long to wait, ms; payload: the name
   lookup_reply = 4,  // target: request id; value: rk_result; source: handle; value2: max payload
   leaving = 5,       // the sender leaves the group: what it sent before this is all it sends
+  gone = 6,          // target: a handle of the sender's whose kernel is gone; routes to it close
 };
 
 struct WireHeader {

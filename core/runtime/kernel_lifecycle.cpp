@@ -235,6 +235,9 @@ rk_result wait_loop_left(rk_kernel_s* kernel, Clock::time_point deadline, const 
 }
 
 rk_result kernel_launch(rk_kernel_s* kernel) {
+  // Peers of other processes are asked for first: that may wait on the network, and must
+  // not with kernels parked.
+  if (rk_result r = group::look_up_peers(kernel->config.peers); r != RK_SUCCESS) return r;
   // Pinned host memory and a stream for the new kernel, with the device's running ring
   // kernels parked where the backend needs it: allocation, like loading, may wait for them.
   // Parking locks this kernel's lifecycle along with theirs, in one order.
@@ -314,7 +317,7 @@ rk_result finish_terminate_locked(rk_kernel_s* kernel, Clock::time_point deadlin
   if (!kernel->migrated.load()) {
     if (rk_result r = wait_egress_handed_on(kernel->runtime, deadline); r != RK_SUCCESS) return r;
     // ... and what went to other processes was taken there (or counted lost).
-    if (rk_result r = group::wait_acknowledged(deadline); r != RK_SUCCESS) return r;
+    if (rk_result r = group::wait_acknowledged(deadline, false, kernel->runtime); r != RK_SUCCESS) return r;
   }
   {
     // With a copied block, under the steps: what the step under way sent it is counted, and

@@ -476,6 +476,36 @@ struct KernelSpec {
   std::vector<uint8_t> snapshot;  // launch from this image (Kernel::snapshot): state and messages put back
 };
 
+// A kernel of another process of the group, "R/name" (docs/distributed.md), as the host
+// reaches it: after rk_group_join. Its handler answers requests by its reply address
+// (rk_reply_later(ctx, rk_reply_address(ctx), ...)).
+class RemoteKernel {
+ public:
+  explicit RemoteKernel(std::string peer) : peer_(std::move(peer)) {}
+  const std::string& name() const { return peer_; }
+
+  template <RingMessage Message>
+  void send(const Message& message, uint64_t timeout_ns = 10'000'000'000ull) {
+    check(rk_group_send(peer_.c_str(), type_id_of<Message>(), &message, sizeof(Message), timeout_ns), "group send");
+  }
+
+  template <RingMessage Reply, RingMessage Request>
+  Reply request(const Request& message, uint64_t timeout_ns = 10'000'000'000ull) {
+    Reply reply{};
+    rk_msg_header header{};
+    uint32_t size = 0;
+    check(rk_group_request(peer_.c_str(), type_id_of<Request>(), &message, sizeof(Request), timeout_ns, &header, &reply,
+                           sizeof(Reply), &size),
+          "group request");
+    if (header.type_id != type_id_of<Reply>() || size != sizeof(Reply))
+      throw Error(RK_ERROR_UNKNOWN_MESSAGE_TYPE, "group request: reply has type " + std::to_string(header.type_id));
+    return reply;
+  }
+
+ private:
+  std::string peer_;
+};
+
 class Runtime {
  public:
   // backend empty: RINGKERNEL_BACKEND, else cpu_sim. Never falls back to another backend.

@@ -63,6 +63,61 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
 }
 )";
 
+// Answers every message by its reply address: {value + 1, messages it had before}. From a
+// host of another process the reply travels back by K2K; from its own host, to the output.
+struct Ask {
+  static constexpr uint32_t type_id = 4;
+  uint64_t value;
+};
+struct Answer {
+  static constexpr uint32_t type_id = 5;
+  uint64_t value;
+  uint64_t seen;
+};
+inline const char* const kEchoSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  rk_global uint64_t* seen = (rk_global uint64_t*)rk_state(ctx);
+  uint64_t answer[2] = {*(rk_global const uint64_t*)payload + 1u, *seen};
+  *seen += 1u;
+  (void)msg;
+  return rk_reply_later(ctx, rk_reply_address(ctx), 5u, answer, 16u);
+}
+)";
+
+inline rk::KernelSpec echo_spec() {
+  rk::KernelSpec spec;
+  spec.name = "echo";
+  spec.source = kEchoSource;
+  spec.state_bytes = 8;
+  spec.accepted_types = {Ask::type_id};
+  return spec;
+}
+
+// Ping-pong between two kernels that name each other across ranks: {hops left}; 0 goes to
+// the host, else one hop on to peer 0.
+struct Volley {
+  static constexpr uint32_t type_id = 6;
+  uint64_t hops_left;
+};
+inline const char* const kVolleySource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint64_t left = *(rk_global const uint64_t*)payload;
+  (void)msg;
+  if (left == 0u) return rk_enqueue_output(ctx, 6u, &left, 8u);
+  left -= 1u;
+  return rk_send_to_kernel_wait(ctx, rk_peer(ctx, 0), 6u, &left, 8u);
+}
+)";
+
+inline rk::KernelSpec volley_spec(const std::string& name, const std::string& peer) {
+  rk::KernelSpec spec;
+  spec.name = name;
+  spec.source = kVolleySource;
+  spec.accepted_types = {Volley::type_id};
+  spec.peers = {peer};
+  return spec;
+}
+
 inline rk::KernelSpec pump_spec(const std::string& peer) {
   rk::KernelSpec spec;
   spec.name = "pump";

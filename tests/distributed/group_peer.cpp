@@ -5,6 +5,8 @@
 //   backpressure N  its sink (2 slots) stays inactive until rank 0's sender has used every
 //                   credit, then takes all N
 //   die             waits to be killed, its sink never taking anything
+//   echo            launches "echo" too and answers rank 0's host until rank 0 leaves
+//   volley          launches "volley_b", which names rank 0's "volley_a", until rank 0 leaves
 // and writes what it saw to the report file ("key value" lines). Exit 0: it ran through.
 #include <chrono>
 #include <cstdio>
@@ -54,6 +56,20 @@ int main(int argc, char** argv) try {
   if (mode == "die") {
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
+  if (mode == "echo" || mode == "volley") {
+    rk::Kernel echo = runtime.launch(mode == "echo" ? echo_spec() : volley_spec("volley_b", "0/volley_a"));
+    rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
+    bool gone = wait_while_moving(
+        [&] {
+          rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
+          return state == RK_GROUP_PEER_LOST;
+        },
+        [] { return group_status().messages_received; });
+    report << "rank0_left " << gone << "\nanswered " << echo.telemetry().messages_processed << "\n";
+    report.flush();
+    rk::check(rk_group_leave(), "leave");
+    return 0;
+  }
   auto got = [&] { return sink.request<Got>(Report{0}); };
   if (mode == "both") {
     rk::Kernel pump = runtime.launch(pump_spec("0/sink"));
@@ -66,6 +82,10 @@ int main(int argc, char** argv) try {
     sink.activate();
   }
   bool all = wait_while_moving([&] { return got().received >= n; }, [&] { return got().received; });
+  // Our pump's last sends may still be in its outbox after it answered: all taken first.
+  const uint64_t ours = mode == "both" ? n : 0;
+  all &= wait_while_moving([&] { return group_status().messages_acknowledged >= ours; },
+                           [] { return group_status().messages_acknowledged; });
   rk_result flushed = rk_group_flush(60'000'000'000ull);
   Got final = got();
   rk_group_status status = group_status();

@@ -157,6 +157,9 @@ void each_way(uint64_t n) {
     CHECK(done.failed == 0);
     auto got = [&] { return sink.request<Got>(Report{0}); };
     REQUIRE(wait_while_moving([&] { return got().received >= n; }, [&] { return got().received; }));
+    // The pump's last sends may still be in its outbox when it answers: wait until all went.
+    REQUIRE(wait_while_moving([n] { return group_status().messages_acknowledged >= n; },
+                              [] { return group_status().messages_acknowledged; }));
     REQUIRE(rk_group_flush(60'000'000'000ull) == RK_SUCCESS);
     Got mine = got();
     CHECK(mine.received == n);  // none lost, none duplicated
@@ -188,9 +191,11 @@ TEST_CASE("100 000 K2K messages each way between two processes, in order, none l
 }
 
 TEST_CASE("K2K between two processes over TCP on loopback", "[group]") {
-  setenv("UCX_TLS", "tcp", 1);  // the peer inherits it
+  struct TcpOnly {  // the peer inherits it; unset again however the test ends
+    TcpOnly() { setenv("UCX_TLS", "tcp", 1); }
+    ~TcpOnly() { unsetenv("UCX_TLS"); }
+  } tcp;
   each_way(20'000);
-  unsetenv("UCX_TLS");
 }
 
 TEST_CASE("a full remote inbox holds the sender back by credits, and nothing is lost", "[group]") {
@@ -205,7 +210,8 @@ TEST_CASE("a full remote inbox holds the sender back by credits, and nothing is 
     BurstDone done = pump.request<BurstDone>(Burst{n, 0}, 600'000'000'000ull);
     CHECK(done.sent == n);
     CHECK(done.failed == 0);
-    REQUIRE(rk_group_flush(60'000'000'000ull) == RK_SUCCESS);
+    REQUIRE(wait_while_moving([] { return group_status().messages_acknowledged >= n; },
+                              [] { return group_status().messages_acknowledged; }));
     rk_group_status status = group_status();
     CHECK(status.messages_acknowledged == n);
     CHECK(status.messages_lost == 0);
@@ -308,4 +314,75 @@ TEST_CASE("process groups refuse what they cannot do, with the reason", "[group]
   CHECK(rk_group_join(nullptr, &options) == RK_ERROR_INVALID_ARGUMENT);
   CHECK(rk_group_leave() == RK_ERROR_INVALID_STATE);
   CHECK(group_status().joined == 0);
+}
+
+TEST_CASE("the host sends to and requests from a kernel of another process", "[group]") {
+  lookups_wait_long();
+  PeerProcess peer("echo", 0);
+  Joined joined(peer.read_when_there(peer.address_path));
+  peer.read_when_there(peer.ready_path);
+  // Plain sends first: the requests after them see them, in order.
+  for (uint64_t i = 0; i < 10; ++i) {
+    Ask ask{i};
+    REQUIRE(rk_group_send("1/echo", Ask::type_id, &ask, sizeof ask, 60'000'000'000ull) == RK_SUCCESS);
+  }
+  for (uint64_t i = 0; i < 2000; ++i) {
+    Ask ask{1000 + i};
+    Answer answer{};
+    rk_msg_header header{};
+    uint32_t size = 0;
+    rk_result r = rk_group_request("1/echo", Ask::type_id, &ask, sizeof ask, 60'000'000'000ull, &header, &answer,
+                                   sizeof answer, &size);
+    INFO(rk_last_error());
+    REQUIRE(r == RK_SUCCESS);
+    REQUIRE(size == sizeof answer);
+    REQUIRE(answer.value == 1001 + i);
+    REQUIRE(answer.seen == 10 + i);  // every earlier message handled first, once
+    REQUIRE((header.flags & RK_MSG_FLAG_REPLY) != 0);
+  }
+  // Refusals, with the reason.
+  Ask ask{0};
+  Answer answer{};
+  uint32_t size = 0;
+  CHECK(rk_group_request("1/nobody", Ask::type_id, &ask, sizeof ask, 200'000'000ull, nullptr, &answer, sizeof answer,
+                         &size) == RK_ERROR_NOT_FOUND);  // rank 1 has no such kernel, however fast it is
+  CHECK(std::string(rk_last_error()).find("nobody") != std::string::npos);
+  CHECK(rk_group_send("0/echo", Ask::type_id, &ask, sizeof ask, 0) == RK_ERROR_INVALID_ARGUMENT);  // ourselves
+  CHECK(rk_group_send("5/echo", Ask::type_id, &ask, sizeof ask, 0) == RK_ERROR_NOT_FOUND);
+  CHECK(rk_group_send("echo", Ask::type_id, &ask, sizeof ask, 0) == RK_ERROR_INVALID_ARGUMENT);
+  std::vector<uint8_t> big(65536);
+  CHECK(rk_group_send("1/echo", Ask::type_id, big.data(), uint32_t(big.size()), 60'000'000'000ull) ==
+        RK_ERROR_MESSAGE_TOO_LARGE);
+  // The echo answered the ten plain sends too; nobody waited for those answers: counted, dropped.
+  CHECK(group_status().messages_dropped == 10);
+  REQUIRE(rk_group_leave() == RK_SUCCESS);
+  REQUIRE(peer.wait_exit() == 0);
+  auto theirs = peer.report();
+  CHECK(theirs["rank0_left"] == 1);
+  CHECK(theirs["answered"] == 2010);
+}
+
+TEST_CASE("two kernels of different processes that name each other launch, and play ping-pong", "[group]") {
+  lookups_wait_long();
+  PeerProcess peer("volley", 0);
+  Joined joined(peer.read_when_there(peer.address_path));
+  {
+    rk::Runtime runtime("cpu_sim");
+    // Each launch asks the other rank for its kernel, which may not be created yet: both
+    // wait until the other one exists, in whichever order they start.
+    rk::Kernel a = runtime.launch(volley_spec("volley_a", "1/volley_b"));
+    // An even number of hops ends at volley_a, which hands the volley to this host.
+    for (uint64_t round = 0; round < 20; ++round) {
+      a.send(Volley{1000});
+      auto out = a.receive<Volley>(60'000'000'000ull);  // only stops a hung test
+      REQUIRE(out.has_value());
+      REQUIRE(out->message.hops_left == 0);
+    }
+    // 1000 hops: 500 here, then the last (counted just after its handler returned).
+    CHECK(wait_while_moving([&] { return a.telemetry().messages_processed == 20 * 501; },
+                            [&] { return a.telemetry().messages_processed; }));
+    CHECK(group_status().messages_dropped == 0);
+  }
+  REQUIRE(rk_group_leave() == RK_SUCCESS);
+  REQUIRE(peer.wait_exit() == 0);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -135,10 +136,19 @@ void lose_peer(Transport& t, uint32_t rank, const std::string& why) {
   ++t.stats.peers_lost;
   std::string detail = "rank " + std::to_string(rank) + " (" + t.addresses[rank] + "): " + why;
   log(RK_LOG_LEVEL_WARN, "ucx: lost " + detail);
-  if (t.callbacks.peer_lost != nullptr && !t.shutting_down) {
-    t.in_callback = true;
+  // Reported by progress: a send that finds the peer gone must not run a callback inside
+  // send (rk_transport.h: callbacks run inside progress only).
+  t.lost_unreported.emplace_back(rank, std::move(detail));
+}
+
+void report_lost(Transport& t) {
+  while (!t.lost_unreported.empty()) {
+    auto [rank, detail] = std::move(t.lost_unreported.front());
+    t.lost_unreported.erase(t.lost_unreported.begin());
+    if (t.callbacks.peer_lost == nullptr || t.shutting_down) continue;
+    const bool was = std::exchange(t.in_callback, true);
     t.callbacks.peer_lost(t.callbacks.user, rank, detail.c_str());
-    t.in_callback = false;
+    t.in_callback = was;
   }
 }
 
@@ -163,9 +173,9 @@ ucs_status_t on_data(void* arg, const void* header, size_t header_length, void* 
   delivery.payload = data;
   delivery.payload_size = static_cast<uint32_t>(length);
   if (t.callbacks.deliver != nullptr) {
-    t.in_callback = true;
+    const bool was = std::exchange(t.in_callback, true);
     t.callbacks.deliver(t.callbacks.user, &delivery);
-    t.in_callback = false;
+    t.in_callback = was;
   }
   return UCS_OK;
 }
@@ -451,6 +461,8 @@ rk_result progress(Transport* t, uint32_t* events) {
   while (done < 1024 && ucp_worker_progress(t->worker) != 0) ++done;
   check_timers(*t);
   close_dropped(*t);
+  if (!t->lost_unreported.empty()) ++done;
+  report_lost(*t);
   if (events != nullptr) *events = done;
   return RK_SUCCESS;
 }

@@ -107,6 +107,8 @@ struct Transport {
   bool shutting_down = false;
   int64_t next_pid_check_ns = 0;
   rk_transport_stats stats{};
+  // Peers lost since the last progress, reported there (rank, detail).
+  std::vector<std::pair<uint32_t, std::string>> lost_unreported;
 };
 
 // Sends still in flight are capped, so a peer that stops reading cannot grow our memory
