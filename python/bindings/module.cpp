@@ -780,6 +780,88 @@ py::list plugins() {
   return out;
 }
 
+// Process groups (docs/distributed.md): join from arguments, or everything from the
+// environment when addresses is None.
+void group_join(std::optional<std::vector<std::string>> addresses, uint32_t rank, std::optional<py::bytes> job_key,
+                std::optional<std::string> transport, std::optional<std::string> address_file, uint64_t connect_timeout_ns) {
+  rk_group_options options = RK_GROUP_OPTIONS_INIT;
+  std::vector<const char*> pointers;
+  if (addresses) {
+    for (const std::string& a : *addresses) pointers.push_back(a.c_str());
+    options.addresses = pointers.data();
+    options.size = static_cast<uint32_t>(pointers.size());
+    options.rank = rank;
+  }
+  std::string key = job_key ? std::string(*job_key) : std::string();
+  if (job_key) {
+    options.job_key = reinterpret_cast<const uint8_t*>(key.data());
+    options.job_key_size = static_cast<uint32_t>(key.size());
+  }
+  options.transport = transport ? transport->c_str() : nullptr;
+  options.address_file = address_file ? address_file->c_str() : nullptr;
+  options.connect_timeout_ns = connect_timeout_ns;
+  rk_result r;
+  {
+    py::gil_scoped_release released;
+    r = rk_group_join(nullptr, &options);
+  }
+  check(r);
+}
+
+py::dict group_status() {
+  rk_group_status s = RK_GROUP_STATUS_INIT;
+  check(rk_group_status_get(&s));
+  py::dict d;
+  d["joined"] = s.joined != 0;
+  d["rank"] = s.rank;
+  d["size"] = s.size;
+  d["peers_lost"] = s.peers_lost;
+  d["messages_sent"] = s.messages_sent;
+  d["messages_received"] = s.messages_received;
+  d["messages_acknowledged"] = s.messages_acknowledged;
+  d["messages_lost"] = s.messages_lost;
+  d["messages_dropped"] = s.messages_dropped;
+  d["messages_held"] = s.messages_held;
+  d["held_max"] = s.held_max;
+  d["transport"] = std::string(s.transport);
+  return d;
+}
+
+py::tuple group_peer_state(uint32_t rank) {
+  rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
+  char why[512] = {};
+  check(rk_group_peer_state_get(rank, &state, why, sizeof why));
+  const char* name = state == RK_GROUP_PEER_SELF ? "self" : state == RK_GROUP_PEER_LOST ? "lost" : "connected";
+  return py::make_tuple(name, std::string(why));
+}
+
+void group_send(const std::string& peer, uint32_t type_id, const py::buffer& data, uint64_t timeout_ns) {
+  Payload payload(data);
+  rk_result r;
+  {
+    py::gil_scoped_release released;
+    r = rk_group_send(peer.c_str(), type_id, payload.data(), payload.size(), timeout_ns);
+  }
+  check(r);
+}
+
+py::tuple group_request(const std::string& peer, uint32_t type_id, const py::buffer& data, uint32_t reply_capacity,
+                        uint64_t timeout_ns) {
+  Payload payload(data);
+  ReplyBytes reply(reply_capacity);
+  char* into = reply.data();
+  rk_msg_header header{};
+  uint32_t size = 0;
+  rk_result r;
+  {
+    py::gil_scoped_release released;
+    r = rk_group_request(peer.c_str(), type_id, payload.data(), payload.size(), timeout_ns, &header, into,
+                         reply_capacity, &size);
+  }
+  check(r);
+  return py::make_tuple(header_tuple(header), reply.take(size));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_ringkernel, m) {
@@ -799,6 +881,27 @@ PYBIND11_MODULE(_ringkernel, m) {
     return py::make_tuple(RK_API_VERSION_MAJOR_OF(v), RK_API_VERSION_MINOR_OF(v));
   });
   m.def("plugins", &plugins);
+  m.def("group_join", &group_join);
+  m.def("group_leave", [] {
+    rk_result r;
+    {
+      py::gil_scoped_release released;
+      r = rk_group_leave();
+    }
+    check(r);
+  });
+  m.def("group_status", &group_status);
+  m.def("group_peer_state", &group_peer_state);
+  m.def("group_flush", [](uint64_t timeout_ns) {
+    rk_result r;
+    {
+      py::gil_scoped_release released;
+      r = rk_group_flush(timeout_ns);
+    }
+    check(r);
+  });
+  m.def("group_send", &group_send);
+  m.def("group_request", &group_request);
 
   py::class_<Runtime>(m, "Runtime")
       .def(py::init([](std::optional<std::string> backend, uint32_t device, uint32_t bridge_mode) {

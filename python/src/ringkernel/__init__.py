@@ -10,6 +10,7 @@
 See docs/python.md.
 """
 from . import _ringkernel
+from . import group
 from .errors import *  # noqa: F401,F403 - the exception classes are part of the API
 from .errors import RingKernelError, PayloadLayoutError, error_for
 from .kernel import Kernel
@@ -21,5 +22,5 @@ API_VERSION = _ringkernel.api_version()
 
 __all__ = [
     "Runtime", "Kernel", "MessageType", "Header", "Hlc", "Received", "PluginStatus", "registry",
-    "RingKernelError", "PayloadLayoutError", "error_for", "__version__", "API_VERSION",
+    "RingKernelError", "PayloadLayoutError", "error_for", "__version__", "API_VERSION", "group",
 ]
