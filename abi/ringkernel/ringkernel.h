@@ -700,7 +700,8 @@ RK_API rk_result rk_group_peer_state_get(uint32_t rank, rk_group_peer_state* sta
 RK_API rk_result rk_group_flush(uint64_t timeout_ns);
 
 /* The host's own messages to a kernel of another rank, peer "R/name" (its first use asks
- * rank R for it, within the timeout). They keep their order with everything else this
+ * rank R for it: R waits up to the timeout for the kernel to be created, and its answer is
+ * waited for up to 5 s longer). They keep their order with everything else this
  * process sends to R, within the same credits. RK_ERROR_QUEUE_FULL when they could not be
  * queued in time (R takes nothing); RK_ERROR_PEER_LOST, RK_ERROR_NOT_FOUND,
  * RK_ERROR_MESSAGE_TOO_LARGE as for kernels. */

@@ -51,9 +51,12 @@ rk_result queue(std::unique_lock<std::mutex>& lock, const std::string& peer, uin
     target.handle = known->second.first;
     target.max_payload = known->second.second;
   } else {
+    // Rank R waits up to the timeout for the kernel to be created; its answer, either way,
+    // is waited for a little longer, so "no such kernel" is told as that, not as a timeout.
     const auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     const uint32_t wait_ms = static_cast<uint32_t>(std::clamp<int64_t>(left_ms, 0, lookup_wait_ms()));
-    if (rk_result r = lookup(lock, g, target.rank, name, wait_ms, deadline, target.handle, target.max_payload);
+    const Clock::time_point answer_by = deadline + std::chrono::seconds(5);
+    if (rk_result r = lookup(lock, g, target.rank, name, wait_ms, answer_by, target.handle, target.max_payload);
         r != RK_SUCCESS)
       return fail(r, "'" + peer + "': " + last_error_text());
     if (g_group != joined) return fail(RK_ERROR_INVALID_STATE, "this process left its process group meanwhile");
