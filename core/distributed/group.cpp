@@ -401,6 +401,34 @@ rk_result wait_acknowledged(std::chrono::steady_clock::time_point deadline, bool
   }
 }
 
+std::string describe_locked() {
+  if (!g_group) return "";
+  const Group& g = *g_group;
+  uint64_t sent = 0, acknowledged = 0;
+  for (const Peer& peer : g.peers) {
+    sent += peer.sent;
+    acknowledged += peer.acknowledged;
+  }
+  std::string out = "process group: rank " + std::to_string(g.config.rank) + " of " + std::to_string(g.config.size) +
+                    " over " + g.config.transport + "; sent " + std::to_string(sent) + ", taken there " +
+                    std::to_string(acknowledged) + ", received " + std::to_string(g.received) + ", lost " +
+                    std::to_string(g.lost) + ", dropped " + std::to_string(g.dropped) + ", held here " +
+                    std::to_string(g.held_now) + " (most " + std::to_string(g.held_max) + ")\n";
+  for (uint32_t rank = 0; rank < g.peers.size(); ++rank) {
+    const Peer& peer = g.peers[rank];
+    if (peer.state == RK_GROUP_PEER_SELF) continue;
+    out += "  rank " + std::to_string(rank) + " (" + g.config.addresses[rank] + "): ";
+    if (peer.state == RK_GROUP_PEER_LOST) {
+      out += "LOST: " + peer.why + "\n";
+      continue;
+    }
+    out += "connected; " + std::to_string(peer.sent - peer.acknowledged) + " of ours not taken yet" +
+           (peer.sent - peer.acknowledged >= kCreditWindow ? " (no credit left: its inbox is full)" : "") + ", " +
+           std::to_string(peer.held.size()) + " of its held here\n";
+  }
+  return out;
+}
+
 void reroute_exports_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint32_t to_id) {
   if (!g_group) return;
   Group& g = *g_group;

@@ -68,6 +68,9 @@ void reroute_exports_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, u
 // kernels, so the launch itself finds them without waiting on the network.
 rk_result look_up_peers(const std::vector<std::string>& peers);
 
+// For hang dumps: the group and each rank as this process sees it ("" when not joined).
+std::string describe_locked();
+
 // A runtime leaves the directory: its kernels' exports are forgotten.
 void forget_runtime_locked(rk_runtime_s* runtime);
 

@@ -13,6 +13,7 @@
 
 #include "api/error.hpp"
 #include "bridge/remote_k2k.hpp"
+#include "distributed/group.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/runtime.hpp"
@@ -105,7 +106,7 @@ std::string dump_text_locked(rk_runtime_s* runtime) {
   std::string out = std::string("ringkernel runtime (backend ") + runtime->backend->name() + ", device '" +
                     runtime->device_info.name + "')\n";
   for (rk_kernel_s* kernel : runtime->kernels->all()) out += kernel_dump(kernel, now);
-  return out;
+  return out + group::describe_locked();  // K2K to other processes: stuck there shows here
 }
 
 void install_dump_signal_once() {

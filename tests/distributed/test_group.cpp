@@ -228,7 +228,8 @@ TEST_CASE("a full remote inbox holds the sender back by credits, and nothing is 
 TEST_CASE("a killed peer: sends fail, the survivor runs on, every message is accounted for", "[group]") {
   lookups_wait_long();
   PeerProcess peer("die", 0);
-  Joined joined(peer.read_when_there(peer.address_path));
+  const std::string peer_address = peer.read_when_there(peer.address_path);
+  Joined joined(peer_address);
   rk::Runtime runtime("cpu_sim");
   peer.read_when_there(peer.ready_path);
   rk::Kernel pump = runtime.launch(pump_spec("1/sink"));
@@ -245,6 +246,9 @@ TEST_CASE("a killed peer: sends fail, the survivor runs on, every message is acc
   REQUIRE(rk_group_peer_state_get(1, &state, why, sizeof why) == RK_SUCCESS);
   CHECK(state == RK_GROUP_PEER_LOST);
   CHECK(std::string(why).size() > 0);
+  const std::string dump = runtime.dump();  // the hang dump names the lost rank and why
+  CHECK(dump.find("process group: rank 0 of 2") != std::string::npos);
+  CHECK(dump.find("rank 1 (" + peer_address + "): LOST: " + why) != std::string::npos);
   pump.terminate();  // what it still held is dropped (and counted) now
   rk_group_status status = group_status();
   // Every message the handler tried to send was taken by the peer, lost in flight, or
