@@ -102,6 +102,18 @@ rk_result ensure_egress(rk_runtime_s* runtime) {
   return RK_SUCCESS;
 }
 
+// Route `id` of `local` (a proxy named `key`) leads into local's egress queue from now on.
+void open_proxy_route(rk_runtime_s* local, uint32_t id, const std::string& key, uint32_t max_payload) {
+  const Egress& egress = *local->egress;
+  rk_k2k_route& route = local->kernels->routes[id];
+  route.inbox_ptr = egress.queue_device;
+  route.control_ptr = egress.control_device;
+  route.kernel_id = id;
+  route.max_payload = std::min(max_payload, kEgressPayload);
+  route.name_hash = fnv1a32(key);
+  rk_store_release_u32(&route.state, RK_ROUTE_LIVE);  // after the fields: senders acquire it
+}
+
 // The id under which `local` routes to kernel `remote_id` of `remote`: one per target,
 // named "@<runtime serial>#<id>" in local's table (no kernel can take such a name).
 uint32_t proxy_id(rk_runtime_s* local, rk_runtime_s* remote, uint32_t remote_id, uint32_t max_payload) {
@@ -110,13 +122,7 @@ uint32_t proxy_id(rk_runtime_s* local, rk_runtime_s* remote, uint32_t remote_id,
   uint32_t id = local->kernels->id_for(key);
   if (id == 0 || egress.proxies.count(id) != 0) return id;
   egress.proxies[id] = in_process(remote, remote_id);
-  rk_k2k_route& route = local->kernels->routes[id];
-  route.inbox_ptr = egress.queue_device;
-  route.control_ptr = egress.control_device;
-  route.kernel_id = id;
-  route.max_payload = std::min(max_payload, kEgressPayload);
-  route.name_hash = fnv1a32(key);
-  rk_store_release_u32(&route.state, RK_ROUTE_LIVE);  // after the fields: senders acquire it
+  open_proxy_route(local, id, key, max_payload);
   return id;
 }
 
@@ -260,13 +266,7 @@ uint32_t rank_proxy_locked(rk_runtime_s* local, uint32_t rank, uint32_t handle, 
     return id;
   }
   it->second = RemoteEnd{nullptr, 0, rank, handle, name};
-  rk_k2k_route& route = local->kernels->routes[id];
-  route.inbox_ptr = egress.queue_device;
-  route.control_ptr = egress.control_device;
-  route.kernel_id = id;
-  route.max_payload = std::min(max_payload, kEgressPayload);
-  route.name_hash = fnv1a32(key);
-  rk_store_release_u32(&route.state, RK_ROUTE_LIVE);  // after the fields: senders acquire it
+  open_proxy_route(local, id, key, max_payload);
   return id;
 }
 

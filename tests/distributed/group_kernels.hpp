@@ -2,8 +2,11 @@
 // numbered values to a kernel of the other rank, and a sink that checks they come in order.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include <ringkernel/ringkernel.hpp>
 
@@ -137,6 +140,24 @@ inline rk::KernelSpec sink_spec(uint32_t inbox_capacity = 0, bool auto_activate 
   spec.accepted_types = {3u, Report::type_id};
   spec.auto_activate = auto_activate;
   return spec;
+}
+
+// Polls `done`; false only when `progress` stood still for 60 s (a hung run, never a speed
+// claim: however slow the machine, moving counts as alive).
+inline bool wait_while_moving(const std::function<bool()>& done, const std::function<uint64_t()>& progress) {
+  uint64_t last = progress();
+  auto still_since = std::chrono::steady_clock::now();
+  while (!done()) {
+    uint64_t now = progress();
+    if (now != last) {
+      last = now;
+      still_since = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - still_since > std::chrono::seconds(60)) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
 }
 
 inline rk_group_status group_status() {

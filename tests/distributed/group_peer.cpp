@@ -19,30 +19,9 @@
 
 using namespace grouptest;
 
-namespace {
-
-// Waits until `done`; gives up (false) only when `progress` stood still for 60 s.
-bool wait_while_moving(const std::function<bool()>& done, const std::function<uint64_t()>& progress) {
-  uint64_t last = progress();
-  auto still_since = std::chrono::steady_clock::now();
-  while (!done()) {
-    uint64_t now = progress();
-    if (now != last) {
-      last = now;
-      still_since = std::chrono::steady_clock::now();
-    } else if (std::chrono::steady_clock::now() - still_since > std::chrono::seconds(60)) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) try {
   if (argc != 5) {
-    std::fprintf(stderr, "usage: %s both|backpressure|die N REPORT READY\n", argv[0]);
+    std::fprintf(stderr, "usage: %s both|backpressure|die|echo|volley N REPORT READY\n", argv[0]);
     return 2;
   }
   const std::string mode = argv[1];

@@ -28,23 +28,6 @@ using namespace grouptest;
 
 namespace {
 
-// Polls `done`; false only when `progress` stood still for 60 s.
-bool wait_while_moving(const std::function<bool()>& done, const std::function<uint64_t()>& progress) {
-  uint64_t last = progress();
-  auto still_since = std::chrono::steady_clock::now();
-  while (!done()) {
-    uint64_t now = progress();
-    if (now != last) {
-      last = now;
-      still_since = std::chrono::steady_clock::now();
-    } else if (std::chrono::steady_clock::now() - still_since > std::chrono::seconds(60)) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
-
 const std::vector<uint8_t>& job_key() {
   static const std::string text = rk::transport_test::hex(rk::transport_test::random_key()).substr(0, 40);
   static const std::vector<uint8_t> key(text.begin(), text.end());
