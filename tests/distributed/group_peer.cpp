@@ -73,6 +73,15 @@ int main(int argc, char** argv) try {
          << status.messages_dropped << "\nheld_max " << status.held_max << "\nacknowledged "
          << status.messages_acknowledged << "\n";
   report.flush();
+  // Rank 0 leaves first: what it checks (our acknowledgements) arrives while we still run,
+  // never only with our close.
+  rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
+  wait_while_moving(
+      [&] {
+        rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
+        return state == RK_GROUP_PEER_LOST;
+      },
+      [] { return uint64_t{0}; });
   rk::check(rk_group_leave(), "leave");
   return 0;
 } catch (const std::exception& e) {

@@ -153,6 +153,7 @@ void each_way(uint64_t n) {
     CHECK(status.messages_received == n);
     CHECK(status.messages_lost == 0);
     CHECK(status.messages_dropped == 0);
+    REQUIRE(rk_group_leave() == RK_SUCCESS);  // rank 1 waits for us to go first
     REQUIRE(peer.wait_exit() == 0);
   }
   auto theirs = peer.report();
@@ -198,6 +199,7 @@ TEST_CASE("a full remote inbox holds the sender back by credits, and nothing is 
     rk_group_status status = group_status();
     CHECK(status.messages_acknowledged == n);
     CHECK(status.messages_lost == 0);
+    REQUIRE(rk_group_leave() == RK_SUCCESS);  // rank 1 waits for us to go first
     REQUIRE(peer.wait_exit() == 0);
   }
   auto theirs = peer.report();
