@@ -297,24 +297,14 @@ Delivery send_locked(rk_runtime_s* runtime, const RemoteEnd& end, const rk_msg_h
     why = "rank " + std::to_string(end.rank) + " is lost (" + peer.why + ")";
     return Delivery::dropped;
   }
-  if (peer.sent - peer.acknowledged >= kCreditWindow) return Delivery::target_full;  // no credit: wait at the egress head
-  WireHeader wire{};
-  wire.kind = WireKind::data;
-  wire.sequence = peer.next_sequence_out;
-  wire.target = end.handle;
-  wire.source = message.source_kernel == RK_KERNEL_ID_HOST ? kFromHost : export_handle(g, runtime, message.source_kernel);
-  uint8_t header[kDataHeaderBytes];
-  std::memcpy(header, &wire, sizeof wire);
-  std::memcpy(header + sizeof wire, &message, sizeof message);
-  rk_result r = g.table->send(g.transport, end.rank, header, sizeof header, &message + 1, message.payload_size);
-  if (r == RK_ERROR_QUEUE_FULL) return Delivery::target_full;
+  const uint32_t source =
+      message.source_kernel == RK_KERNEL_ID_HOST ? kFromHost : export_handle(g, runtime, message.source_kernel);
+  rk_result r = send_data(g, end.rank, end.handle, source, message, &message + 1);
+  if (r == RK_ERROR_QUEUE_FULL) return Delivery::target_full;  // no credit: wait at the egress head
   if (r != RK_SUCCESS) {
     why = transport_error(g);
-    if (r == RK_ERROR_PEER_LOST) mark_lost(g, end.rank, why);
     return Delivery::dropped;
   }
-  ++peer.next_sequence_out;
-  ++peer.sent;
   return Delivery::delivered;
 }
 

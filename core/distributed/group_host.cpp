@@ -140,24 +140,9 @@ bool send_host_out(Group& g) {
     rk_result r = RK_ERROR_PEER_LOST;
     std::string why = "rank " + std::to_string(m.rank) + " is lost (" + peer.why + ")";
     if (peer.state != RK_GROUP_PEER_LOST) {
-      if (peer.sent - peer.acknowledged >= kCreditWindow) break;  // no credit: next pass
-      WireHeader wire{};
-      wire.kind = WireKind::data;
-      wire.sequence = peer.next_sequence_out;
-      wire.target = m.handle;
-      wire.source = g.host.mailbox;
-      uint8_t header[kDataHeaderBytes];
-      std::memcpy(header, &wire, sizeof wire);
-      std::memcpy(header + sizeof wire, &m.header, sizeof m.header);
-      r = g.table->send(g.transport, m.rank, header, sizeof header, m.payload.data(), m.header.payload_size);
-      if (r == RK_ERROR_QUEUE_FULL) break;
-      if (r == RK_SUCCESS) {
-        ++peer.next_sequence_out;
-        ++peer.sent;
-      } else {
-        why = transport_error(g);
-        if (r == RK_ERROR_PEER_LOST) mark_lost(g, m.rank, why);
-      }
+      r = send_data(g, m.rank, m.handle, g.host.mailbox, m.header, m.payload.data());
+      if (r == RK_ERROR_QUEUE_FULL) break;  // no credit, or the transport is full: next pass
+      if (r != RK_SUCCESS) why = transport_error(g);
     }
     if (r != RK_SUCCESS) {  // never sent: a waiting request fails, a plain send is counted
       auto waiting = g.host.requests.find(m.header.correlation_id);

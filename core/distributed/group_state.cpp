@@ -1,5 +1,6 @@
 #include "distributed/group_state.hpp"
 
+#include <cstring>
 #include <utility>
 
 #include "api/environment.hpp"
@@ -62,6 +63,28 @@ void count_drop(Group& g, uint32_t from, const std::string& why) {
   if (++g.dropped <= 10 || g.dropped % 10'000 == 0)
     log_warn("process group: a message from rank " + std::to_string(from) + " was dropped: " + why + " (" +
              std::to_string(g.dropped) + " dropped so far)");
+}
+
+rk_result send_data(Group& g, uint32_t rank, uint32_t target, uint32_t source, const rk_msg_header& header,
+                    const void* payload) {
+  Peer& peer = g.peers[rank];
+  if (peer.sent - peer.acknowledged >= kCreditWindow) return RK_ERROR_QUEUE_FULL;
+  WireHeader wire{};
+  wire.kind = WireKind::data;
+  wire.sequence = peer.next_sequence_out;
+  wire.target = target;
+  wire.source = source;
+  uint8_t bytes[kDataHeaderBytes];
+  std::memcpy(bytes, &wire, sizeof wire);
+  std::memcpy(bytes + sizeof wire, &header, sizeof header);
+  rk_result r = g.table->send(g.transport, rank, bytes, sizeof bytes, payload, header.payload_size);
+  if (r == RK_SUCCESS) {
+    ++peer.next_sequence_out;
+    ++peer.sent;
+  } else if (r == RK_ERROR_PEER_LOST) {
+    mark_lost(g, rank, transport_error(g));
+  }
+  return r;
 }
 
 uint32_t progress_locked(Group& g) {

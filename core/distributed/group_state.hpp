@@ -146,6 +146,12 @@ uint32_t export_handle(Group& g, rk_runtime_s* runtime, uint32_t kernel_id);
 void mark_lost(Group& g, uint32_t rank, const std::string& detail, bool left = false);
 void count_drop(Group& g, uint32_t from, const std::string& why);
 
+// One data message to `rank` (not lost) within its credits and sequence, kernels' and the
+// host's alike: RK_ERROR_QUEUE_FULL when no credit is left or the transport is full (try
+// again later); a peer the transport finds gone is marked lost.
+rk_result send_data(Group& g, uint32_t rank, uint32_t target, uint32_t source, const rk_msg_header& header,
+                    const void* payload);
+
 // Asks rank `rank` (the forwarding thread sends it) for its launched kernel `name`, waiting
 // up to wait_ms there and until `give_up` here; `lock` holds the directory. The group may
 // be left meanwhile: the caller checks g_group again.
