@@ -140,12 +140,17 @@ RK_INLINE rk_global uint8_t* rk_view_slot(const rk_queue_view* view, uint64_t in
 #define RK_LOOP_HANDLER_SUM 21
 #define RK_LOOP_QUEUEING 22          /* RK_LATENCY_BUCKETS words */
 #define RK_LOOP_HANDLER (RK_LOOP_QUEUEING + RK_LATENCY_BUCKETS)
+/* The targets every waiting outbox send is for (rk_k2k.h): how many, or
+ * RK_OUTBOX_TARGETS_UNKNOWN, then up to 4 uint32_t ids, two per word. */
+#define RK_LOOP_OUTBOX_TARGET_COUNT (RK_LOOP_HANDLER + RK_LATENCY_BUCKETS)
+#define RK_LOOP_OUTBOX_TARGETS (RK_LOOP_OUTBOX_TARGET_COUNT + 1)
 #ifdef RK_TRACE
-#define RK_LOOP_TRACE (RK_LOOP_HANDLER + RK_LATENCY_BUCKETS) /* RK_TRACE_WORDS (rk_trace.h) */
+#define RK_LOOP_TRACE (RK_LOOP_OUTBOX_TARGETS + 2) /* RK_TRACE_WORDS (rk_trace.h) */
 #define RK_LOOP_WORDS (RK_LOOP_TRACE + RK_TRACE_WORDS)
 #else
-#define RK_LOOP_WORDS (RK_LOOP_HANDLER + RK_LATENCY_BUCKETS)
+#define RK_LOOP_WORDS (RK_LOOP_OUTBOX_TARGETS + 2)
 #endif
+#define RK_OUTBOX_TARGETS_UNKNOWN 0xFFu
 
 typedef struct rk_ctx {
   rk_global rk_ring_env* env;
@@ -213,6 +218,7 @@ RK_INLINE void rk_loop_words_load(rk_ctx* ctx) {
   w[RK_LOOP_PULL_FIRST] = 0u;
   w[RK_LOOP_PULL_NEXT] = 0u;
   w[RK_LOOP_OUTBOX] = rk_load_relaxed_u32(&env->outbox_waiting);
+  w[RK_LOOP_OUTBOX_TARGET_COUNT] = RK_OUTBOX_TARGETS_UNKNOWN; /* the first flush looks at them all */
   w[RK_LOOP_HLC_PHYSICAL] = (uint64_t)env->hlc.physical_ns;
   w[RK_LOOP_HLC_LOGICAL_NODE] = (uint64_t)env->hlc.logical | ((uint64_t)env->hlc.node_id << 32);
   w[RK_LOOP_NEXT_MESSAGE_ID] = env->next_message_id;

@@ -247,6 +247,74 @@ void all_to_all_finishes(const std::string& backend, uint32_t inbox_capacity) {
   for (auto& k : kernels) k.terminate();
 }
 
+// Sends values 1..to_first to peer 0, then 1..to_second to peer 1 (type 5), never waiting:
+// what does not fit an inbox waits in the outbox. Answers how many sends were refused.
+const char* const kFanSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  (void)msg;
+  rk_global const uint64_t* counts = (rk_global const uint64_t*)payload;
+  uint64_t refused = 0u;
+  for (uint32_t peer = 0u; peer < 2u; ++peer)
+    for (uint64_t v = 1u; v <= counts[peer]; ++v)
+      if (rk_send_to_kernel(ctx, rk_peer(ctx, peer), 5u, &v, 8u) != RK_SUCCESS) refused += 1u;
+  return rk_reply(ctx, 2u, &refused, 8u);
+}
+)";
+
+struct Fan {
+  static constexpr uint32_t type_id = 1;
+  uint64_t to_first, to_second;
+};
+
+// The values a puller reports, in the order it reports them, until `count` came.
+std::vector<uint64_t> seen_values(rk::Kernel& kernel, uint64_t count) {
+  std::vector<uint64_t> values;
+  while (values.size() < count) {
+    auto seen = kernel.receive<Seen>(30'000'000'000ull);  // a bound against a hang only
+    if (!seen) break;
+    values.push_back(seen->message.value);
+  }
+  return values;
+}
+
+std::vector<uint64_t> one_to(uint64_t n) {
+  std::vector<uint64_t> values;
+  for (uint64_t v = 1; v <= n; ++v) values.push_back(v);
+  return values;
+}
+
+// The outbox steps around a full inbox: sends queued behind a target that takes nothing
+// still reach another target, in order, and the first target gets its own once it takes.
+// (The outbox remembers which targets its waiting sends are for, and a flush stops once all
+// of them refused; a send to a new target must widen that set, or it would wait forever.)
+void full_inbox_does_not_hold_up_others(const std::string& backend) {
+  rk::Runtime& rt = runtime_for(backend);
+  rk::KernelSpec stuck{.name = "fan_stuck_" + backend, .source = kPullerSource};
+  stuck.inbox_capacity = 2;
+  stuck.auto_activate = false;  // Launched: takes nothing until activated
+  rk::Kernel x = rt.launch(stuck);
+  rk::KernelSpec open{.name = "fan_open_" + backend, .source = kPullerSource};
+  open.inbox_capacity = 2;
+  rk::Kernel y = rt.launch(open);
+  rk::KernelSpec fan{.name = "fan_" + backend, .source = kFanSource};
+  fan.peers = {stuck.name, open.name};
+  fan.outbox_capacity = 64;
+  rk::Kernel sender = rt.launch(fan);
+  const uint64_t to_stuck = 10, to_open = 40;
+  sender.send(Fan{to_stuck, to_open});
+  auto refused = sender.receive<Count>(30'000'000'000ull);
+  REQUIRE(refused);
+  CHECK(refused->message.value == 0);
+  CHECK(seen_values(y, to_open) == one_to(to_open));
+  CHECK(x.status().messages_processed == 0);
+  CHECK(sender.status().outbox_depth == to_stuck - stuck.inbox_capacity);
+  x.activate();
+  CHECK(seen_values(x, to_stuck) == one_to(to_stuck));
+  CHECK(wait_until([&] { return sender.status().outbox_depth == 0; }));
+  CHECK(sender.status().k2k_refused == 0);
+  for (rk::Kernel* k : {&sender, &x, &y}) k->terminate();
+}
+
 }  // namespace
 
 TEST_CASE("pulls inside K2K and host handlers deliver each message exactly once (cpu_sim)", "[coherent][k2k][pull]") {
@@ -438,4 +506,14 @@ TEST_CASE("replies can be deferred until other messages arrived (opencl)", "[k2k
 }
 TEST_CASE("replies can be deferred until other messages arrived (cuda)", "[k2k][deferred][cuda]") {
   deferred_replies("cuda");
+}
+
+TEST_CASE("sends waiting for a full inbox do not hold up other targets (cpu_sim)", "[k2k][outbox]") {
+  full_inbox_does_not_hold_up_others("cpu_sim");
+}
+TEST_CASE("sends waiting for a full inbox do not hold up other targets (opencl)", "[k2k][outbox][opencl]") {
+  full_inbox_does_not_hold_up_others("opencl");
+}
+TEST_CASE("sends waiting for a full inbox do not hold up other targets (cuda)", "[k2k][outbox][cuda]") {
+  full_inbox_does_not_hold_up_others("cuda");
 }
