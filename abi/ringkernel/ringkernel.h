@@ -328,6 +328,9 @@ RK_API uint32_t rk_kernel_id(rk_kernel kernel);
 RK_API const char* rk_kernel_name(rk_kernel kernel);
 /* The largest payload the kernel's queues hold (its max_payload_size). Since API 1.1. */
 RK_API uint32_t rk_kernel_max_payload_size(rk_kernel kernel);
+/* The runtime's kernel `name` (the handle it was created as), or RK_ERROR_UNKNOWN_KERNEL.
+ * In a process group (API 1.6), "R/name" names kernel `name` of rank R: a handle for send
+ * and request only, kept by this runtime (docs/distributed.md, "From the host"). */
 RK_API rk_result rk_runtime_find_kernel(rk_runtime runtime, const char* name, rk_kernel* kernel);
 
 /* Sending. timeout_ns: 0 = reject at once with RK_ERROR_QUEUE_FULL when full;

@@ -1,6 +1,7 @@
 // C entry points of the message bridge (docs/bridge.md): async requests and output handlers.
 #include "api/error.hpp"
 #include "bridge/async_ops.hpp"
+#include "distributed/remote_kernel.hpp"
 
 using namespace rk::core;
 
@@ -11,12 +12,14 @@ RK_API rk_result rk_kernel_request_async(rk_kernel kernel, uint32_t type_id, con
                                          void* user_data) {
   clear_error();
   if (kernel == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "kernel handle is NULL");
+  if (is_remote(kernel)) return refuse_remote(kernel, "rk_kernel_request_async");
   return kernel_request_async(kernel, type_id, payload, size, options, completion, user_data);
 }
 
 RK_API rk_result rk_kernel_set_output_handler(rk_kernel kernel, rk_output_fn fn, void* user_data) {
   clear_error();
   if (kernel == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "kernel handle is NULL");
+  if (is_remote(kernel)) return refuse_remote(kernel, "rk_kernel_set_output_handler");
   return kernel_set_output_handler(kernel, fn, user_data);
 }
 

@@ -49,7 +49,7 @@ RK_API rk_result rk_group_send(const char* peer, uint32_t type_id, const void* p
                                uint64_t timeout_ns) {
   clear_error();
   if (peer == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "peer is NULL");
-  return group::host_send(peer, type_id, payload, size, timeout_ns);
+  return group::host_send(peer, group::HostSend{type_id, size, payload}, timeout_ns, nullptr);
 }
 
 RK_API rk_result rk_group_request(const char* peer, uint32_t type_id, const void* payload, uint32_t size,

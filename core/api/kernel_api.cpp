@@ -1,5 +1,7 @@
 // C entry points for ring kernels: argument checks, then the rk::core operations.
 #include "api/error.hpp"
+#include "distributed/group.hpp"
+#include "distributed/remote_kernel.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/kernel_messaging.hpp"
 #include "runtime/kernel_ops.hpp"
@@ -15,6 +17,12 @@ namespace {
 
 rk_result null_kernel() { return fail(RK_ERROR_INVALID_ARGUMENT, "kernel handle is NULL"); }
 
+// A kernel of this process: a handle for another rank's kernel has no queues here.
+rk_result local_kernel(rk_kernel kernel, const char* call) {
+  if (kernel == nullptr) return null_kernel();
+  return is_remote(kernel) ? refuse_remote(kernel, call) : RK_SUCCESS;
+}
+
 }  // namespace
 
 extern "C" {
@@ -26,31 +34,37 @@ RK_API rk_result rk_kernel_create(rk_runtime runtime, const rk_kernel_options* o
 
 RK_API rk_result rk_kernel_launch(rk_kernel kernel) {
   clear_error();
-  return kernel ? kernel_launch(kernel) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_launch"); r != RK_SUCCESS) return r;
+  return kernel_launch(kernel);
 }
 
 RK_API rk_result rk_kernel_activate(rk_kernel kernel) {
   clear_error();
-  return kernel ? kernel_set_active(kernel, true, false) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_activate"); r != RK_SUCCESS) return r;
+  return kernel_set_active(kernel, true, false);
 }
 
 RK_API rk_result rk_kernel_deactivate(rk_kernel kernel) {
   clear_error();
-  return kernel ? kernel_set_active(kernel, false, false) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_deactivate"); r != RK_SUCCESS) return r;
+  return kernel_set_active(kernel, false, false);
 }
 
 RK_API rk_result rk_kernel_reactivate(rk_kernel kernel) {
   clear_error();
-  return kernel ? kernel_set_active(kernel, true, true) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_reactivate"); r != RK_SUCCESS) return r;
+  return kernel_set_active(kernel, true, true);
 }
 
 RK_API rk_result rk_kernel_terminate(rk_kernel kernel, uint64_t timeout_ns) {
   clear_error();
-  return kernel ? kernel_terminate(kernel, timeout_ns) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_terminate"); r != RK_SUCCESS) return r;
+  return kernel_terminate(kernel, timeout_ns);
 }
 
 RK_API rk_result rk_kernel_destroy(rk_kernel kernel) {
   clear_error();
+  if (is_remote(kernel)) return destroy_remote_kernel(kernel);
   return kernel ? kernel_destroy(kernel) : RK_SUCCESS;
 }
 
@@ -68,7 +82,12 @@ RK_API rk_result rk_runtime_find_kernel(rk_runtime runtime, const char* name, rk
   clear_error();
   if (runtime == nullptr || name == nullptr || kernel == nullptr)
     return fail(RK_ERROR_INVALID_ARGUMENT, "runtime, name and kernel must not be NULL");
-  *kernel = runtime->kernels->find(name);
+  // "R/name": kernel `name` of rank R of the process group (this rank's own: a local name).
+  uint32_t rank = 0;
+  std::string local = name;
+  if (group::split_rank_name(name, rank, local) && !group::is_own_rank(rank))
+    return find_remote_kernel(runtime, name, kernel);
+  *kernel = runtime->kernels->find(local);
   if (*kernel == nullptr) return fail(RK_ERROR_UNKNOWN_KERNEL, std::string("no kernel named '") + name + "' in this runtime");
   return RK_SUCCESS;
 }
@@ -76,23 +95,28 @@ RK_API rk_result rk_runtime_find_kernel(rk_runtime runtime, const char* name, rk
 RK_API rk_result rk_kernel_send(rk_kernel kernel, uint32_t type_id, const void* payload, uint32_t size,
                                 const rk_send_options* options, uint64_t* message_id) {
   clear_error();
-  return kernel ? kernel_send(kernel, type_id, payload, size, options, message_id) : null_kernel();
+  if (kernel == nullptr) return null_kernel();
+  if (is_remote(kernel)) return remote_send(kernel, type_id, payload, size, options, message_id);
+  return kernel_send(kernel, type_id, payload, size, options, message_id);
 }
 
 RK_API rk_result rk_kernel_reserve(rk_kernel kernel, uint32_t type_id, uint32_t size, uint64_t timeout_ns, rk_slot* slot) {
   clear_error();
-  return kernel ? kernel_reserve(kernel, type_id, size, timeout_ns, slot) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_reserve"); r != RK_SUCCESS) return r;
+  return kernel_reserve(kernel, type_id, size, timeout_ns, slot);
 }
 
 RK_API rk_result rk_kernel_commit(rk_kernel kernel, rk_slot* slot, uint64_t* message_id) {
   clear_error();
-  return kernel ? kernel_commit(kernel, slot, message_id) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_commit"); r != RK_SUCCESS) return r;
+  return kernel_commit(kernel, slot, message_id);
 }
 
 RK_API rk_result rk_kernel_receive(rk_kernel kernel, rk_msg_header* header, void* payload, uint32_t capacity,
                                    uint32_t* size, uint64_t timeout_ns) {
   clear_error();
-  return kernel ? kernel_receive(kernel, header, payload, capacity, size, timeout_ns) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_receive"); r != RK_SUCCESS) return r;
+  return kernel_receive(kernel, header, payload, capacity, size, timeout_ns);
 }
 
 RK_API rk_result rk_kernel_request(rk_kernel kernel, uint32_t type_id, const void* payload, uint32_t size,
@@ -100,27 +124,32 @@ RK_API rk_result rk_kernel_request(rk_kernel kernel, uint32_t type_id, const voi
                                    uint32_t* reply_size, uint64_t timeout_ns) {
   clear_error();
   if (kernel == nullptr) return null_kernel();
+  if (is_remote(kernel))
+    return remote_request(kernel, type_id, payload, size, reply_header, reply, reply_capacity, reply_size, timeout_ns);
   return kernel_request(kernel, type_id, payload, size, reply_header, reply, reply_capacity, reply_size, timeout_ns);
 }
 
 RK_API rk_result rk_kernel_get_status(rk_kernel kernel, rk_kernel_status* status) {
   clear_error();
-  return kernel ? kernel_status(kernel, status) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_get_status"); r != RK_SUCCESS) return r;
+  return kernel_status(kernel, status);
 }
 
 RK_API rk_result rk_kernel_supervise(rk_kernel kernel, const rk_supervision_options* options) {
   clear_error();
-  return kernel ? kernel_supervise(kernel, options) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_supervise"); r != RK_SUCCESS) return r;
+  return kernel_supervise(kernel, options);
 }
 
 RK_API rk_result rk_kernel_restart(rk_kernel kernel, uint32_t flags, uint64_t timeout_ns) {
   clear_error();
-  return kernel ? kernel_restart(kernel, flags, timeout_ns) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_restart"); r != RK_SUCCESS) return r;
+  return kernel_restart(kernel, flags, timeout_ns);
 }
 
 RK_API size_t rk_kernel_fault_reason(rk_kernel kernel, char* buffer, size_t capacity) {
   clear_error();
-  if (kernel == nullptr) {
+  if (kernel == nullptr || is_remote(kernel)) {  // a remote kernel's faults are its rank's to tell
     if (buffer != nullptr && capacity != 0) buffer[0] = '\0';
     return 0;
   }
@@ -129,22 +158,26 @@ RK_API size_t rk_kernel_fault_reason(rk_kernel kernel, char* buffer, size_t capa
 
 RK_API rk_result rk_kernel_snapshot(rk_kernel kernel, void* buffer, size_t capacity, size_t* size) {
   clear_error();
-  return kernel ? kernel_snapshot(kernel, buffer, capacity, size) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_snapshot"); r != RK_SUCCESS) return r;
+  return kernel_snapshot(kernel, buffer, capacity, size);
 }
 
 RK_API rk_result rk_kernel_migrate(rk_kernel kernel, rk_runtime target, uint64_t timeout_ns, rk_kernel* moved) {
   clear_error();
-  return kernel ? kernel_migrate(kernel, target, timeout_ns, moved) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_migrate"); r != RK_SUCCESS) return r;
+  return kernel_migrate(kernel, target, timeout_ns, moved);
 }
 
 RK_API rk_result rk_kernel_get_telemetry(rk_kernel kernel, rk_telemetry* telemetry) {
   clear_error();
-  return kernel ? kernel_telemetry(kernel, telemetry) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_get_telemetry"); r != RK_SUCCESS) return r;
+  return kernel_telemetry(kernel, telemetry);
 }
 
 RK_API rk_result rk_kernel_get_latency(rk_kernel kernel, rk_kernel_latency* latency) {
   clear_error();
-  return kernel ? kernel_latency(kernel, latency) : null_kernel();
+  if (rk_result r = local_kernel(kernel, "rk_kernel_get_latency"); r != RK_SUCCESS) return r;
+  return kernel_latency(kernel, latency);
 }
 
 RK_API uint64_t rk_latency_quantile_ns(const uint64_t* buckets, uint32_t count, double q) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/error.hpp"
+#include "distributed/remote_kernel.hpp"
 #include "api/struct_growth.hpp"
 #include "bridge/async_ops.hpp"
 #include "plugin/registry.hpp"
@@ -176,6 +177,7 @@ RK_API rk_result rk_runtime_destroy(rk_runtime runtime) {
   clear_error();
   if (runtime == nullptr) return RK_SUCCESS;
   if (rk_result r = check_may_destroy(runtime, nullptr); r != RK_SUCCESS) return r;
+  forget_remote_kernels(runtime);
   close_runtime(runtime);
   return RK_SUCCESS;
 }

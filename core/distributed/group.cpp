@@ -70,6 +70,11 @@ bool split_rank_name(const std::string& peer, uint32_t& rank, std::string& name)
   return !name.empty() && name.find('/') == std::string::npos;
 }
 
+bool is_own_rank(uint32_t rank) {
+  auto lock = hold_directory();
+  return g_group && g_group->config.rank == rank;
+}
+
 rk_result join(rk_registry_s& registry, const rk_group_options* options) {
   auto g = std::make_shared<Group>();
   if (rk_result r = read_group_config(options, g->config); r != RK_SUCCESS) return r;

@@ -28,12 +28,25 @@ rk_result peer_state(uint32_t rank, rk_group_peer_state& state, std::string& why
 
 // The host's own messages to a kernel "R/name" of another rank (group_host.cpp). Not with
 // the directory held. request: the reply is the kernel's answer by its reply address.
-rk_result host_send(const std::string& peer, uint32_t type_id, const void* payload, uint32_t size, uint64_t timeout_ns);
+struct HostSend {
+  uint32_t type_id = 0;
+  uint32_t size = 0;
+  const void* payload = nullptr;
+  uint32_t flags = 0;           // RK_MSG_FLAG_* as the caller set them (rk_send_options)
+  uint64_t correlation_id = 0;
+};
+rk_result host_send(const std::string& peer, const HostSend& message, uint64_t timeout_ns, uint64_t* message_id);
+// Looks up kernel "R/name" (waiting up to the group's lookup time for rank R to create it)
+// and caches it for the sends: rk_runtime_find_kernel of a remote name.
+// RK_ERROR_UNKNOWN_KERNEL when rank R has no such kernel.
+rk_result host_find(const std::string& peer, uint32_t& max_payload);
 rk_result host_request(const std::string& peer, uint32_t type_id, const void* payload, uint32_t size, uint64_t timeout_ns,
                        rk_msg_header* reply_header, void* reply, uint32_t capacity, uint32_t* reply_size);
 
 // "R/name": a kernel of rank R. False for any other peer name (a name of this process).
 bool split_rank_name(const std::string& peer, uint32_t& rank, std::string& name);
+// This process is in a group as `rank`. Not with the directory held.
+bool is_own_rank(uint32_t rank);
 
 // The route id for peer "R/name" in `local`'s table. For another rank it asks that rank for
 // the kernel and waits (bounded) for the answer; for this process's own rank, `name` is a

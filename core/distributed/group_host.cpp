@@ -30,13 +30,11 @@ Clock::time_point deadline_of(uint64_t timeout_ns) {
   return Clock::now() + std::chrono::nanoseconds(std::min<uint64_t>(timeout_ns, uint64_t{1} << 62));
 }
 
-// Queues one message for `peer` ("R/name"); `request` (may be null) waits for its reply.
-rk_result queue(std::unique_lock<std::mutex>& lock, const std::string& peer, uint32_t type_id, const void* payload,
-                uint32_t size, Clock::time_point deadline, const std::shared_ptr<HostRequest>& request) {
-  if (!g_group) return fail(RK_ERROR_INVALID_STATE, "this process is in no process group (rk_group_join)");
-  const std::shared_ptr<Group> joined = g_group;
+// Where this host's messages to `peer` ("R/name") go: the target cached from an earlier
+// lookup, else rank R is asked (it waits up to the lookup time for the kernel to be created).
+rk_result resolve_target(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Group>& joined, const std::string& peer,
+                         Clock::time_point deadline, Target& target) {
   Group& g = *joined;
-  Target target;
   std::string name;
   if (!split_rank_name(peer, target.rank, name))
     return fail(RK_ERROR_INVALID_ARGUMENT, "'" + peer + "' is not a kernel of another rank ('R/name')");
@@ -45,23 +43,36 @@ rk_result queue(std::unique_lock<std::mutex>& lock, const std::string& peer, uin
   if (target.rank == g.config.rank)
     return fail(RK_ERROR_INVALID_ARGUMENT, "'" + peer + "' is a kernel of this process: send to it through its runtime "
                                                         "(rk_runtime_find_kernel, rk_kernel_send)");
-  if (type_id == 0) return fail(RK_ERROR_INVALID_ARGUMENT, "type id 0 is reserved");
-  if (size > 0 && payload == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "payload is NULL but size > 0");
   if (auto known = g.targets.find(peer); known != g.targets.end()) {
     target.handle = known->second.first;
     target.max_payload = known->second.second;
-  } else {
-    // Rank R waits up to the timeout for the kernel to be created; its answer, either way,
-    // is waited for a little longer, so "no such kernel" is told as that, not as a timeout.
-    const auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    const uint32_t wait_ms = static_cast<uint32_t>(std::clamp<int64_t>(left_ms, 0, lookup_wait_ms()));
-    const Clock::time_point answer_by = deadline + std::chrono::seconds(5);
-    if (rk_result r = lookup(lock, g, target.rank, name, wait_ms, answer_by, target.handle, target.max_payload);
-        r != RK_SUCCESS)
-      return fail(r, "'" + peer + "': " + last_error_text());
-    if (g_group != joined) return fail(RK_ERROR_INVALID_STATE, "this process left its process group meanwhile");
-    g.targets[peer] = {target.handle, target.max_payload};
+    return RK_SUCCESS;
   }
+  // Rank R's answer, either way, is waited for a little longer than it waits itself, so
+  // "no such kernel" is told as that, not as a timeout.
+  const auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  const uint32_t wait_ms = static_cast<uint32_t>(std::clamp<int64_t>(left_ms, 0, lookup_wait_ms()));
+  const Clock::time_point answer_by = deadline + std::chrono::seconds(5);
+  if (rk_result r = lookup(lock, g, target.rank, name, wait_ms, answer_by, target.handle, target.max_payload);
+      r != RK_SUCCESS)
+    return fail(r, "'" + peer + "': " + last_error_text());
+  if (g_group != joined) return fail(RK_ERROR_INVALID_STATE, "this process left its process group meanwhile");
+  g.targets[peer] = {target.handle, target.max_payload};
+  return RK_SUCCESS;
+}
+
+// Queues one message for `peer` ("R/name"); `request` (may be null) waits for its reply.
+rk_result queue(std::unique_lock<std::mutex>& lock, const std::string& peer, const HostSend& message,
+                Clock::time_point deadline, const std::shared_ptr<HostRequest>& request, uint64_t* message_id) {
+  if (!g_group) return fail(RK_ERROR_INVALID_STATE, "this process is in no process group (rk_group_join)");
+  const std::shared_ptr<Group> joined = g_group;
+  Group& g = *joined;
+  const uint32_t type_id = message.type_id, size = message.size;
+  const void* payload = message.payload;
+  if (type_id == 0) return fail(RK_ERROR_INVALID_ARGUMENT, "type id 0 is reserved");
+  if (size > 0 && payload == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "payload is NULL but size > 0");
+  Target target;
+  if (rk_result r = resolve_target(lock, joined, peer, deadline, target); r != RK_SUCCESS) return r;
   if (size > target.max_payload)
     return fail(RK_ERROR_MESSAGE_TOO_LARGE, "'" + peer + "' takes payloads of at most " +
                                                 std::to_string(target.max_payload) + " bytes, not " + std::to_string(size));
@@ -85,6 +96,9 @@ rk_result queue(std::unique_lock<std::mutex>& lock, const std::string& peer, uin
   out.header.source_kernel = RK_KERNEL_ID_HOST;
   out.header.timestamp = g.host.clock.tick(now).clock;
   out.header.sent_ns = now;
+  out.header.flags = message.flags;
+  out.header.correlation_id = message.correlation_id;
+  if (message_id) *message_id = out.header.message_id;
   if (request) {
     out.header.correlation_id = (uint64_t{1} << 63) | ++g.host.next_correlation;  // host request ids, as locally
     request->rank = target.rank;
@@ -104,9 +118,22 @@ void complete(HostRequest& request, rk_result result, const std::string& why) {
 
 }  // namespace
 
-rk_result host_send(const std::string& peer, uint32_t type_id, const void* payload, uint32_t size, uint64_t timeout_ns) {
+rk_result host_send(const std::string& peer, const HostSend& message, uint64_t timeout_ns, uint64_t* message_id) {
   auto lock = hold_directory();
-  return queue(lock, peer, type_id, payload, size, deadline_of(timeout_ns), nullptr);
+  return queue(lock, peer, message, deadline_of(timeout_ns), nullptr, message_id);
+}
+
+rk_result host_find(const std::string& peer, uint32_t& max_payload) {
+  auto lock = hold_directory();
+  if (!g_group) return fail(RK_ERROR_INVALID_STATE, "'" + peer + "' names a kernel of rank " + peer.substr(0, peer.find('/')) +
+                                                        ", but this process is in no process group (rk_group_join)");
+  Target target;
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(lookup_wait_ms());
+  rk_result r = resolve_target(lock, g_group, peer, deadline, target);
+  if (r == RK_ERROR_NOT_FOUND && target.rank < g_group->config.size)  // the rank is there, the kernel is not
+    return fail(RK_ERROR_UNKNOWN_KERNEL, last_error_text());
+  max_payload = target.max_payload;
+  return r;
 }
 
 rk_result host_request(const std::string& peer, uint32_t type_id, const void* payload, uint32_t size, uint64_t timeout_ns,
@@ -115,7 +142,8 @@ rk_result host_request(const std::string& peer, uint32_t type_id, const void* pa
   const Clock::time_point deadline = deadline_of(timeout_ns);
   auto request = std::make_shared<HostRequest>();
   auto lock = hold_directory();
-  if (rk_result r = queue(lock, peer, type_id, payload, size, deadline, request); r != RK_SUCCESS) return r;
+  if (rk_result r = queue(lock, peer, HostSend{type_id, size, payload}, deadline, request, nullptr); r != RK_SUCCESS)
+    return r;
   const std::shared_ptr<Group> joined = g_group;
   if (!g_changed.wait_until(lock, deadline, [&] { return request->done; })) {
     std::erase_if(joined->host.requests, [&](const auto& entry) { return entry.second == request; });

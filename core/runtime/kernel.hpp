@@ -91,4 +91,7 @@ struct rk_kernel_s {
   rk::core::KernelAsync async;             // async consumers and late replies (receive_mutex)
   rk::core::HostTraceRings trace_rings;    // traced kernels: the host's events (observability/trace.hpp)
   rk::core::KernelSupervision supervision; // rk_kernel_supervise (runtime/supervision.hpp)
+  // "R/name" when this handle stands for a kernel of another rank, found by name
+  // (distributed/remote_kernel.hpp): no ring block; only send, request and destroy apply.
+  std::string remote;
 };

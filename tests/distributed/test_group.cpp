@@ -342,13 +342,54 @@ TEST_CASE("the host sends to and requests from a kernel of another process", "[g
   std::vector<uint8_t> big(65536);
   CHECK(rk_group_send("1/echo", Ask::type_id, big.data(), uint32_t(big.size()), 60'000'000'000ull) ==
         RK_ERROR_MESSAGE_TOO_LARGE);
-  // The echo answered the ten plain sends too; nobody waited for those answers: counted, dropped.
-  CHECK(group_status().messages_dropped == 10);
+  // The same kernel through a handle: rk_runtime_find_kernel accepts "R/name".
+  rk::Runtime runtime("cpu_sim");
+  rk_kernel echo = nullptr;
+  REQUIRE(rk_runtime_find_kernel(runtime.get(), "1/echo", &echo) == RK_SUCCESS);
+  rk_kernel again = nullptr;
+  REQUIRE(rk_runtime_find_kernel(runtime.get(), "1/echo", &again) == RK_SUCCESS);
+  CHECK(again == echo);  // one handle per name and runtime
+  CHECK(std::string(rk_kernel_name(echo)) == "1/echo");
+  CHECK(rk_kernel_max_payload_size(echo) > 0);
+  CHECK(rk_kernel_get_state(echo) == RK_KERNEL_STATE_UNDEFINED);  // rank 1's to know
+  ask = Ask{7};
+  uint64_t message_id = 0;
+  REQUIRE(rk_kernel_send(echo, Ask::type_id, &ask, sizeof ask, nullptr, &message_id) == RK_SUCCESS);
+  CHECK(message_id != 0);
+  ask = Ask{5000};
+  rk_msg_header header{};
+  REQUIRE(rk_kernel_request(echo, Ask::type_id, &ask, sizeof ask, &header, &answer, sizeof answer, &size,
+                            60'000'000'000ull) == RK_SUCCESS);
+  CHECK(answer.value == 5001);
+  CHECK(answer.seen == 2010 + 1);  // after the 2,010 before it and the send through the handle
+  // What needs this process's queues is refused, with the reason.
+  rk_kernel_status kernel_status = RK_KERNEL_STATUS_INIT;
+  CHECK(rk_kernel_get_status(echo, &kernel_status) == RK_ERROR_UNSUPPORTED);
+  CHECK(std::string(rk_last_error()).find("another process") != std::string::npos);
+  CHECK(rk_kernel_terminate(echo, 0) == RK_ERROR_UNSUPPORTED);
+  uint32_t received = 0;
+  CHECK(rk_kernel_receive(echo, nullptr, &answer, sizeof answer, &received, 0) == RK_ERROR_UNSUPPORTED);
+  CHECK(rk_kernel_request_async(echo, Ask::type_id, &ask, sizeof ask, nullptr, nullptr, nullptr) ==
+        RK_ERROR_UNSUPPORTED);
+  rk_kernel nobody = nullptr;
+  setenv("RINGKERNEL_GROUP_LOOKUP_MS", "200", 1);  // how long rank 1 waits for "nobody" to be created
+  CHECK(rk_runtime_find_kernel(runtime.get(), "1/nobody", &nobody) == RK_ERROR_UNKNOWN_KERNEL);
+  CHECK(std::string(rk_last_error()).find("nobody") != std::string::npos);
+  lookups_wait_long();
+  CHECK(rk_runtime_find_kernel(runtime.get(), "5/echo", &nobody) == RK_ERROR_NOT_FOUND);
+  CHECK(rk_runtime_find_kernel(runtime.get(), "0/echo", &nobody) == RK_ERROR_UNKNOWN_KERNEL);  // ours: a local name
+  CHECK(rk_kernel_destroy(echo) == RK_SUCCESS);  // the handle, not rank 1's kernel
+  REQUIRE(rk_runtime_find_kernel(runtime.get(), "1/echo", &echo) == RK_SUCCESS);
+  REQUIRE(rk_kernel_request(echo, Ask::type_id, &ask, sizeof ask, nullptr, &answer, sizeof answer, &size,
+                            60'000'000'000ull) == RK_SUCCESS);
+  CHECK(answer.seen == 2010 + 2);
+  // The echo answered the eleven plain sends too; nobody waited for those answers: counted, dropped.
+  CHECK(group_status().messages_dropped == 11);
   REQUIRE(rk_group_leave() == RK_SUCCESS);
   REQUIRE(peer.wait_exit() == 0);
   auto theirs = peer.report();
   CHECK(theirs["rank0_left"] == 1);
-  CHECK(theirs["answered"] == 2010);
+  CHECK(theirs["answered"] == 2013);
 }
 
 TEST_CASE("two kernels of different processes that name each other launch, and play ping-pong", "[group]") {
