@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define RK_PLUGIN_ABI_MAJOR 1u
-#define RK_PLUGIN_ABI_MINOR 0u
+#define RK_PLUGIN_ABI_MINOR 1u
 #define RK_PLUGIN_ENTRY_NAME "rk_plugin_entry"
 
 #if defined(__GNUC__)
@@ -128,6 +128,12 @@ typedef struct rk_host_services {
   /* message need not be NUL-terminated */
   void (*log)(void* user, rk_log_level level, const char* message, size_t length);
   int64_t (*clock_ns)(void* user); /* CLOCK_REALTIME nanoseconds */
+  /* Since plugin ABI 1.1. For backends whose device threads are host threads (cpu_sim): an
+   * idle or waiting ring-kernel thread may call it instead of yielding. The core then runs
+   * one pass of its forwarding work (K2K between runtimes and processes) when there is any
+   * and no other thread is at it; nonzero when it ran one (the caller need not yield).
+   * Cheap when there is none. Never blocks. */
+  int (*idle_assist)(void* user);
 } rk_host_services;
 
 typedef struct rk_device_info {

@@ -44,6 +44,24 @@ uint32_t g_forwarder_users = 0;  // runtimes with an egress queue, and a joined 
 
 bool forward_pass(rk_runtime_s* runtime);
 
+std::atomic<uint32_t> g_forwarding{0};       // mirrors g_forwarder_users for lock-free readers
+std::atomic<int64_t> g_assisted_ns{0};  // an idle kernel thread last ran a forwarding pass
+std::atomic<int64_t> g_moved_ns{0};     // a forwarding pass (any thread's) last moved something
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// One pass of the forwarder's work: every runtime's egress, then what the group brought.
+bool forwarding_pass_locked() {
+  bool moved = false;
+  for (rk_runtime_s* runtime : g_runtimes)
+    if (runtime->egress) moved |= forward_pass(runtime);
+  moved |= group::pass_locked();  // what came from other processes, credits, lookups
+  if (moved) g_moved_ns.store(steady_ns(), std::memory_order_relaxed);
+  return moved;
+}
+
 void forwarder_loop(std::shared_ptr<std::atomic<bool>> stop) {
   // Its idle sleeps are 10 and 100 us: with the default 50 us timer slack a 10 us sleep
   // lasts about 60, and every hop between runtimes or processes that finds it asleep waits.
@@ -51,12 +69,15 @@ void forwarder_loop(std::shared_ptr<std::atomic<bool>> stop) {
   uint32_t idle_rounds = 0;
   while (!stop->load(std::memory_order_acquire)) {
     bool moved = false;
+    if (steady_ns() - g_assisted_ns.load(std::memory_order_relaxed) < 20'000) {
+      std::this_thread::sleep_for(std::chrono::microseconds(10));  // idle kernels forward meanwhile
+      idle_rounds = 0;
+      continue;
+    }
     {
       std::lock_guard lock(g_mutex);
       std::unique_lock transport = group::hold_transport_locked();
-      for (rk_runtime_s* runtime : g_runtimes)
-        if (runtime->egress) moved |= forward_pass(runtime);
-      moved |= group::pass_locked();  // what came from other processes, credits, lookups
+      moved = forwarding_pass_locked();
     }
     if (moved) {
       idle_rounds = 0;
@@ -203,6 +224,7 @@ void directory_leave(rk_runtime_s* runtime) {
 }
 
 void forwarder_acquire_locked() {
+  g_forwarding.fetch_add(1, std::memory_order_relaxed);
   if (g_forwarder_users++ == 0) {
     g_forwarder = new Forwarder();
     g_forwarder->thread = std::thread(forwarder_loop, g_forwarder->stop);
@@ -213,6 +235,7 @@ void forwarder_release() {
   std::unique_ptr<Forwarder> last;
   {
     std::lock_guard lock(g_mutex);
+    g_forwarding.fetch_sub(1, std::memory_order_relaxed);
     if (--g_forwarder_users == 0) last.reset(std::exchange(g_forwarder, nullptr));
   }
   if (last) {  // joined outside the lock it takes
@@ -441,6 +464,32 @@ rk_result wait_egress_handed_on(rk_runtime_s* runtime, std::chrono::steady_clock
 void free_egress(rk_runtime_s* runtime) {
   if (runtime->egress) free_buffer(runtime, runtime->egress->memory.buffer);
   runtime->egress.reset();
+}
+
+// An idle cpu_sim kernel thread offers its time (rk_host_services.idle_assist): the
+// forwarding thread's work, run here when nobody else is at it. A cross-process or
+// cross-runtime hop then costs the two kernel threads that are awake anyway, not two more
+// thread wake-ups on each side (docs/distributed.md, "Who forwards"). The forwarding thread
+// stands back while kernels do it (forwarder_loop). RINGKERNEL_KERNEL_ASSIST=0 turns it off.
+bool forwarding_assist() {
+  static const bool enabled = [] {
+    const char* value = std::getenv("RINGKERNEL_KERNEL_ASSIST");
+    return value == nullptr || std::string(value) != "0";
+  }();
+  if (!enabled || g_forwarding.load(std::memory_order_relaxed) == 0) return false;
+  // While nothing has crossed for a while (kernels talk within their runtime), a thread runs
+  // one pass in 256 calls: a pass delays the loop's own polling, and over TCP it costs
+  // system calls. Traffic, seen by any thread's pass, brings every idle kernel back.
+  const int64_t now = steady_ns();
+  thread_local uint32_t calls = 0;
+  if (now - g_moved_ns.load(std::memory_order_relaxed) > 200'000 && (++calls & 255u) != 0) return false;
+  std::unique_lock lock(g_mutex, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  std::unique_lock transport = group::try_hold_transport_locked();
+  if (group::joined_locked() && !transport.owns_lock()) return false;
+  forwarding_pass_locked();
+  g_assisted_ns.store(now, std::memory_order_relaxed);
+  return true;
 }
 
 }  // namespace rk::core

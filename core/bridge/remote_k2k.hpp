@@ -125,4 +125,8 @@ void forwarder_release();  // not with the directory held (it may join the threa
 // Frees the runtime's egress queue (after directory_leave and its kernels).
 void free_egress(rk_runtime_s* runtime);
 
+// rk_host_services.idle_assist: an idle cpu_sim kernel thread runs one forwarding pass when
+// there is forwarding to do and no other thread is at it; true when it ran one.
+bool forwarding_assist();
+
 }  // namespace rk::core

@@ -461,6 +461,13 @@ RK_INLINE int32_t rk_check_outgoing(uint32_t slot_size, uint32_t type_id, uint32
 #define RK_CAN_PARK 0
 #endif
 
+/* Where the device's threads are host threads (cpu_sim), an idle or waiting loop offers its
+ * time to the host's forwarding work first (K2K between runtimes and processes) and yields
+ * only when there was none to take: nonzero when it ran some. Elsewhere: 0. */
+#ifndef rk_idle_assist
+#define rk_idle_assist() 0
+#endif
+
 /* Wakes a sleeper parked on `doorbell` after this side published work. Dekker pairing
  * with rk_park's caller, which raises `parked`, fences, and re-checks the queue before it
  * sleeps: either it sees our publish, or we see its flag. So the shared doorbell line is
@@ -530,7 +537,7 @@ RK_INLINE int32_t rk_output_message(rk_ctx* ctx, uint32_t type_id, rk_payload pa
 RK_INLINE void rk_wait_for_room(rk_ctx* ctx, uint32_t* round) {
   uint32_t r = ++*round;
   if (r < 64u) {
-    rk_pause();
+    if (!rk_idle_assist()) rk_pause();
     return;
   }
 #if RK_CAN_PARK
@@ -545,7 +552,7 @@ RK_INLINE void rk_wait_for_room(rk_ctx* ctx, uint32_t* round) {
 #else
   (void)ctx;
 #endif
-  rk_yield();
+  if (!rk_idle_assist()) rk_yield();
 }
 
 /* Output to the host with a correlation id and flags, waiting for room. With a copied ring

@@ -226,9 +226,15 @@ RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
     return;
   }
 #endif
-  if (round < RK_LOOP_SPIN_ROUNDS) { rk_pause(); return; }
+  if (round < RK_LOOP_SPIN_ROUNDS) {
+    if (!rk_idle_assist()) rk_pause();
+    return;
+  }
 #if RK_CAN_PARK
-  if (round < RK_LOOP_YIELD_ROUNDS) { rk_yield(); return; }
+  if (round < RK_LOOP_YIELD_ROUNDS) {
+    if (!rk_idle_assist()) rk_yield();
+    return;
+  }
   rk_global rk_control_block* control = ctx->control;
   uint32_t seen = rk_load_acquire_u32(&control->kernel_doorbell);
   rk_store_release_u32(&control->kernel_parked, 1u);

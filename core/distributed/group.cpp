@@ -317,6 +317,12 @@ std::unique_lock<std::mutex> hold_transport_locked() {
   return g_group ? std::unique_lock(g_group->transport_mutex) : std::unique_lock<std::mutex>();
 }
 
+std::unique_lock<std::mutex> try_hold_transport_locked() {
+  return g_group ? std::unique_lock(g_group->transport_mutex, std::try_to_lock) : std::unique_lock<std::mutex>();
+}
+
+bool joined_locked() { return g_group != nullptr; }
+
 bool route_stays_open_locked(uint32_t rank) {
   return g_group && rank < g_group->peers.size() && g_group->peers[rank].state != RK_GROUP_PEER_LOST;
 }

@@ -58,6 +58,9 @@ rk_result resolve(rk_runtime_s* local, uint32_t rank, const std::string& name, u
 // time uses the transport, even while a stopping forwarder still sleeps in idle_wait and its
 // successor has started. Empty without a group.
 std::unique_lock<std::mutex> hold_transport_locked();
+// The same without waiting (an idle kernel's assist): may not own it, then skip the pass.
+std::unique_lock<std::mutex> try_hold_transport_locked();
+bool joined_locked();  // this process is in a group
 
 // Sends one egress message to a kernel of another rank: target_full while the peer's
 // credits or the transport's send window are used up (it stays at the egress head).

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "api/error.hpp"
+#include "bridge/remote_k2k.hpp"
 
 namespace fs = std::filesystem;
 
@@ -193,6 +194,7 @@ const rk_host_services* host_services_for(const std::string& label) {
     clock_gettime(CLOCK_REALTIME, &ts);
     return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
   };
+  services.idle_assist = [](void*) -> int { return forwarding_assist() ? 1 : 0; };
   return &services;
 }
 

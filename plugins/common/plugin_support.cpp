@@ -45,6 +45,8 @@ void set_host(const rk_host_services* host) {
   g_host.store(host && RK_TABLE_HAS(host, rk_host_services, log) ? host : nullptr);
 }
 
+const rk_host_services* host() { return g_host.load(); }
+
 void log(rk_log_level level, const std::string& message) {
   const rk_host_services* host = g_host.load();
   if (host && host->log) host->log(host->user, level, message.data(), message.size());

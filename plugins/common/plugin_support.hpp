@@ -15,6 +15,8 @@ const char* last_error();
 // Remembers the core's services for log(); NULL or an older core without `log`: quiet.
 void set_host(const rk_host_services* host);
 void log(rk_log_level level, const std::string& message);
+// The services set_host kept (NULL when none): check RK_TABLE_HAS before newer entries.
+const rk_host_services* host();
 // Truncated, NUL-terminated copy into `out`, with the full length in out->size.
 void write_text(rk_text_out* out, const std::string& text);
 

@@ -14,6 +14,8 @@ struct rk_cpu_thread_info {
   unsigned long shared_bytes;
   unsigned char* dynamic_shared; /* launch config's shared_memory_bytes */
   unsigned long dynamic_shared_bytes;
+  int (*assist)(void* user);     /* the core's idle_assist (rk_host_services), or NULL */
+  void* assist_user;
 };
 
 #endif

@@ -25,6 +25,9 @@
 static thread_local const rk_cpu_thread_info* rk_cpu_thread;
 static thread_local unsigned long rk_cpu_shared_cursor;
 
+/* An idle or waiting loop runs the host's forwarding work before it yields (rk_ring_context.h). */
+#define rk_idle_assist() (rk_cpu_thread->assist != 0 && rk_cpu_thread->assist(rk_cpu_thread->assist_user) != 0)
+
 /* Every thread of a block declares the same arrays in the same order, so the same cursor
  * walk gives every thread the same addresses. */
 static inline void* rk_cpu_shared_alloc(unsigned long bytes, unsigned long align) {

@@ -68,7 +68,8 @@ TEST_CASE("plugins with a bad entry or table: missing symbol, ABI mismatch", "[d
   rk_plugin_status wrong_major = status_of(registry, "fixture_wrong_major");
   CHECK(wrong_major.reason == RK_PLUGIN_REASON_ABI_MISMATCH);
   CHECK(wrong_major.abi_major == RK_PLUGIN_ABI_MAJOR + 1);
-  CHECK(contains(wrong_major.detail, "plugin ABI " + std::to_string(RK_PLUGIN_ABI_MAJOR + 1) + ".0, core ABI " +
+  CHECK(contains(wrong_major.detail, "plugin ABI " + std::to_string(RK_PLUGIN_ABI_MAJOR + 1) + "." +
+                                         std::to_string(RK_PLUGIN_ABI_MINOR) + ", core ABI " +
                                          std::to_string(RK_PLUGIN_ABI_MAJOR) + "."));
 
   rk_plugin_status short_table = status_of(registry, "fixture_short_table");
