@@ -131,8 +131,8 @@ typedef struct rk_host_services {
   /* Since plugin ABI 1.1. For backends whose device threads are host threads (cpu_sim): an
    * idle or waiting ring-kernel thread may call it instead of yielding. The core then runs
    * one pass of its forwarding work (K2K between runtimes and processes) when there is any
-   * and no other thread is at it; nonzero when it ran one (the caller need not yield).
-   * Cheap when there is none. Never blocks. */
+   * and no other thread is at it; nonzero when it ran one (the pass stands in for the
+   * caller's yield). Cheap when there is none. Never blocks. */
   int (*idle_assist)(void* user);
 } rk_host_services;
 

@@ -28,7 +28,19 @@ constexpr uint32_t kEgressPayload = 4096;
 constexpr uint32_t kForwardBatch = 64;  // per pass, so one busy egress does not starve the rest
 
 std::mutex g_mutex;  // the directory, every Egress::proxies, forwarding, the forwarder
-std::vector<rk_runtime_s*> g_runtimes;
+// Threads blocked on g_mutex: idle kernel threads, which only try-lock it, leave it to them
+// (a try-lock in every idle round would otherwise win it again and again).
+std::atomic<uint32_t> g_directory_waiters{0};
+
+std::unique_lock<std::mutex> lock_directory() {
+  g_directory_waiters.fetch_add(1, std::memory_order_relaxed);
+  std::unique_lock lock(g_mutex);
+  g_directory_waiters.fetch_sub(1, std::memory_order_relaxed);
+  return lock;
+}
+// Both never destroyed by a static destructor: kernel threads of runtimes a program did not
+// destroy may still run forwarding passes (forwarding_assist) while the process exits.
+std::vector<rk_runtime_s*>& g_runtimes = *new std::vector<rk_runtime_s*>();
 uint32_t g_next_serial = 1;
 
 // One forwarding thread for the process while any runtime has an egress queue: a hop
@@ -75,7 +87,7 @@ void forwarder_loop(std::shared_ptr<std::atomic<bool>> stop) {
       continue;
     }
     {
-      std::lock_guard lock(g_mutex);
+      std::lock_guard lock(g_mutex);  // not counted as a waiter: kernels' passes stand in for these
       std::unique_lock transport = group::hold_transport_locked();
       moved = forwarding_pass_locked();
     }
@@ -206,7 +218,7 @@ Delivery deliver(rk_runtime_s* runtime, Egress& egress, const rk_msg_header& mes
 }  // namespace
 
 void directory_join(rk_runtime_s* runtime) {
-  std::lock_guard lock(g_mutex);
+  auto lock = lock_directory();
   runtime->serial = g_next_serial++;
   g_runtimes.push_back(runtime);
 }
@@ -214,7 +226,7 @@ void directory_join(rk_runtime_s* runtime) {
 void directory_leave(rk_runtime_s* runtime) {
   bool had_egress = false;
   {
-    std::lock_guard lock(g_mutex);
+    auto lock = lock_directory();
     if (std::find(g_runtimes.begin(), g_runtimes.end(), runtime) == g_runtimes.end()) return;
     std::erase(g_runtimes, runtime);
     group::forget_runtime_locked(runtime);  // other processes' messages for it are dropped now
@@ -234,7 +246,7 @@ void forwarder_acquire_locked() {
 void forwarder_release() {
   std::unique_ptr<Forwarder> last;
   {
-    std::lock_guard lock(g_mutex);
+    auto lock = lock_directory();
     g_forwarding.fetch_sub(1, std::memory_order_relaxed);
     if (--g_forwarder_users == 0) last.reset(std::exchange(g_forwarder, nullptr));
   }
@@ -334,20 +346,20 @@ void close_rank_routes_locked(uint32_t rank) {
   }
 }
 
-std::unique_lock<std::mutex> hold_directory() { return std::unique_lock(g_mutex); }
+std::unique_lock<std::mutex> hold_directory() { return lock_directory(); }
 
 void for_each_joined_runtime(const std::function<void(rk_runtime_s*)>& visit) {
-  std::lock_guard lock(g_mutex);
+  auto lock = lock_directory();
   for (rk_runtime_s* runtime : g_runtimes) visit(runtime);
 }
 
 rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint32_t& id) {
-  std::lock_guard lock(g_mutex);
+  auto lock = lock_directory();
   return resolve_remote_peer_locked(local, name, id);
 }
 
 rk_result prepare_egress(rk_runtime_s* a, rk_runtime_s* b) {
-  std::lock_guard lock(g_mutex);
+  auto lock = lock_directory();
   if (rk_result r = ensure_egress(a); r != RK_SUCCESS) return r;
   return ensure_egress(b);
 }
@@ -411,7 +423,7 @@ rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& nam
 }
 
 std::string remote_kernel_name(rk_runtime_s* local, uint32_t id) {
-  std::lock_guard lock(g_mutex);
+  auto lock = lock_directory();
   return remote_kernel_name_locked(local, id);
 }
 
@@ -447,7 +459,7 @@ bool forward_pass(rk_runtime_s* runtime) {
 rk_result wait_egress_handed_on(rk_runtime_s* runtime, std::chrono::steady_clock::time_point deadline) {
   std::shared_ptr<Egress> egress;
   {
-    std::lock_guard lock(g_mutex);
+    auto lock = lock_directory();
     egress = runtime->egress;
   }
   if (!egress) return RK_SUCCESS;
@@ -483,6 +495,7 @@ bool forwarding_assist() {
   const int64_t now = steady_ns();
   thread_local uint32_t calls = 0;
   if (now - g_moved_ns.load(std::memory_order_relaxed) > 200'000 && (++calls & 255u) != 0) return false;
+  if (g_directory_waiters.load(std::memory_order_relaxed) != 0) return false;
   std::unique_lock lock(g_mutex, std::try_to_lock);
   if (!lock.owns_lock()) return false;
   std::unique_lock transport = group::try_hold_transport_locked();

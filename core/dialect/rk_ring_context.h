@@ -463,7 +463,7 @@ RK_INLINE int32_t rk_check_outgoing(uint32_t slot_size, uint32_t type_id, uint32
 
 /* Where the device's threads are host threads (cpu_sim), an idle or waiting loop offers its
  * time to the host's forwarding work first (K2K between runtimes and processes) and yields
- * only when there was none to take: nonzero when it ran some. Elsewhere: 0. */
+ * only when it ran none: nonzero when it ran some. Elsewhere: always 0. */
 #ifndef rk_idle_assist
 #define rk_idle_assist() 0
 #endif

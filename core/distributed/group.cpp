@@ -61,13 +61,16 @@ bool send_credits(Group& g) {
 bool split_rank_name(const std::string& peer, uint32_t& rank, std::string& name) {
   size_t slash = peer.find('/');
   if (slash == 0 || slash == std::string::npos || slash > 9) return false;
-  rank = 0;
+  uint32_t number = 0;
   for (size_t i = 0; i < slash; ++i) {
     if (peer[i] < '0' || peer[i] > '9') return false;
-    rank = rank * 10 + static_cast<uint32_t>(peer[i] - '0');
+    number = number * 10 + static_cast<uint32_t>(peer[i] - '0');
   }
-  name = peer.substr(slash + 1);
-  return !name.empty() && name.find('/') == std::string::npos;
+  std::string rest = peer.substr(slash + 1);
+  if (rest.empty() || rest.find('/') != std::string::npos) return false;
+  rank = number;  // the outputs change only for a name that is one
+  name = std::move(rest);
+  return true;
 }
 
 bool is_own_rank(uint32_t rank) {

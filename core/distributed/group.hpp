@@ -43,7 +43,8 @@ rk_result host_find(const std::string& peer, uint32_t& max_payload);
 rk_result host_request(const std::string& peer, uint32_t type_id, const void* payload, uint32_t size, uint64_t timeout_ns,
                        rk_msg_header* reply_header, void* reply, uint32_t capacity, uint32_t* reply_size);
 
-// "R/name": a kernel of rank R. False for any other peer name (a name of this process).
+// "R/name": a kernel of rank R. False for any other peer name (a name of this process), and
+// then rank and name are left as they were.
 bool split_rank_name(const std::string& peer, uint32_t& rank, std::string& name);
 // This process is in a group as `rank`. Not with the directory held.
 bool is_own_rank(uint32_t rank);

@@ -127,10 +127,11 @@ rk_result host_find(const std::string& peer, uint32_t& max_payload) {
   auto lock = hold_directory();
   if (!g_group) return fail(RK_ERROR_INVALID_STATE, "'" + peer + "' names a kernel of rank " + peer.substr(0, peer.find('/')) +
                                                         ", but this process is in no process group (rk_group_join)");
+  const std::shared_ptr<Group> joined = g_group;  // kept alive across the lookup's wait, as in queue()
   Target target;
   const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(lookup_wait_ms());
-  rk_result r = resolve_target(lock, g_group, peer, deadline, target);
-  if (r == RK_ERROR_NOT_FOUND && target.rank < g_group->config.size)  // the rank is there, the kernel is not
+  rk_result r = resolve_target(lock, joined, peer, deadline, target);
+  if (r == RK_ERROR_NOT_FOUND && target.rank < joined->config.size)  // the rank is there, the kernel is not
     return fail(RK_ERROR_UNKNOWN_KERNEL, last_error_text());
   max_payload = target.max_payload;
   return r;

@@ -74,14 +74,15 @@ rk_result remote_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload
   if (options)
     if (rk_result r = read_struct(*options, given); r != RK_SUCCESS) return r;
   group::HostSend message{type_id, size, payload, given.flags, given.correlation_id};
-  return group::host_send(kernel->remote, message, given.timeout_ns, message_id);
+  const std::string peer = kernel->remote;  // the handle may be destroyed while this waits
+  return group::host_send(peer, message, given.timeout_ns, message_id);
 }
 
 rk_result remote_request(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
                          rk_msg_header* reply_header, void* reply, uint32_t reply_capacity, uint32_t* reply_size,
                          uint64_t timeout_ns) {
-  return group::host_request(kernel->remote, type_id, payload, size, timeout_ns, reply_header, reply, reply_capacity,
-                             reply_size);
+  const std::string peer = kernel->remote;  // the handle may be destroyed while this waits
+  return group::host_request(peer, type_id, payload, size, timeout_ns, reply_header, reply, reply_capacity, reply_size);
 }
 
 }  // namespace rk::core
