@@ -11,6 +11,7 @@
 
 #include "api/error.hpp"
 #include "distributed/group.hpp"
+#include "plugin/discovery.hpp"
 #include "runtime/kernel_messaging.hpp"
 #include "queue/queue_init.hpp"
 #include "runtime/host_dialect.hpp"
@@ -236,6 +237,7 @@ void directory_leave(rk_runtime_s* runtime) {
 }
 
 void forwarder_acquire_locked() {
+  set_idle_assist(forwarding_assist);  // idle cpu_sim kernel threads may forward from now on
   g_forwarding.fetch_add(1, std::memory_order_relaxed);
   if (g_forwarder_users++ == 0) {
     g_forwarder = new Forwarder();

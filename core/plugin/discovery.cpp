@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -11,7 +12,6 @@
 #include <mutex>
 
 #include "api/error.hpp"
-#include "bridge/remote_k2k.hpp"
 
 namespace fs = std::filesystem;
 
@@ -172,6 +172,12 @@ PluginRecord record_for(const std::string& path) {
 
 }  // namespace
 
+namespace {
+std::atomic<bool (*)()> g_idle_assist{nullptr};
+}  // namespace
+
+void set_idle_assist(bool (*assist)()) { g_idle_assist.store(assist, std::memory_order_release); }
+
 // Host services handed to each plugin; `user` names the plugin in its log lines. Kept for
 // the life of the process because a plugin may log until it is unloaded; one per name, so
 // a program that scans again and again (a registry per test) does not pile them up.
@@ -194,7 +200,10 @@ const rk_host_services* host_services_for(const std::string& label) {
     clock_gettime(CLOCK_REALTIME, &ts);
     return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
   };
-  services.idle_assist = [](void*) -> int { return forwarding_assist() ? 1 : 0; };
+  services.idle_assist = [](void*) -> int {
+    bool (*assist)() = g_idle_assist.load(std::memory_order_acquire);
+    return assist != nullptr && assist() ? 1 : 0;
+  };
   return &services;
 }
 

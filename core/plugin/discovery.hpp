@@ -37,6 +37,9 @@ std::vector<std::string> library_candidates(const std::string& folder, std::stri
 // Shared with transport discovery (transports.cpp):
 // the host services a plugin named `label` gets (kept for the process's life);
 const rk_host_services* host_services_for(const std::string& label);
+// What rk_host_services.idle_assist runs: set by the forwarding code (bridge/remote_k2k.cpp)
+// when forwarding first starts; until then idle_assist answers 0 at once.
+void set_idle_assist(bool (*assist)());
 // dlopen's words: a library the plugin needs is missing, or the file is no plugin;
 rk_plugin_reason classify_load_error(const std::string& text, const std::string& path);
 // the text of dlerror inside Boost.DLL's exception message;
