@@ -18,8 +18,14 @@ if [ -z "$clangxx" ]; then
   echo "fuzz: skipped: no clang++ (Debian: apt-get install clang-14 libclang-rt-14-dev)"
   exit 0
 fi
-cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER="$clangxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz -j2 >/dev/null
+# Quiet unless it fails: then the end of the build's own output says why.
+mkdir -p build-fuzz
+if ! { cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER="$clangxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+       cmake --build build-fuzz -j2; } > build-fuzz/build.log 2>&1; then
+  tail -40 build-fuzz/build.log
+  echo "fuzz: building the harnesses FAILED (log: build-fuzz/build.log)"
+  exit 1
+fi
 for h in "${harnesses[@]}"; do
   new=build-fuzz/new-corpus/$h
   mkdir -p "$new"
