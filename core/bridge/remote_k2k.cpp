@@ -53,11 +53,12 @@ struct Forwarder {
 // Never destroyed by a static destructor: a program that exits without destroying its
 // runtimes must not meet a joinable std::thread at exit (std::terminate).
 Forwarder* g_forwarder = nullptr;
-uint32_t g_forwarder_users = 0;  // runtimes with an egress queue, and a joined group
+// Runtimes with an egress queue, and a joined group. Changed under g_mutex; atomic because
+// idle kernels' forwarding_assist reads it without the lock.
+std::atomic<uint32_t> g_forwarder_users{0};
 
 bool forward_pass(rk_runtime_s* runtime);
 
-std::atomic<uint32_t> g_forwarding{0};       // mirrors g_forwarder_users for lock-free readers
 std::atomic<int64_t> g_assisted_ns{0};  // an idle kernel thread last ran a forwarding pass
 std::atomic<int64_t> g_moved_ns{0};     // a forwarding pass (any thread's) last moved something
 
@@ -237,9 +238,8 @@ void directory_leave(rk_runtime_s* runtime) {
 }
 
 void forwarder_acquire_locked() {
-  set_idle_assist(forwarding_assist);  // idle cpu_sim kernel threads may forward from now on
-  g_forwarding.fetch_add(1, std::memory_order_relaxed);
-  if (g_forwarder_users++ == 0) {
+  if (g_forwarder_users.fetch_add(1, std::memory_order_relaxed) == 0) {
+    set_idle_assist(forwarding_assist);  // idle cpu_sim kernel threads may forward from now on
     g_forwarder = new Forwarder();
     g_forwarder->thread = std::thread(forwarder_loop, g_forwarder->stop);
   }
@@ -249,8 +249,7 @@ void forwarder_release() {
   std::unique_ptr<Forwarder> last;
   {
     auto lock = lock_directory();
-    g_forwarding.fetch_sub(1, std::memory_order_relaxed);
-    if (--g_forwarder_users == 0) last.reset(std::exchange(g_forwarder, nullptr));
+    if (g_forwarder_users.fetch_sub(1, std::memory_order_relaxed) == 1) last.reset(std::exchange(g_forwarder, nullptr));
   }
   if (last) {  // joined outside the lock it takes
     last->stop->store(true, std::memory_order_release);
@@ -490,7 +489,7 @@ bool forwarding_assist() {
     const char* value = std::getenv("RINGKERNEL_KERNEL_ASSIST");
     return value == nullptr || std::string(value) != "0";
   }();
-  if (!enabled || g_forwarding.load(std::memory_order_relaxed) == 0) return false;
+  if (!enabled || g_forwarder_users.load(std::memory_order_relaxed) == 0) return false;
   // While nothing has crossed for a while (kernels talk within their runtime), a thread runs
   // one pass in 256 calls: a pass delays the loop's own polling, and over TCP it costs
   // system calls. Traffic, seen by any thread's pass, brings every idle kernel back.

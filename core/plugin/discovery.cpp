@@ -170,10 +170,8 @@ PluginRecord record_for(const std::string& path) {
   return record;
 }
 
-}  // namespace
+std::atomic<bool (*)()> g_idle_assist{nullptr};  // set_idle_assist
 
-namespace {
-std::atomic<bool (*)()> g_idle_assist{nullptr};
 }  // namespace
 
 void set_idle_assist(bool (*assist)()) { g_idle_assist.store(assist, std::memory_order_release); }

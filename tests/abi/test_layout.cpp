@@ -24,6 +24,13 @@ TEST_CASE("the library reports the ABI it was built with", "[abi]") {
   CHECK(std::string(rk_result_name(static_cast<rk_result>(9999))) == "RK_ERROR_UNKNOWN_CODE");
 }
 
+TEST_CASE("plugin ABI 1.1: the host services grow by idle_assist, appended", "[abi]") {
+  CHECK(RK_PLUGIN_ABI_MINOR >= 1u);
+  CHECK(offsetof(rk_host_services, clock_ns) == 32);
+  CHECK(offsetof(rk_host_services, idle_assist) == offsetof(rk_host_services, clock_ns) + sizeof(void*));
+  CHECK(sizeof(rk_host_services) == offsetof(rk_host_services, idle_assist) + sizeof(void*));
+}
+
 TEST_CASE("tables only grow: the 1.0 header comes first", "[abi]") {
   CHECK(offsetof(rk_backend_table, struct_size) == 0);
   CHECK(offsetof(rk_backend_table, abi_major) == 4);
