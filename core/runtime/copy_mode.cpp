@@ -188,13 +188,20 @@ void out_trace(CopiedBlock& b) {
 // the loop has left sees everything it wrote before leaving.
 // The counters come after what they count (a host that sees a message counted processed
 // sees its reply and its trace records, as with a shared block).
+// The output goes before the input's head, as the loop publishes a reply before it
+// releases the message: a host that finds room in the input finds the replies to what
+// left it. The other way round, a host that sends and then drains what is there (while
+// this copy runs on the bridge thread) could see the room, fill the input again, find no
+// replies yet, and block in its next send with both queues full: the loop takes nothing
+// while its output is full, so neither side moves again (found as a hang of the stream
+// test under TSan).
 void copy_out_device_parts(CopiedBlock& b) {
   const RingBlockLayout& l = b.layout;
   out_words64(b, l.env, sizeof(rk_ring_env));
   out_words64(b, l.state, l.input - l.state);
   out_words64(b, l.outbox, b.bytes - l.outbox);  // the loop's own on both ends
-  out_spsc_consumer(b, b.input);
   out_output(b);
+  out_spsc_consumer(b, b.input);
   out_inbox(b);
   if (b.trace_capacity != 0) out_trace(b);
   out_words64(b, l.histograms, sizeof(rk_latency_histograms));

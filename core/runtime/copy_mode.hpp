@@ -8,8 +8,9 @@
 //      read the output and the trace) go into the device image; the routing table too;
 //   2. one launch of the loop, which drains a batch and leaves relaunchable (relaunch mode);
 //   3. copy out: the parts the device owns go back into the mirror, queue by queue in the
-//      order a consumer reads them (slots, then the index that publishes them), and the
-//      inboxes of the runtime's other kernels too, which the launch may have sent to.
+//      order a consumer reads them (slots, then the index that publishes them), the
+//      output before the input's room (as the loop replies before it releases a message),
+//      and the inboxes of the runtime's other kernels too, which the launch may have sent to.
 // No kernel of the runtime runs outside a step, so K2K between its kernels writes device
 // memory no copy is reading. A step starts on the thread that launches (a send, the bridge,
 // a lifecycle call; under the kernel's lifecycle lock) and returns once the launch is

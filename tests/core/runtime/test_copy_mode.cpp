@@ -127,6 +127,38 @@ void k2k_chain_keeps_order(const std::string& backend) {
   CHECK(kc.telemetry().messages_dropped == 0);
 }
 
+// A host that sends and then takes whatever replies are there never has more than an
+// input queue's worth in flight, so it must never block for good, whatever the queues'
+// sizes and whoever copies a step out. Copy-out once published the input's room before
+// the replies: with the copy on the bridge thread, such a host saw the room, refilled the
+// input, found no replies yet and blocked with both queues full, the loop taking nothing
+// while its output was full (a hang of the OpenCL stream test under TSan). Two-slot
+// queues make that window easy to hit; every send has a deadline, so it fails, not hangs.
+void send_then_drain(const std::string& backend) {
+  auto rt = copy_runtime(backend);
+  rk::KernelSpec spec = echo_spec("copy_send_drain_" + backend);
+  spec.input_capacity = 2;
+  spec.output_capacity = 2;
+  rk::Kernel echo = rt->launch(spec);
+  const uint64_t n = 3000;
+  uint64_t received = 0;
+  auto take = [&](uint64_t timeout_ns) {
+    auto out = echo.receive<Pong>(timeout_ns);
+    if (!out) return false;
+    REQUIRE(out->message.seen == received);  // in order, each one once
+    ++received;
+    return true;
+  };
+  for (uint64_t sent = 0; sent < n; ++sent) {
+    INFO("send " << sent << ", " << received << " replies taken");
+    REQUIRE(echo.try_send(Ping{sent}, 60'000'000'000ull) == RK_SUCCESS);
+    while (take(0)) {
+    }
+  }
+  while (received < n) REQUIRE(take(60'000'000'000ull));
+  CHECK(echo.telemetry().messages_dropped == 0);
+}
+
 }  // namespace
 
 TEST_CASE("relaunch-copy: the mode is reported; a mode the device cannot give is refused", "[copy_mode]") {
@@ -166,6 +198,19 @@ TEST_CASE("relaunch-copy: a K2K chain keeps each message once and in order (open
 }
 TEST_CASE("relaunch-copy: a K2K chain keeps each message once and in order (cuda)", "[copy_mode][k2k][cuda]") {
   k2k_chain_keeps_order("cuda");
+}
+
+TEST_CASE("relaunch-copy: a host that sends, then drains, never blocks with both queues full (cpu_sim)",
+          "[copy_mode]") {
+  send_then_drain("cpu_sim");
+}
+TEST_CASE("relaunch-copy: a host that sends, then drains, never blocks with both queues full (opencl)",
+          "[copy_mode][opencl]") {
+  send_then_drain("opencl");
+}
+TEST_CASE("relaunch-copy: a host that sends, then drains, never blocks with both queues full (cuda)",
+          "[copy_mode][cuda]") {
+  send_then_drain("cuda");
 }
 
 TEST_CASE("relaunch-copy: a full output stops intake until the host receives; nothing is lost", "[copy_mode]") {
