@@ -323,13 +323,16 @@ RK_INLINE int32_t rk_admission(rk_ctx* ctx, uint32_t type_id, uint32_t payload_s
   return RK_SUCCESS;
 }
 
-/* Merges the sender's HLC timestamp (receive rule); a skew beyond the limit drops it. */
-RK_INLINE int32_t rk_merge_clock(rk_ctx* ctx, rk_hlc timestamp) {
-  rk_hlc_result merged = rk_hlc_merge(rk_loop_hlc(ctx), timestamp, rk_clock_ns(), ctx->max_clock_skew_ns);
+/* Merges the sender's HLC timestamp (receive rule) at clock reading `now`; a skew beyond
+ * the limit drops it. */
+RK_INLINE int32_t rk_merge_clock_at(rk_ctx* ctx, rk_hlc timestamp, int64_t now) {
+  rk_hlc_result merged = rk_hlc_merge(rk_loop_hlc(ctx), timestamp, now, ctx->max_clock_skew_ns);
   if (merged.status != RK_SUCCESS) return merged.status;
   rk_loop_set_hlc(ctx, merged.clock);
   return RK_SUCCESS;
 }
+
+RK_INLINE int32_t rk_merge_clock(rk_ctx* ctx, rk_hlc timestamp) { return rk_merge_clock_at(ctx, timestamp, rk_clock_ns()); }
 
 /* A message that will not reach the handler: counted as dropped and as an error. */
 RK_INLINE void rk_count_refused_message(rk_ctx* ctx, int32_t reason) {

@@ -77,12 +77,18 @@ typedef struct rk_loop_step {
   uint64_t index;
   uint64_t slot;         /* device address of the message header */
   rk_msg_header header;  /* the leader's copy of it, read once (RK_LOOP_MESSAGE) */
+  int64_t admitted_ns;   /* the clock when it was admitted: also its handler's start */
 } rk_loop_step;
 
-/* Checks a message before any thread sees it; merges its HLC timestamp. */
-RK_INLINE int32_t rk_loop_admit(rk_ctx* ctx, const rk_msg_header* header, uint32_t slot_size) {
+/* Checks a message before any thread sees it; merges its HLC timestamp. The one clock
+ * reading serves the merge and, in *now, the handler's start, which follows within the
+ * loop's own dispatch: on cpu_sim a reading costs about as much as the loop's other work
+ * on a message (docs/benchmarks.md, "Where a round trip goes"). */
+RK_INLINE int32_t rk_loop_admit(rk_ctx* ctx, const rk_msg_header* header, uint32_t slot_size, int64_t* now) {
   int32_t admitted = rk_admission(ctx, header->type_id, header->payload_size, slot_size);
-  return admitted == RK_SUCCESS ? rk_merge_clock(ctx, header->timestamp) : admitted;
+  if (admitted != RK_SUCCESS) return admitted;
+  *now = rk_clock_ns();
+  return rk_merge_clock_at(ctx, header->timestamp, *now);
 }
 
 /* Where a handler's pulls start (rk_k2k.h): after the message being handled when it came
@@ -124,6 +130,7 @@ RK_INLINE void rk_loop_release(rk_ctx* ctx, rk_loop_cursor* cursor, uint32_t sou
 RK_INLINE rk_loop_step rk_loop_take_input(rk_ctx* ctx, rk_loop_cursor* cursor) {
   rk_loop_step step;
   step.command = RK_LOOP_IDLE;
+  step.admitted_ns = 0;
   if (cursor->batch_next == cursor->batch_end) {
     /* The head is the cursor's (the loop is the only consumer); publish_seq alone says
      * what is there, so neither the host's tail nor the queue header is read. */
@@ -145,6 +152,7 @@ RK_INLINE rk_loop_step rk_loop_take_input(rk_ctx* ctx, rk_loop_cursor* cursor) {
 RK_INLINE rk_loop_step rk_loop_take_inbox(rk_ctx* ctx) {
   rk_loop_step step;
   step.command = RK_LOOP_IDLE;
+  step.admitted_ns = 0;
   if (ctx->inbox == 0) return step;
   const rk_queue_view* inbox = &ctx->inbox_view;
   uint64_t head = ctx->loop[RK_LOOP_INBOX_HEAD];
@@ -284,6 +292,7 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
   for (;;) {
     rk_loop_step step;
     step.command = RK_LOOP_IDLE;
+    step.admitted_ns = 0;
     /* Relaxed: on a GPU these are reads across PCIe, and acquire loads would each wait for
      * the one before, then hold up the queue poll after them. Only terminate orders
      * anything (the drain check must see every message published before it), so the
@@ -322,7 +331,7 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
     /* The header, read once: its fields are then in registers for admission, the clock,
      * the reply address and the accounting, instead of one bus read each on a GPU. */
     step.header = *RK_PTR(const rk_msg_header, step.slot);
-    int32_t admitted = rk_loop_admit(ctx, &step.header, queue_view->slot_size);
+    int32_t admitted = rk_loop_admit(ctx, &step.header, queue_view->slot_size, &step.admitted_ns);
     if (admitted == RK_SUCCESS) return step;
     rk_count_refused_message(ctx, admitted);
     rk_loop_release(ctx, cursor, step.source, step.index);
@@ -394,7 +403,7 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
 #ifdef RK_TRACE
       admitted_clock = rk_loop_hlc(&ctx);
 #endif
-      started_ns = rk_clock_ns();
+      started_ns = step.admitted_ns;
       rk_store_relaxed_u64(&env->handling_message_id, step.header.message_id);
       rk_store_relaxed_u64((rk_global uint64_t*)&env->handling_since_ns, (uint64_t)started_ns);
     }
