@@ -2,12 +2,16 @@
 // queues of the same capacity (queue_contenders.hpp). Runs are interleaved, each round in
 // a fresh random order, so drift and whatever a run leaves behind hit every queue alike;
 // the ratio rows compare runs taken moments apart.
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -34,18 +38,51 @@ struct alignas(128) StartLine {
   }
 };
 
+// The producer and the consumer each get a CPU of their own: the first two the process may
+// run on (none when it has fewer). Unpinned on a 2-vCPU machine a run was sometimes time-
+// sliced on one CPU (each side fills or drains the whole queue in its slice, no cache line
+// moves) and sometimes spread over two, runs of one queue were 3-4x apart, and how often
+// each happened differed by queue: the medians compared luck. Pinned, every run measures
+// the queue between two cores, as between a host thread and a busy kernel.
+struct QueueCpus {
+  int producer = -1, consumer = -1;
+};
+
+QueueCpus queue_cpus() {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return {};
+  QueueCpus cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed)) continue;
+    if (cpus.producer < 0) cpus.producer = cpu;
+    else return QueueCpus{cpus.producer, cpu};
+  }
+  return {};
+}
+
+void pin_this_thread(int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t only;
+  CPU_ZERO(&only);
+  CPU_SET(cpu, &only);
+  pthread_setaffinity_np(pthread_self(), sizeof only, &only);  // best effort: a refusal leaves it unpinned
+}
+
 // Throughput in M msgs/s; throws if a message came out of order (the queue is broken).
 template <class Queue, class... Args>
 double run_once(uint64_t messages, Args... args) {
   auto queue = std::make_unique<Queue>(args...);
   StartLine start;
   ConsumerResult result;
+  const QueueCpus cpus = queue_cpus();
   std::thread consumer([&] {
+    pin_this_thread(cpus.consumer);
     start.arrive_and_wait();
     queue->consume(messages, result);
     result.done = Clock::now();
   });
   std::thread producer([&] {
+    pin_this_thread(cpus.producer);
     start.arrive_and_wait();
     queue->produce(messages);
   });
@@ -88,7 +125,10 @@ ResultRow make_row(const char* name, const char* unit, const std::vector<double>
   row.unit = unit;
   summarize(row, samples);
   row.set("capacity", kCapacity).set("message_bytes", 64.0).set("messages_per_run", static_cast<double>(messages));
-  row.set("threads", "1 producer + 1 consumer, unpinned");
+  const QueueCpus cpus = queue_cpus();
+  row.set("threads", cpus.producer < 0 ? std::string("1 producer + 1 consumer, unpinned (fewer than 2 CPUs)")
+                                       : "1 producer + 1 consumer, pinned to CPUs " + std::to_string(cpus.producer) +
+                                             " and " + std::to_string(cpus.consumer));
   return row;
 }
 
