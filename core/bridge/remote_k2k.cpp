@@ -33,12 +33,6 @@ std::mutex g_mutex;  // the directory, every Egress::proxies, forwarding, the fo
 // (a try-lock in every idle round would otherwise win it again and again).
 std::atomic<uint32_t> g_directory_waiters{0};
 
-std::unique_lock<std::mutex> lock_directory() {
-  g_directory_waiters.fetch_add(1, std::memory_order_relaxed);
-  std::unique_lock lock(g_mutex);
-  g_directory_waiters.fetch_sub(1, std::memory_order_relaxed);
-  return lock;
-}
 // Both never destroyed by a static destructor: kernel threads of runtimes a program did not
 // destroy may still run forwarding passes (forwarding_assist) while the process exits.
 std::vector<rk_runtime_s*>& g_runtimes = *new std::vector<rk_runtime_s*>();
@@ -220,7 +214,7 @@ Delivery deliver(rk_runtime_s* runtime, Egress& egress, const rk_msg_header& mes
 }  // namespace
 
 void directory_join(rk_runtime_s* runtime) {
-  auto lock = lock_directory();
+  auto lock = hold_directory();
   runtime->serial = g_next_serial++;
   g_runtimes.push_back(runtime);
 }
@@ -228,7 +222,7 @@ void directory_join(rk_runtime_s* runtime) {
 void directory_leave(rk_runtime_s* runtime) {
   bool had_egress = false;
   {
-    auto lock = lock_directory();
+    auto lock = hold_directory();
     if (std::find(g_runtimes.begin(), g_runtimes.end(), runtime) == g_runtimes.end()) return;
     std::erase(g_runtimes, runtime);
     group::forget_runtime_locked(runtime);  // other processes' messages for it are dropped now
@@ -248,7 +242,7 @@ void forwarder_acquire_locked() {
 void forwarder_release() {
   std::unique_ptr<Forwarder> last;
   {
-    auto lock = lock_directory();
+    auto lock = hold_directory();
     if (g_forwarder_users.fetch_sub(1, std::memory_order_relaxed) == 1) last.reset(std::exchange(g_forwarder, nullptr));
   }
   if (last) {  // joined outside the lock it takes
@@ -347,20 +341,25 @@ void close_rank_routes_locked(uint32_t rank) {
   }
 }
 
-std::unique_lock<std::mutex> hold_directory() { return lock_directory(); }
+std::unique_lock<std::mutex> hold_directory() {
+  g_directory_waiters.fetch_add(1, std::memory_order_relaxed);  // counted while blocked (see g_directory_waiters)
+  std::unique_lock lock(g_mutex);
+  g_directory_waiters.fetch_sub(1, std::memory_order_relaxed);
+  return lock;
+}
 
 void for_each_joined_runtime(const std::function<void(rk_runtime_s*)>& visit) {
-  auto lock = lock_directory();
+  auto lock = hold_directory();
   for (rk_runtime_s* runtime : g_runtimes) visit(runtime);
 }
 
 rk_result resolve_remote_peer(rk_runtime_s* local, const std::string& name, uint32_t& id) {
-  auto lock = lock_directory();
+  auto lock = hold_directory();
   return resolve_remote_peer_locked(local, name, id);
 }
 
 rk_result prepare_egress(rk_runtime_s* a, rk_runtime_s* b) {
-  auto lock = lock_directory();
+  auto lock = hold_directory();
   if (rk_result r = ensure_egress(a); r != RK_SUCCESS) return r;
   return ensure_egress(b);
 }
@@ -424,7 +423,7 @@ rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& nam
 }
 
 std::string remote_kernel_name(rk_runtime_s* local, uint32_t id) {
-  auto lock = lock_directory();
+  auto lock = hold_directory();
   return remote_kernel_name_locked(local, id);
 }
 
@@ -460,7 +459,7 @@ bool forward_pass(rk_runtime_s* runtime) {
 rk_result wait_egress_handed_on(rk_runtime_s* runtime, std::chrono::steady_clock::time_point deadline) {
   std::shared_ptr<Egress> egress;
   {
-    auto lock = lock_directory();
+    auto lock = hold_directory();
     egress = runtime->egress;
   }
   if (!egress) return RK_SUCCESS;
