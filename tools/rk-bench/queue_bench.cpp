@@ -48,7 +48,7 @@ struct QueueCpus {
   int producer = -1, consumer = -1;
 };
 
-QueueCpus queue_cpus() {
+QueueCpus first_two_cpus() {
   cpu_set_t allowed;
   if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return {};
   QueueCpus cpus;
@@ -58,6 +58,12 @@ QueueCpus queue_cpus() {
     else return QueueCpus{cpus.producer, cpu};
   }
   return {};
+}
+
+// Read once: every run and every row's description use the same two.
+const QueueCpus& queue_cpus() {
+  static const QueueCpus cpus = first_two_cpus();
+  return cpus;
 }
 
 void pin_this_thread(int cpu) {
@@ -74,7 +80,7 @@ double run_once(uint64_t messages, Args... args) {
   auto queue = std::make_unique<Queue>(args...);
   StartLine start;
   ConsumerResult result;
-  const QueueCpus cpus = queue_cpus();
+  const QueueCpus& cpus = queue_cpus();
   std::thread consumer([&] {
     pin_this_thread(cpus.consumer);
     start.arrive_and_wait();
@@ -125,7 +131,7 @@ ResultRow make_row(const char* name, const char* unit, const std::vector<double>
   row.unit = unit;
   summarize(row, samples);
   row.set("capacity", kCapacity).set("message_bytes", 64.0).set("messages_per_run", static_cast<double>(messages));
-  const QueueCpus cpus = queue_cpus();
+  const QueueCpus& cpus = queue_cpus();
   row.set("threads", cpus.producer < 0 ? std::string("1 producer + 1 consumer, unpinned (fewer than 2 CPUs)")
                                        : "1 producer + 1 consumer, pinned to CPUs " + std::to_string(cpus.producer) +
                                              " and " + std::to_string(cpus.consumer));
