@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define RK_PLUGIN_ABI_MAJOR 1u
-#define RK_PLUGIN_ABI_MINOR 1u
+#define RK_PLUGIN_ABI_MINOR 2u
 #define RK_PLUGIN_ENTRY_NAME "rk_plugin_entry"
 
 #if defined(__GNUC__)
@@ -134,6 +134,12 @@ typedef struct rk_host_services {
    * and no other thread is at it; nonzero when it ran one (the pass stands in for the
    * caller's yield). Cheap when there is none. Never blocks. */
   int (*idle_assist)(void* user);
+  /* Since plugin ABI 1.2. The same offer from the thread of one ring kernel, named by the
+   * control block it was launched with: the core may deliver that kernel's own output to
+   * its async consumers (the message bridge's work, docs/bridge.md), running their
+   * callbacks on this thread, so a reply needs no third thread woken. Nonzero when it
+   * delivered something. Never blocks. */
+  int (*kernel_idle_assist)(void* user, const void* control_block);
 } rk_host_services;
 
 typedef struct rk_device_info {

@@ -1,5 +1,6 @@
 // C entry points for ring kernels: argument checks, then the rk::core operations.
 #include "api/error.hpp"
+#include "bridge/bridge.hpp"
 #include "distributed/group.hpp"
 #include "distributed/remote_kernel.hpp"
 #include "runtime/kernel.hpp"
@@ -11,6 +12,8 @@
 #include "runtime/snapshot.hpp"
 #include "runtime/supervision.hpp"
 
+#include <string>
+
 using namespace rk::core;
 
 namespace {
@@ -21,6 +24,18 @@ rk_result null_kernel() { return fail(RK_ERROR_INVALID_ARGUMENT, "kernel handle 
 rk_result local_kernel(rk_kernel kernel, const char* call) {
   if (kernel == nullptr) return null_kernel();
   return is_remote(kernel) ? refuse_remote(kernel, call) : RK_SUCCESS;
+}
+
+// A call that waits for the kernel's loop, made from a callback that runs on that very
+// loop's thread (cpu_sim kernels deliver their own output: docs/bridge.md), would wait for
+// itself until its timeout.
+rk_result local_kernel_off_its_thread(rk_kernel kernel, const char* call) {
+  if (rk_result r = local_kernel(kernel, call); r != RK_SUCCESS) return r;
+  if (Bridge::assisting_kernel() != kernel) return RK_SUCCESS;
+  return fail(RK_ERROR_INVALID_STATE, std::string(call) + " of kernel '" + kernel->config.name +
+                                          "' from a callback running on that kernel's own thread (cpu_sim delivers a "
+                                          "kernel's output on its idle thread), which cannot wait for its own loop: "
+                                          "call it from another thread");
 }
 
 }  // namespace
@@ -58,7 +73,7 @@ RK_API rk_result rk_kernel_reactivate(rk_kernel kernel) {
 
 RK_API rk_result rk_kernel_terminate(rk_kernel kernel, uint64_t timeout_ns) {
   clear_error();
-  if (rk_result r = local_kernel(kernel, "rk_kernel_terminate"); r != RK_SUCCESS) return r;
+  if (rk_result r = local_kernel_off_its_thread(kernel, "rk_kernel_terminate"); r != RK_SUCCESS) return r;
   return kernel_terminate(kernel, timeout_ns);
 }
 
@@ -143,7 +158,7 @@ RK_API rk_result rk_kernel_supervise(rk_kernel kernel, const rk_supervision_opti
 
 RK_API rk_result rk_kernel_restart(rk_kernel kernel, uint32_t flags, uint64_t timeout_ns) {
   clear_error();
-  if (rk_result r = local_kernel(kernel, "rk_kernel_restart"); r != RK_SUCCESS) return r;
+  if (rk_result r = local_kernel_off_its_thread(kernel, "rk_kernel_restart"); r != RK_SUCCESS) return r;
   return kernel_restart(kernel, flags, timeout_ns);
 }
 
@@ -158,13 +173,13 @@ RK_API size_t rk_kernel_fault_reason(rk_kernel kernel, char* buffer, size_t capa
 
 RK_API rk_result rk_kernel_snapshot(rk_kernel kernel, void* buffer, size_t capacity, size_t* size) {
   clear_error();
-  if (rk_result r = local_kernel(kernel, "rk_kernel_snapshot"); r != RK_SUCCESS) return r;
+  if (rk_result r = local_kernel_off_its_thread(kernel, "rk_kernel_snapshot"); r != RK_SUCCESS) return r;
   return kernel_snapshot(kernel, buffer, capacity, size);
 }
 
 RK_API rk_result rk_kernel_migrate(rk_kernel kernel, rk_runtime target, uint64_t timeout_ns, rk_kernel* moved) {
   clear_error();
-  if (rk_result r = local_kernel(kernel, "rk_kernel_migrate"); r != RK_SUCCESS) return r;
+  if (rk_result r = local_kernel_off_its_thread(kernel, "rk_kernel_migrate"); r != RK_SUCCESS) return r;
   return kernel_migrate(kernel, target, timeout_ns, moved);
 }
 

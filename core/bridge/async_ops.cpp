@@ -1,4 +1,4 @@
-// Registering async consumers: a pending request is entered (under receive_mutex) before
+// Registering async consumers: a pending request is entered (under its pending_lock) before
 // its message is sent, so its reply always finds it; it is armed once the send succeeded.
 #include "bridge/async_ops.hpp"
 
@@ -49,18 +49,25 @@ rk_result kernel_request_async(rk_kernel_s* kernel, uint32_t type_id, const void
   uint64_t timeout_ns = given.timeout_ns ? given.timeout_ns : kDefaultRequestTimeoutNs;
   if (rk_result r = check_launched(kernel, "requesting"); r != RK_SUCCESS) return r;
   uint64_t correlation_id = next_request_id(kernel);
-  bool first = false;
+  KernelAsync& async = kernel->async;
   {
-    std::lock_guard lock(kernel->receive_mutex);
-    kernel->async.pending[correlation_id] = PendingRequest{completion, user_data, deadline_after(timeout_ns), false};
-    first = attach_locked(kernel);
+    std::lock_guard lock(async.pending_lock);
+    async.add_pending_locked(correlation_id, PendingRequest{completion, user_data, deadline_after(timeout_ns), false});
   }
-  if (first) bridge_for(kernel->runtime).attach(kernel);
+  if (!async.attached.load(std::memory_order_acquire)) {
+    bool first = false;
+    {
+      std::lock_guard lock(kernel->receive_mutex);
+      first = attach_locked(kernel);
+    }
+    if (first) bridge_for(kernel->runtime).attach(kernel);
+  }
   rk_result sent = send_async(kernel, type_id, payload, size, correlation_id, timeout_ns);
-  std::lock_guard lock(kernel->receive_mutex);
+  std::lock_guard lock(async.pending_lock);
   auto it = kernel->async.pending.find(correlation_id);
   if (sent != RK_SUCCESS) {
     if (it != kernel->async.pending.end()) kernel->async.pending.erase(it);
+    kernel->async.count_pending_locked();
     return sent;
   }
   if (it != kernel->async.pending.end()) it->second.armed = true;  // else: already answered

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
+#include "bridge/kernel_assist.hpp"
 #include "runtime/elastic.hpp"
 #include "runtime/host_dialect.hpp"
 #include "runtime/kernel.hpp"
@@ -18,6 +20,18 @@ namespace {
 
 thread_local const rk_runtime_s* bridge_runtime = nullptr;  // set on a bridge thread
 thread_local const rk_kernel_s* current_kernel = nullptr;
+thread_local const rk_kernel_s* assisting = nullptr;  // set on a kernel thread standing in
+
+// Bridge::assist: a batch worth a pass at once, idle rounds to wait for a smaller one, and
+// the requests in flight above which the bridge thread's batches do better.
+constexpr uint32_t kAssistBatch = 16;
+constexpr uint32_t kAssistPatience = 4;
+constexpr uint32_t kAssistMaxPending = 8;
+// While kernel threads deliver their own output, the bridge thread wakes at this pace for
+// what only it does (timeouts, other kernels' output, periodic work), and does not park on
+// a doorbell: a parked bridge would cost every reply a wake-up system call on the kernel's
+// thread.
+constexpr auto kStandBack = std::chrono::microseconds(200);
 
 // cpu_sim rings the host doorbell on output, so a parked bridge wakes at once and the
 // slice only bounds how late a timeout or a detach is seen. GPU and PoCL kernels cannot
@@ -74,11 +88,50 @@ bool Bridge::on_bridge_thread(const rk_runtime_s* runtime) {
 
 const rk_kernel_s* Bridge::dispatching_kernel() { return current_kernel; }
 
+const rk_kernel_s* Bridge::assisting_kernel() { return assisting; }
+
+bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
+  uint32_t depth = rk_queue_depth(kernel->views.output);
+  if (depth == 0) return false;  // the usual idle round: no lock
+  // Deliver in batches while input keeps coming: a pass per message would pull every line
+  // the submitting thread touches (pending requests, the clock, the allocator) across cores
+  // once per message, and slow the submitter more than the batch delays its replies. So a
+  // pass runs once the output stopped growing for a few idle rounds, or holds a batch.
+  if (depth != rounds.depth_seen) {
+    rounds = {depth, 0};
+    if (depth < kAssistBatch) return false;
+  } else if (depth < kAssistBatch && ++rounds.rounds < kAssistPatience) {
+    return false;
+  }
+  rounds = {};
+  // Many requests in flight: the bridge thread's batches deliver them at a higher rate than
+  // passes between messages would (measured: docs/benchmarks.md); few: the reply is here.
+  // Read last: the submitting thread writes this line on every request.
+  if (kernel->async.pending_count.load(std::memory_order_relaxed) > kAssistMaxPending) return false;
+  // Set before the kernel was enlisted (attach), reset only after every kernel is gone.
+  Bridge* bridge = kernel->runtime->bridge.get();
+  std::unique_lock pass(bridge->pass_mutex_, std::try_to_lock);
+  if (!pass.owns_lock()) return false;
+  std::unique_lock dispatch(kernel->async.dispatch_mutex, std::try_to_lock);
+  if (!dispatch.owns_lock()) return false;
+  // The roles a callback checks (what it may block on) are the bridge thread's, plus ours.
+  const rk_runtime_s* saved_runtime = std::exchange(bridge_runtime, kernel->runtime);
+  const rk_kernel_s* saved_kernel = std::exchange(current_kernel, kernel);
+  const rk_kernel_s* saved_assisting = std::exchange(assisting, kernel);
+  bool delivered = serve_kernel(kernel, false, true);
+  bridge_runtime = saved_runtime;
+  current_kernel = saved_kernel;
+  assisting = saved_assisting;
+  if (delivered) bridge->assists_.fetch_add(1, std::memory_order_relaxed);
+  return delivered;
+}
+
 void Bridge::attach(rk_kernel_s* kernel) {
   {
     std::lock_guard lock(mutex_);
     if (std::find(kernels_.begin(), kernels_.end(), kernel) == kernels_.end()) kernels_.push_back(kernel);
   }
+  enlist_for_assist(kernel);
   attached_.notify_all();
 }
 
@@ -88,20 +141,36 @@ void Bridge::wake() {
 }
 
 void Bridge::detach(rk_kernel_s* kernel) {
+  withdraw_from_assist(kernel);
   std::unique_lock lock(mutex_);
   if (std::find(kernels_.begin(), kernels_.end(), kernel) == kernels_.end()) return;
   detaching_.push_back(kernel);
+  attached_.notify_all();  // a bridge standing back serves it now
   detached_.wait(lock, [&] { return std::find(kernels_.begin(), kernels_.end(), kernel) == kernels_.end(); });
 }
 
 void Bridge::run() {
   bridge_runtime = runtime_;
   uint32_t idle_rounds = 0;
+  uint64_t assists_seen = 0;
   while (!stop_.load(std::memory_order_acquire)) {
     runtime_->trace->collect_soon();  // traced kernels' rings (observability/trace.hpp)
     if (runtime_->elastic_kernels.load(std::memory_order_relaxed) != 0) relaunch_waiting_soon(runtime_);
     if (runtime_->supervised_kernels.load(std::memory_order_relaxed) != 0) supervise_soon(runtime_);
-    if (serve_all()) idle_rounds = 0;
+    bool served = false;
+    {
+      std::unique_lock pass(pass_mutex_, std::try_to_lock);  // busy: a kernel thread is at it
+      if (pass.owns_lock()) served = serve_all();
+    }
+    uint64_t assists = assists_.load(std::memory_order_relaxed);
+    if (assists != assists_seen) {
+      assists_seen = assists;
+      idle_rounds = 0;
+      std::unique_lock lock(mutex_);
+      if (detaching_.empty()) attached_.wait_for(lock, kStandBack, [&] { return stop_.load() || !detaching_.empty(); });
+      continue;
+    }
+    if (served) idle_rounds = 0;
     else idle(idle_rounds++);
   }
 }

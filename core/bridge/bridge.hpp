@@ -1,6 +1,7 @@
 // The message bridge: one host progress thread per runtime (docs/bridge.md). It starts
 // with the first kernel that gets an async consumer, or the first traced kernel (it
-// collects trace rings too), and stops when the runtime goes.
+// collects trace rings too), and stops when the runtime goes. On cpu_sim an idle kernel
+// thread may run the pass for its own kernel instead (assist, bridge/kernel_assist.hpp).
 // It serves only attached kernels: drains their output, resolves pending requests by
 // correlation id, runs output handlers in order, times requests out.
 #pragma once
@@ -33,10 +34,24 @@ class Bridge {
   // Wakes a bridge that sleeps with nothing to do: trace rings now want collecting.
   void wake();
 
-  // True on this runtime's bridge thread (inside a callback).
+  // True on this runtime's bridge thread, or on a kernel thread standing in for it
+  // (inside a callback).
   static bool on_bridge_thread(const rk_runtime_s* runtime);
   // The kernel whose callbacks this thread is running now, if any.
   static const rk_kernel_s* dispatching_kernel();
+  // The kernel whose own (cpu_sim) thread is running its callbacks now, if any: that
+  // kernel's loop cannot move until they return (bridge/kernel_assist.hpp).
+  static const rk_kernel_s* assisting_kernel();
+
+  // What an idle kernel thread remembers between its offers (thread-local: nothing shared
+  // is written while it waits).
+  struct AssistRounds {
+    uint32_t depth_seen = 0;  // output depth at the last offer
+    uint32_t rounds = 0;      // offers since it last changed
+  };
+  // One pass over `kernel` on its own idle thread, standing in for the bridge thread: only
+  // when there is output and no lock it needs is busy. True when it delivered something.
+  static bool assist(rk_kernel_s* kernel, AssistRounds& rounds);
 
  private:
   void run();
@@ -44,6 +59,12 @@ class Bridge {
   void idle(uint32_t round);
 
   rk_runtime_s* runtime_;
+  // Held by whoever runs passes, the bridge thread or a kernel thread standing in for it:
+  // a runtime's callbacks never run two at a time. Only ever try-locked.
+  std::mutex pass_mutex_;
+  // Passes kernel threads ran that delivered something: while these grow, the bridge
+  // thread stands back (run()).
+  std::atomic<uint64_t> assists_{0};
   std::mutex mutex_;  // guards kernels_ and detaching_; taken before a kernel's dispatch_mutex
   std::condition_variable detached_;
   std::condition_variable attached_;  // wakes a bridge that only collects traces
@@ -58,6 +79,8 @@ Bridge& bridge_for(rk_runtime_s* runtime);
 
 // One pass over a kernel (its dispatch_mutex held): true when it delivered anything.
 // `final`: complete everything still pending with RK_ERROR_TERMINATED.
-bool serve_kernel(rk_kernel_s* kernel, bool final);
+// `try_only`: give up at once where the kernel's receive lock is busy (a kernel thread
+// standing in for the bridge must not sleep on a lock).
+bool serve_kernel(rk_kernel_s* kernel, bool final, bool try_only = false);
 
 }  // namespace rk::core

@@ -28,12 +28,24 @@ struct Delivery {
 // replies for blocking requests and output for readers stay, in order.
 void take_claimed(rk_kernel_s* kernel, std::vector<Delivery>& out) {
   KernelAsync& async = kernel->async;
+  std::vector<KernelAsync::PendingMap::node_type> answered;
   for (auto it = kernel->held.begin(); it != kernel->held.end();) {
-    auto pending = async.pending.find(it->header.correlation_id);
-    if (pending != async.pending.end()) {
-      out.push_back({pending->second, RK_SUCCESS, std::move(*it), nullptr, nullptr});
-      async.pending.erase(pending);
-    } else if (async.handler != nullptr && !async.claimed(it->header.correlation_id)) {
+    // pending_lock per message: a submitting thread waits for one lookup, never for a
+    // whole batch. The nodes go back to spare_nodes at the end, under one lock.
+    KernelAsync::PendingMap::node_type request;
+    bool claimed = false;
+    {
+      std::lock_guard pending_lock(async.pending_lock);
+      auto pending = async.pending.find(it->header.correlation_id);
+      if (pending != async.pending.end()) {
+        request = async.pending.extract(pending);
+        async.count_pending_locked();
+      } else claimed = async.claimed_locked(it->header.correlation_id);
+    }
+    if (request) {
+      out.push_back({request.mapped(), RK_SUCCESS, std::move(*it), nullptr, nullptr});
+      answered.push_back(std::move(request));
+    } else if (async.handler != nullptr && !claimed) {
       out.push_back({PendingRequest{}, RK_SUCCESS, std::move(*it), async.handler, async.handler_user_data});
     } else {
       ++it;
@@ -41,6 +53,10 @@ void take_claimed(rk_kernel_s* kernel, std::vector<Delivery>& out) {
     }
     it = kernel->held.erase(it);
   }
+  if (answered.empty()) return;
+  std::lock_guard pending_lock(async.pending_lock);
+  for (auto& node : answered)
+    if (async.spare_nodes.size() < KernelAsync::kMaxSpareNodes) async.spare_nodes.push_back(std::move(node));
 }
 
 // Completes armed requests that `ends` selects with `result`; timed-out ids are
@@ -48,6 +64,7 @@ void take_claimed(rk_kernel_s* kernel, std::vector<Delivery>& out) {
 template <class Ends>
 void complete_pending(rk_kernel_s* kernel, rk_result result, Ends ends, std::vector<Delivery>& out) {
   KernelAsync& async = kernel->async;
+  std::lock_guard pending_lock(async.pending_lock);
   for (auto it = async.pending.begin(); it != async.pending.end();) {
     if (!it->second.armed || !ends(it->second)) {
       ++it;
@@ -57,6 +74,7 @@ void complete_pending(rk_kernel_s* kernel, rk_result result, Ends ends, std::vec
     out.push_back({it->second, result, {}, nullptr, nullptr});
     it = async.pending.erase(it);
   }
+  async.count_pending_locked();
 }
 
 // Whether a pass could find anything, judged without the kernel's lock: the bridge polls
@@ -67,9 +85,12 @@ bool worth_a_look(rk_kernel_s* kernel, bool final, Clock::time_point now) {
   return final || now >= kernel->async.next_timeout_scan || rk_queue_depth(kernel->views.output) != 0;
 }
 
-rk_result collect(rk_kernel_s* kernel, bool final, std::vector<Delivery>& out) {
-  if (!worth_a_look(kernel, final, Clock::now())) return RK_SUCCESS;
-  std::lock_guard lock(kernel->receive_mutex);
+rk_result collect(rk_kernel_s* kernel, bool final, bool try_only, std::vector<Delivery>& out) {
+  auto now = Clock::now();
+  if (!worth_a_look(kernel, final, now)) return RK_SUCCESS;
+  std::unique_lock lock(kernel->receive_mutex, std::defer_lock);
+  if (!try_only) lock.lock();
+  else if (!lock.try_lock()) return RK_SUCCESS;
   // Read the state first: once Terminated, terminate's last drain has already filled held.
   bool terminated = kernel->state.load() == RK_KERNEL_TERMINATED;
   rk_result drained = terminated ? RK_SUCCESS : drain_output_locked(kernel, kernel->config.output_capacity);
@@ -82,7 +103,6 @@ rk_result collect(rk_kernel_s* kernel, bool final, std::vector<Delivery>& out) {
     complete_pending(kernel, RK_ERROR_TERMINATED, [](const PendingRequest&) { return true; }, out);
     return RK_SUCCESS;
   }
-  auto now = Clock::now();
   if (now < kernel->async.next_timeout_scan) return RK_SUCCESS;
   kernel->async.next_timeout_scan = now + kTimeoutScanEvery;
   complete_pending(kernel, RK_ERROR_TIMEOUT, [now](const PendingRequest& p) { return p.deadline <= now; }, out);
@@ -113,9 +133,9 @@ void deliver(rk_kernel_s* kernel, Delivery& d, rk_result drained, const std::str
 
 }  // namespace
 
-bool serve_kernel(rk_kernel_s* kernel, bool final) {
+bool serve_kernel(rk_kernel_s* kernel, bool final, bool try_only) {
   std::vector<Delivery> batch;
-  rk_result drained = collect(kernel, final, batch);
+  rk_result drained = collect(kernel, final, try_only, batch);
   std::string fault = drained != RK_SUCCESS ? last_error_text() : std::string();
   if (drained != RK_SUCCESS) log_error("bridge: " + fault);
   for (Delivery& d : batch) deliver(kernel, d, drained, fault);

@@ -465,10 +465,11 @@ RK_INLINE int32_t rk_check_outgoing(uint32_t slot_size, uint32_t type_id, uint32
 #endif
 
 /* Where the device's threads are host threads (cpu_sim), an idle or waiting loop offers its
- * time to the host's forwarding work first (K2K between runtimes and processes) and yields
+ * time to the host first: delivering its own kernel's output to async consumers (the
+ * bridge's work), and the forwarding work (K2K between runtimes and processes). It yields
  * only when it ran none: nonzero when it ran some. Elsewhere: always 0. */
 #ifndef rk_idle_assist
-#define rk_idle_assist() 0
+#define rk_idle_assist(ctx) 0
 #endif
 
 /* Wakes a sleeper parked on `doorbell` after this side published work. Dekker pairing
@@ -540,7 +541,7 @@ RK_INLINE int32_t rk_output_message(rk_ctx* ctx, uint32_t type_id, rk_payload pa
 RK_INLINE void rk_wait_for_room(rk_ctx* ctx, uint32_t* round) {
   uint32_t r = ++*round;
   if (r < 64u) {
-    if (!rk_idle_assist()) rk_pause();
+    if (!rk_idle_assist(ctx)) rk_pause();
     return;
   }
 #if RK_CAN_PARK
@@ -555,7 +556,7 @@ RK_INLINE void rk_wait_for_room(rk_ctx* ctx, uint32_t* round) {
 #else
   (void)ctx;
 #endif
-  if (!rk_idle_assist()) rk_yield();
+  if (!rk_idle_assist(ctx)) rk_yield();
 }
 
 /* Output to the host with a correlation id and flags, waiting for room. With a copied ring

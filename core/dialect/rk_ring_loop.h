@@ -235,12 +235,12 @@ RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
   }
 #endif
   if (round < RK_LOOP_SPIN_ROUNDS) {
-    if (!rk_idle_assist()) rk_pause();
+    if (!rk_idle_assist(ctx)) rk_pause();
     return;
   }
 #if RK_CAN_PARK
   if (round < RK_LOOP_YIELD_ROUNDS) {
-    if (!rk_idle_assist()) rk_yield();
+    if (!rk_idle_assist(ctx)) rk_yield();
     return;
   }
   rk_global rk_control_block* control = ctx->control;

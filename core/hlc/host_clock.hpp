@@ -7,12 +7,12 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>  // std::lock_guard
-#include <thread>
 
 // clang-format off
 #include "../dialect/preludes/rk_prelude_host.h"
 #include "rk_ring_layout.h"
 #include "../dialect/rk_hlc_ops.h"
+#include "../runtime/spin_lock.hpp"
 // clang-format on
 
 namespace rk::core {
@@ -52,22 +52,8 @@ class HostClock {
     return result;
   }
 
-  // A spinlock, held for a few ns around a 16-byte update: every send ticks and every
-  // receive merges, and a pthread mutex pair cost ~50 ns of a ~600 ns round trip
-  // (rk-bench roundtrip on PoCL). Waiters yield after a short spin, so a holder that was
-  // preempted on a busy machine does not keep them spinning for its whole time slice.
-  class SpinLock {
-   public:
-    void lock() {
-      while (locked_.exchange(true, std::memory_order_acquire))
-        for (uint32_t round = 0; locked_.load(std::memory_order_relaxed); ++round)
-          if (round < 64) rk_pause(); else std::this_thread::yield();
-    }
-    void unlock() { locked_.store(false, std::memory_order_release); }
-
-   private:
-    std::atomic<bool> locked_{false};
-  };
+  // Held for a few ns around a 16-byte update: every send ticks and every receive merges,
+  // and a pthread mutex pair cost ~50 ns of a ~600 ns round trip (rk-bench roundtrip on PoCL).
   mutable SpinLock lock_;
   rk_hlc clock_{};
 };

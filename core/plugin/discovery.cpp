@@ -171,10 +171,12 @@ PluginRecord record_for(const std::string& path) {
 }
 
 std::atomic<bool (*)()> g_idle_assist{nullptr};  // set_idle_assist
+std::atomic<bool (*)(const void*)> g_kernel_idle_assist{nullptr};  // set_kernel_idle_assist
 
 }  // namespace
 
 void set_idle_assist(bool (*assist)()) { g_idle_assist.store(assist, std::memory_order_release); }
+void set_kernel_idle_assist(bool (*assist)(const void*)) { g_kernel_idle_assist.store(assist, std::memory_order_release); }
 
 // Host services handed to each plugin; `user` names the plugin in its log lines. Kept for
 // the life of the process because a plugin may log until it is unloaded; one per name, so
@@ -201,6 +203,10 @@ const rk_host_services* host_services_for(const std::string& label) {
   services.idle_assist = [](void*) -> int {
     bool (*assist)() = g_idle_assist.load(std::memory_order_acquire);
     return assist != nullptr && assist() ? 1 : 0;
+  };
+  services.kernel_idle_assist = [](void*, const void* control_block) -> int {
+    bool (*assist)(const void*) = g_kernel_idle_assist.load(std::memory_order_acquire);
+    return assist != nullptr && assist(control_block) ? 1 : 0;
   };
   return &services;
 }

@@ -40,6 +40,9 @@ const rk_host_services* host_services_for(const std::string& label);
 // What rk_host_services.idle_assist runs: set by the forwarding code (bridge/remote_k2k.cpp)
 // when forwarding first starts; until then idle_assist answers 0 at once.
 void set_idle_assist(bool (*assist)());
+// What rk_host_services.kernel_idle_assist runs: set by the bridge (bridge/kernel_assist.cpp)
+// when a kernel first gets an async consumer; until then it answers 0 at once.
+void set_kernel_idle_assist(bool (*assist)(const void* control_block));
 // dlopen's words: a library the plugin needs is missing, or the file is no plugin;
 rk_plugin_reason classify_load_error(const std::string& text, const std::string& path);
 // the text of dlerror inside Boost.DLL's exception message;

@@ -82,11 +82,15 @@ struct rk_kernel_s {
   std::atomic<uint64_t> host_dropped{0};
   std::atomic<uint64_t> relaunches{0};  // loops launched again after parking (runtime/park.hpp)
 
-  std::mutex send_mutex;     // one host producer at a time on the SPSC input queue
-  std::mutex receive_mutex;  // one host consumer at a time on the SPSC output queue
-  bool slot_open = false;    // an rk_kernel_reserve awaits its commit (send_mutex held)
+  // The producer's and the consumer's fields on lines of their own: with async consumers
+  // the output is drained by another thread (the bridge, or on cpu_sim the kernel's own
+  // thread between messages) while the caller sends, and a shared line would move between
+  // their cores on every message.
+  alignas(64) std::mutex send_mutex;  // one host producer at a time on the SPSC input queue
+  bool slot_open = false;             // an rk_kernel_reserve awaits its commit (send_mutex held)
   uint64_t next_message_id = 0;
   uint64_t next_correlation_id = 0;
+  alignas(64) std::mutex receive_mutex;    // one host consumer at a time on the SPSC output queue
   std::deque<rk::core::HostMessage> held;  // received off the device, not yet handed out
   rk::core::KernelAsync async;             // async consumers and late replies (receive_mutex)
   rk::core::HostTraceRings trace_rings;    // traced kernels: the host's events (observability/trace.hpp)

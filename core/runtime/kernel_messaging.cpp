@@ -91,6 +91,14 @@ rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t
       index = slot.index;
       return RK_SUCCESS;
     }
+    if (timeout_ns != 0 && Bridge::assisting_kernel() == kernel) {
+      rk_queue_count_rejected(input);
+      count_dropped(kernel);
+      return fail(RK_ERROR_QUEUE_FULL, "input queue of kernel '" + kernel->config.name +
+                                           "' is full, and this callback runs on that kernel's own thread (cpu_sim "
+                                           "delivers a kernel's output on its idle thread), which alone drains it: "
+                                           "send with timeout 0 from callbacks");
+    }
     if (timeout_ns == 0 || Clock::now() >= deadline) {
       rk_queue_count_rejected(input);
       count_dropped(kernel);

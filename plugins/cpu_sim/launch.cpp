@@ -59,12 +59,14 @@ rk_cpu_thread_info thread_info_for(const Grid& grid, Team& team) {
   info.shared_bytes = team.shared.size();
   info.dynamic_shared = team.dynamic.data();
   info.dynamic_shared_bytes = grid.config.shared_memory_bytes;
-  // A core from before plugin ABI 1.1 has no idle_assist: the loop then only yields.
+  // A core from before plugin ABI 1.1 has no idle_assist (1.2: kernel_idle_assist): the
+  // loop then only yields.
   const rk_host_services* host = rk::plugin_common::host();
   if (host != nullptr && RK_TABLE_HAS(host, rk_host_services, idle_assist) && host->idle_assist != nullptr) {
     info.assist = host->idle_assist;
     info.assist_user = host->user;
   }
+  if (host != nullptr && RK_TABLE_HAS(host, rk_host_services, kernel_idle_assist)) info.kernel_assist = host->kernel_idle_assist;
   return info;
 }
 

@@ -28,7 +28,13 @@ TEST_CASE("plugin ABI 1.1: the host services grow by idle_assist, appended", "[a
   CHECK(RK_PLUGIN_ABI_MINOR >= 1u);
   CHECK(offsetof(rk_host_services, clock_ns) == 32);
   CHECK(offsetof(rk_host_services, idle_assist) == offsetof(rk_host_services, clock_ns) + sizeof(void*));
-  CHECK(sizeof(rk_host_services) == offsetof(rk_host_services, idle_assist) + sizeof(void*));
+  CHECK(sizeof(rk_host_services) >= offsetof(rk_host_services, idle_assist) + sizeof(void*));
+}
+
+TEST_CASE("plugin ABI 1.2: the host services grow by kernel_idle_assist, appended", "[abi]") {
+  CHECK(RK_PLUGIN_ABI_MINOR >= 2u);
+  CHECK(offsetof(rk_host_services, kernel_idle_assist) == offsetof(rk_host_services, idle_assist) + sizeof(void*));
+  CHECK(sizeof(rk_host_services) == offsetof(rk_host_services, kernel_idle_assist) + sizeof(void*));
 }
 
 TEST_CASE("tables only grow: the 1.0 header comes first", "[abi]") {

@@ -16,6 +16,8 @@ struct rk_cpu_thread_info {
   unsigned long dynamic_shared_bytes;
   int (*assist)(void* user);     /* the core's idle_assist (rk_host_services), or NULL */
   void* assist_user;
+  /* the core's kernel_idle_assist (plugin ABI 1.2), or NULL */
+  int (*kernel_assist)(void* user, const void* control_block);
 };
 
 #endif

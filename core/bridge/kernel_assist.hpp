@@ -1,0 +1,20 @@
+// cpu_sim kernels deliver their own output (docs/bridge.md, "Who runs callbacks"): an idle
+// kernel thread offers its time through rk_host_services.kernel_idle_assist, naming its
+// control block, and the core runs the bridge's pass for that one kernel on that thread.
+// A reply to an async request then needs no third thread woken on a machine whose cores the
+// caller and the kernel already fill.
+#pragma once
+
+#include "ringkernel.h"
+
+namespace rk::core {
+
+// From its first async consumer on (Bridge::attach) until detach, an idle thread of the
+// kernel may serve it. Both are cheap and idempotent.
+void enlist_for_assist(rk_kernel_s* kernel);
+void withdraw_from_assist(rk_kernel_s* kernel);
+
+// rk_host_services.kernel_idle_assist: true when a pass delivered something.
+bool kernel_assist(const void* control_block);
+
+}  // namespace rk::core
