@@ -25,13 +25,16 @@ thread_local const rk_kernel_s* assisting = nullptr;  // set on a kernel thread 
 // Bridge::assist: a batch worth a pass at once, idle rounds to wait for a smaller one, and
 // the requests in flight above which the bridge thread's batches do better.
 constexpr uint32_t kAssistBatch = 16;
-constexpr uint32_t kAssistPatience = 4;
+constexpr uint32_t kAssistPatience = 1;
 constexpr uint32_t kAssistMaxPending = 8;
-// While kernel threads deliver their own output, the bridge thread wakes at this pace for
-// what only it does (timeouts, other kernels' output, periodic work), and does not park on
-// a doorbell: a parked bridge would cost every reply a wake-up system call on the kernel's
-// thread.
+// While kernel threads deliver their own output (an assist within the last kAssistedLately),
+// the bridge thread wakes at kStandBack's pace for what only it does (timeouts, other
+// kernels' output, periodic work). It neither parks on a doorbell, which would cost every
+// reply a wake-up system call on the kernel's thread, nor spins between the kernels'
+// passes, which would take a core from them (the 1-in-flight p99 was 50-70 us with a
+// bridge that went back to spinning whenever 200 us passed without an assist).
 constexpr auto kStandBack = std::chrono::microseconds(200);
+constexpr auto kAssistedLately = std::chrono::milliseconds(2);
 
 // cpu_sim rings the host doorbell on output, so a parked bridge wakes at once and the
 // slice only bounds how late a timeout or a detach is seen. GPU and PoCL kernels cannot
@@ -96,13 +99,10 @@ bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
   // Deliver in batches while input keeps coming: a pass per message would pull every line
   // the submitting thread touches (pending requests, the clock, the allocator) across cores
   // once per message, and slow the submitter more than the batch delays its replies. So a
-  // pass runs once the output stopped growing for a few idle rounds, or holds a batch.
-  if (depth != rounds.depth_seen) {
-    rounds = {depth, 0};
-    if (depth < kAssistBatch) return false;
-  } else if (depth < kAssistBatch && ++rounds.rounds < kAssistPatience) {
-    return false;
-  }
+  // pass runs once the output stopped growing for an idle round, or holds a batch.
+  if (depth != rounds.depth_seen) rounds = {depth, 0};
+  else ++rounds.rounds;
+  if (depth < kAssistBatch && rounds.rounds < kAssistPatience) return false;
   rounds = {};
   // Many requests in flight: the bridge thread's batches deliver them at a higher rate than
   // passes between messages would (measured: docs/benchmarks.md); few: the reply is here.
@@ -153,6 +153,7 @@ void Bridge::run() {
   bridge_runtime = runtime_;
   uint32_t idle_rounds = 0;
   uint64_t assists_seen = 0;
+  auto assisted_at = std::chrono::steady_clock::time_point{};
   while (!stop_.load(std::memory_order_acquire)) {
     runtime_->trace->collect_soon();  // traced kernels' rings (observability/trace.hpp)
     if (runtime_->elastic_kernels.load(std::memory_order_relaxed) != 0) relaunch_waiting_soon(runtime_);
@@ -163,8 +164,12 @@ void Bridge::run() {
       if (pass.owns_lock()) served = serve_all();
     }
     uint64_t assists = assists_.load(std::memory_order_relaxed);
+    auto now = std::chrono::steady_clock::now();
     if (assists != assists_seen) {
       assists_seen = assists;
+      assisted_at = now;
+    }
+    if (now - assisted_at < kAssistedLately && !served) {
       idle_rounds = 0;
       std::unique_lock lock(mutex_);
       if (detaching_.empty()) attached_.wait_for(lock, kStandBack, [&] { return stop_.load() || !detaching_.empty(); });
