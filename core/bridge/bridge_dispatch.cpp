@@ -28,23 +28,26 @@ struct Delivery {
 // replies for blocking requests and output for readers stay, in order.
 void take_claimed(rk_kernel_s* kernel, std::vector<Delivery>& out) {
   KernelAsync& async = kernel->async;
-  std::vector<KernelAsync::PendingMap::node_type> answered;
   for (auto it = kernel->held.begin(); it != kernel->held.end();) {
     // pending_lock per message: a submitting thread waits for one lookup, never for a
-    // whole batch. The nodes go back to spare_nodes at the end, under one lock.
-    KernelAsync::PendingMap::node_type request;
-    bool claimed = false;
+    // whole batch. The answered request's node goes straight back to spare_nodes.
+    PendingRequest request;
+    bool answers = false, claimed = false;
     {
       std::lock_guard pending_lock(async.pending_lock);
       auto pending = async.pending.find(it->header.correlation_id);
       if (pending != async.pending.end()) {
-        request = async.pending.extract(pending);
+        request = pending->second;
+        answers = true;
+        KernelAsync::PendingMap::node_type node = async.pending.extract(pending);
+        if (async.spare_nodes.size() < KernelAsync::kMaxSpareNodes) async.spare_nodes.push_back(std::move(node));
         async.count_pending_locked();
-      } else claimed = async.claimed_locked(it->header.correlation_id);
+      } else {
+        claimed = async.claimed_locked(it->header.correlation_id);
+      }
     }
-    if (request) {
-      out.push_back({request.mapped(), RK_SUCCESS, std::move(*it), nullptr, nullptr});
-      answered.push_back(std::move(request));
+    if (answers) {
+      out.push_back({request, RK_SUCCESS, std::move(*it), nullptr, nullptr});
     } else if (async.handler != nullptr && !claimed) {
       out.push_back({PendingRequest{}, RK_SUCCESS, std::move(*it), async.handler, async.handler_user_data});
     } else {
@@ -53,10 +56,6 @@ void take_claimed(rk_kernel_s* kernel, std::vector<Delivery>& out) {
     }
     it = kernel->held.erase(it);
   }
-  if (answered.empty()) return;
-  std::lock_guard pending_lock(async.pending_lock);
-  for (auto& node : answered)
-    if (async.spare_nodes.size() < KernelAsync::kMaxSpareNodes) async.spare_nodes.push_back(std::move(node));
 }
 
 // Completes armed requests that `ends` selects with `result`; timed-out ids are
@@ -85,9 +84,11 @@ bool worth_a_look(rk_kernel_s* kernel, bool final, Clock::time_point now) {
   return final || now >= kernel->async.next_timeout_scan || rk_queue_depth(kernel->views.output) != 0;
 }
 
+// `try_only` (a kernel thread standing in, which saw output): no clock read and no timeout
+// scan, which the bridge thread keeps doing at its pace.
 rk_result collect(rk_kernel_s* kernel, bool final, bool try_only, std::vector<Delivery>& out) {
-  auto now = Clock::now();
-  if (!worth_a_look(kernel, final, now)) return RK_SUCCESS;
+  auto now = try_only ? Clock::time_point{} : Clock::now();
+  if (!try_only && !worth_a_look(kernel, final, now)) return RK_SUCCESS;
   std::unique_lock lock(kernel->receive_mutex, std::defer_lock);
   if (!try_only) lock.lock();
   else if (!lock.try_lock()) return RK_SUCCESS;
@@ -103,7 +104,7 @@ rk_result collect(rk_kernel_s* kernel, bool final, bool try_only, std::vector<De
     complete_pending(kernel, RK_ERROR_TERMINATED, [](const PendingRequest&) { return true; }, out);
     return RK_SUCCESS;
   }
-  if (now < kernel->async.next_timeout_scan) return RK_SUCCESS;
+  if (try_only || now < kernel->async.next_timeout_scan) return RK_SUCCESS;
   kernel->async.next_timeout_scan = now + kTimeoutScanEvery;
   complete_pending(kernel, RK_ERROR_TIMEOUT, [now](const PendingRequest& p) { return p.deadline <= now; }, out);
   return RK_SUCCESS;
