@@ -34,6 +34,9 @@ constexpr uint32_t kAssistMaxPending = 8;
 // passes, which would take a core from them (the 1-in-flight p99 was 50-70 us with a
 // bridge that went back to spinning whenever 200 us passed without an assist).
 constexpr auto kStandBack = std::chrono::microseconds(200);
+// Output of a kernel that delivers its own stays this long for its thread before the bridge
+// thread takes it (the kernel is busy, or standing in is off for it).
+constexpr auto kLeaveToKernel = std::chrono::microseconds(20);
 constexpr auto kAssistedLately = std::chrono::milliseconds(2);
 
 // cpu_sim rings the host doorbell on output, so a parked bridge wakes at once and the
@@ -122,8 +125,35 @@ bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
   bridge_runtime = saved_runtime;
   current_kernel = saved_kernel;
   assisting = saved_assisting;
-  if (delivered) bridge->assists_.fetch_add(1, std::memory_order_relaxed);
+  if (delivered) {
+    bridge->assists_.fetch_add(1, std::memory_order_relaxed);
+    if (!kernel->async.assisted.load(std::memory_order_relaxed)) kernel->async.assisted.store(true, std::memory_order_relaxed);
+  }
   return delivered;
+}
+
+// Whether the bridge thread should leave the kernel's output to the kernel's own thread
+// for now: when that thread delivers (it has before), would take it (few requests in
+// flight), and the output has waited less than kLeaveToKernel. Without this the bridge
+// thread, spinning after a slice with no assist, could win every pass and keep winning:
+// the 1-in-flight row then ran at the bridge-only 7-10 us in some runs.
+bool Bridge::leave_to_kernel(rk_kernel_s* kernel) {
+  KernelAsync& async = kernel->async;
+  if (!async.assisted.load(std::memory_order_relaxed)) return false;
+  if (async.pending_count.load(std::memory_order_relaxed) > kAssistMaxPending) return false;
+  rk_queue_header* output = kernel->views.output;
+  uint64_t head = rk_load_acquire_u64(&output->head);
+  if (rk_queue_depth(output) == 0) {
+    async.left_waiting = false;
+    return false;  // nothing to leave; a pass may still have timeouts to scan
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (!async.left_waiting || head != async.left_head) {  // new output, or someone took some
+    async.left_waiting = true;
+    async.left_head = head;
+    async.left_since = now;
+  }
+  return now - async.left_since < kLeaveToKernel;
 }
 
 void Bridge::attach(rk_kernel_s* kernel) {
@@ -192,6 +222,7 @@ bool Bridge::serve_all() {
       if (i >= kernels_.size()) break;
       kernel = kernels_[i];
       final = std::find(detaching_.begin(), detaching_.end(), kernel) != detaching_.end();
+      if (!final && leave_to_kernel(kernel)) continue;
       kernel->async.dispatch_mutex.lock();
     }
     current_kernel = kernel;

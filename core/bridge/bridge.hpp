@@ -56,6 +56,7 @@ class Bridge {
  private:
   void run();
   bool serve_all();
+  static bool leave_to_kernel(rk_kernel_s* kernel);
   void idle(uint32_t round);
 
   rk_runtime_s* runtime_;

@@ -40,6 +40,13 @@ struct KernelAsync {
   alignas(64) mutable SpinLock pending_lock;
   // pending.size(), readable without the lock (Bridge::assist); written under it.
   alignas(64) std::atomic<uint32_t> pending_count{0};
+  // Set once the kernel's own thread has delivered (Bridge::assist): from then on the
+  // bridge thread leaves it fresh output (Bridge::leave_to_kernel).
+  std::atomic<bool> assisted{false};
+  // The bridge thread's look at output it left to the kernel (its pass lock held).
+  uint64_t left_head = 0;
+  bool left_waiting = false;
+  std::chrono::steady_clock::time_point left_since{};
   using PendingMap = std::unordered_map<uint64_t, PendingRequest>;
   PendingMap pending;  // by correlation id (pending_lock)
   // Nodes of answered requests, kept for the next ones (pending_lock): a request allocated
