@@ -396,6 +396,10 @@ rk_result kernel_telemetry(rk_kernel_s* kernel, rk_telemetry* out) {
   out->messages_dropped = kernel->host_dropped.load(std::memory_order_relaxed);
   rk_telemetry* t = kernel->views.telemetry;
   if (t == nullptr) return RK_SUCCESS;
+  // A copied block's counters reach the mirror after its output (copy_out_device_parts):
+  // wait out a copy under way, so a host that saw a reply sees what was counted before it
+  // (drops in the same handler, say).
+  StepHold steps = kernel->copied ? hold_steps(kernel->runtime) : StepHold();
   // Field by field: the device keeps updating the block while we read it.
   out->messages_processed = rk_load_acquire_u64(&t->messages_processed);
   out->messages_dropped += rk_load_relaxed_u64(&t->messages_dropped);  // the device's own
