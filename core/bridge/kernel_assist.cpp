@@ -38,7 +38,9 @@ struct CachedLookup {
 };
 thread_local CachedLookup t_lookup;
 
-bool enabled() {
+}  // namespace
+
+bool kernel_assist_enabled() {
   static const bool on = [] {
     const char* value = std::getenv("RINGKERNEL_KERNEL_ASSIST");
     return value == nullptr || std::string(value) != "0";
@@ -46,10 +48,8 @@ bool enabled() {
   return on;
 }
 
-}  // namespace
-
 void enlist_for_assist(rk_kernel_s* kernel) {
-  if (!enabled()) return;
+  if (!kernel_assist_enabled()) return;
   std::lock_guard lock(g_mutex);
   for (const Enlisted& e : g_enlisted)
     if (e.kernel == kernel) return;

@@ -14,6 +14,10 @@ namespace rk::core {
 void enlist_for_assist(rk_kernel_s* kernel);
 void withdraw_from_assist(rk_kernel_s* kernel);
 
+// RINGKERNEL_KERNEL_ASSIST (default on; "0" off), read once: kernel threads standing in
+// for the bridge and for the forwarding thread (bridge/remote_k2k.cpp) alike.
+bool kernel_assist_enabled();
+
 // rk_host_services.kernel_idle_assist: true when a pass delivered something.
 bool kernel_assist(const void* control_block);
 

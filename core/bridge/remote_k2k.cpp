@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/error.hpp"
+#include "bridge/kernel_assist.hpp"
 #include "distributed/group.hpp"
 #include "plugin/discovery.hpp"
 #include "runtime/kernel_messaging.hpp"
@@ -484,11 +485,7 @@ void free_egress(rk_runtime_s* runtime) {
 // thread wake-ups on each side (docs/distributed.md, "Who forwards"). The forwarding thread
 // stands back while kernels do it (forwarder_loop). RINGKERNEL_KERNEL_ASSIST=0 turns it off.
 bool forwarding_assist() {
-  static const bool enabled = [] {
-    const char* value = std::getenv("RINGKERNEL_KERNEL_ASSIST");
-    return value == nullptr || std::string(value) != "0";
-  }();
-  if (!enabled || g_forwarder_users.load(std::memory_order_relaxed) == 0) return false;
+  if (!kernel_assist_enabled() || g_forwarder_users.load(std::memory_order_relaxed) == 0) return false;
   // While nothing has crossed for a while (kernels talk within their runtime), a thread runs
   // one pass in 256 calls: a pass delays the loop's own polling, and over TCP it costs
   // system calls. Traffic, seen by any thread's pass, brings every idle kernel back.

@@ -84,6 +84,9 @@ rk_result check_can_send(rk_kernel_s* kernel, uint32_t type_id, uint32_t size) {
 rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t& index) {
   rk_queue_header* input = kernel->views.input;
   auto deadline = deadline_after(timeout_ns);
+  // A callback on the kernel's own thread (cpu_sim delivers a kernel's output there) would
+  // wait for the one loop that drains this queue: it gives up at once.
+  const bool own_thread = timeout_ns != 0 && Bridge::assisting_kernel() == kernel;
   for (uint32_t round = 0;; ++round) {
     if (kernel->closing.load()) return refuse_closed(kernel);  // waiting would delay terminate
     rk_reservation slot = rk_spsc_try_reserve_in(input, kernel->config.input_capacity, 1u);  // our geometry
@@ -91,17 +94,14 @@ rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t
       index = slot.index;
       return RK_SUCCESS;
     }
-    if (timeout_ns != 0 && Bridge::assisting_kernel() == kernel) {
+    if (timeout_ns == 0 || own_thread || Clock::now() >= deadline) {
       rk_queue_count_rejected(input);
       count_dropped(kernel);
-      return fail(RK_ERROR_QUEUE_FULL, "input queue of kernel '" + kernel->config.name +
-                                           "' is full, and this callback runs on that kernel's own thread (cpu_sim "
-                                           "delivers a kernel's output on its idle thread), which alone drains it: "
-                                           "send with timeout 0 from callbacks");
-    }
-    if (timeout_ns == 0 || Clock::now() >= deadline) {
-      rk_queue_count_rejected(input);
-      count_dropped(kernel);
+      if (own_thread)
+        return fail(RK_ERROR_QUEUE_FULL, "input queue of kernel '" + kernel->config.name +
+                                             "' is full, and this callback runs on that kernel's own thread (cpu_sim "
+                                             "delivers a kernel's output on its idle thread), which alone drains it: "
+                                             "send with timeout 0 from callbacks");
       if (timeout_ns == 0)
         return fail(RK_ERROR_QUEUE_FULL, "input queue of kernel '" + kernel->config.name + "' is full (" +
                                              std::to_string(kernel->config.input_capacity) + " messages)");
