@@ -1,4 +1,4 @@
-// Registering async consumers: a pending request is entered (under its pending_lock) before
+// Registering async consumers: a pending request is entered (pending_requests.hpp) before
 // its message is sent, so its reply always finds it; it is armed once the send succeeded.
 #include "bridge/async_ops.hpp"
 
@@ -50,10 +50,7 @@ rk_result kernel_request_async(rk_kernel_s* kernel, uint32_t type_id, const void
   if (rk_result r = check_launched(kernel, "requesting"); r != RK_SUCCESS) return r;
   uint64_t correlation_id = next_request_id(kernel);
   KernelAsync& async = kernel->async;
-  {
-    std::lock_guard lock(async.pending_lock);
-    async.add_pending_locked(correlation_id, PendingRequest{completion, user_data, deadline_after(timeout_ns), false});
-  }
+  PendingRequests::Place place = async.pending.add(correlation_id, {completion, user_data, deadline_after(timeout_ns)});
   if (!async.attached.load(std::memory_order_acquire)) {
     bool first = false;
     {
@@ -63,14 +60,11 @@ rk_result kernel_request_async(rk_kernel_s* kernel, uint32_t type_id, const void
     if (first) bridge_for(kernel->runtime).attach(kernel);
   }
   rk_result sent = send_async(kernel, type_id, payload, size, correlation_id, timeout_ns);
-  std::lock_guard lock(async.pending_lock);
-  auto it = kernel->async.pending.find(correlation_id);
   if (sent != RK_SUCCESS) {
-    if (it != kernel->async.pending.end()) kernel->async.pending.erase(it);
-    kernel->async.count_pending_locked();
+    async.pending.cancel(correlation_id, place);
     return sent;
   }
-  if (it != kernel->async.pending.end()) it->second.armed = true;  // else: already answered
+  async.pending.arm(correlation_id, place);  // false: answered already
   return RK_SUCCESS;
 }
 

@@ -22,11 +22,9 @@ thread_local const rk_runtime_s* bridge_runtime = nullptr;  // set on a bridge t
 thread_local const rk_kernel_s* current_kernel = nullptr;
 thread_local const rk_kernel_s* assisting = nullptr;  // set on a kernel thread standing in
 
-// Bridge::assist: a batch worth a pass at once, idle rounds to wait for a smaller one, and
-// the requests in flight above which the bridge thread's batches do better.
+// Bridge::assist: a batch worth a pass at once, and idle rounds to wait for a smaller one.
 constexpr uint32_t kAssistBatch = 16;
 constexpr uint32_t kAssistPatience = 1;
-constexpr uint32_t kAssistMaxPending = 8;
 // While kernel threads deliver their own output (an assist within the last kAssistedLately),
 // the bridge thread wakes at kStandBack's pace for what only it does (timeouts, other
 // kernels' output, periodic work). It neither parks on a doorbell, which would cost every
@@ -107,10 +105,6 @@ bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
   else ++rounds.rounds;
   if (depth < kAssistBatch && rounds.rounds < kAssistPatience) return false;
   rounds = {};
-  // Many requests in flight: the bridge thread's batches deliver them at a higher rate than
-  // passes between messages would (measured: docs/benchmarks.md); few: the reply is here.
-  // Read last: the submitting thread writes this line on every request.
-  if (kernel->async.pending_count.load(std::memory_order_relaxed) > kAssistMaxPending) return false;
   // Set before the kernel was enlisted (attach), reset only after every kernel is gone.
   Bridge* bridge = kernel->runtime->bridge.get();
   std::unique_lock pass(bridge->pass_mutex_, std::try_to_lock);
@@ -133,14 +127,13 @@ bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
 }
 
 // Whether the bridge thread should leave the kernel's output to the kernel's own thread
-// for now: when that thread delivers (it has before), would take it (few requests in
-// flight), and the output has waited less than kLeaveToKernel. Without this the bridge
+// for now: when that thread delivers (it has before) and the output has waited less than
+// kLeaveToKernel. Without this the bridge
 // thread, spinning after a slice with no assist, could win every pass and keep winning:
 // the 1-in-flight row then ran at the bridge-only 7-10 us in some runs.
 bool Bridge::leave_to_kernel(rk_kernel_s* kernel) {
   KernelAsync& async = kernel->async;
   if (!async.assisted.load(std::memory_order_relaxed)) return false;
-  if (async.pending_count.load(std::memory_order_relaxed) > kAssistMaxPending) return false;
   rk_queue_header* output = kernel->views.output;
   uint64_t head = rk_load_acquire_u64(&output->head);
   if (rk_queue_depth(output) == 0) {

@@ -2,6 +2,7 @@
 // take out what async consumers claim, time requests out, then run the callbacks with no
 // lock but the kernel's dispatch_mutex held, in the order the kernel wrote the messages.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,25 +30,10 @@ struct Delivery {
 void take_claimed(rk_kernel_s* kernel, std::vector<Delivery>& out) {
   KernelAsync& async = kernel->async;
   for (auto it = kernel->held.begin(); it != kernel->held.end();) {
-    // pending_lock per message: a submitting thread waits for one lookup, never for a
-    // whole batch. The answered request's node goes straight back to spare_nodes.
-    PendingRequest request;
-    bool answers = false, claimed = false;
-    {
-      std::lock_guard pending_lock(async.pending_lock);
-      auto pending = async.pending.find(it->header.correlation_id);
-      if (pending != async.pending.end()) {
-        request = pending->second;
-        answers = true;
-        KernelAsync::PendingMap::node_type node = async.pending.extract(pending);
-        if (async.spare_nodes.size() < KernelAsync::kMaxSpareNodes) async.spare_nodes.push_back(std::move(node));
-        async.count_pending_locked();
-      } else {
-        claimed = async.claimed_locked(it->header.correlation_id);
-      }
-    }
-    if (answers) {
-      out.push_back({request, RK_SUCCESS, std::move(*it), nullptr, nullptr});
+    std::optional<PendingRequest> request = async.pending.take(it->header.correlation_id);
+    bool claimed = !request && async.claimed(it->header.correlation_id);
+    if (request) {
+      out.push_back({*request, RK_SUCCESS, std::move(*it), nullptr, nullptr});
     } else if (async.handler != nullptr && !claimed) {
       out.push_back({PendingRequest{}, RK_SUCCESS, std::move(*it), async.handler, async.handler_user_data});
     } else {
@@ -63,17 +49,10 @@ void take_claimed(rk_kernel_s* kernel, std::vector<Delivery>& out) {
 template <class Ends>
 void complete_pending(rk_kernel_s* kernel, rk_result result, Ends ends, std::vector<Delivery>& out) {
   KernelAsync& async = kernel->async;
-  std::lock_guard pending_lock(async.pending_lock);
-  for (auto it = async.pending.begin(); it != async.pending.end();) {
-    if (!it->second.armed || !ends(it->second)) {
-      ++it;
-      continue;
-    }
-    if (result == RK_ERROR_TIMEOUT) async.abandoned.add(it->first);
-    out.push_back({it->second, result, {}, nullptr, nullptr});
-    it = async.pending.erase(it);
-  }
-  async.count_pending_locked();
+  async.pending.take_armed(ends, [&](uint64_t id, const PendingRequest& request) {
+    if (result == RK_ERROR_TIMEOUT) async.abandoned.add(id);
+    out.push_back({request, result, {}, nullptr, nullptr});
+  });
 }
 
 // Whether a pass could find anything, judged without the kernel's lock: the bridge polls

@@ -39,13 +39,49 @@ rk_result peek_output(rk_kernel_s* kernel, rk_msg_header*& message, uint64_t& in
   return RK_SUCCESS;
 }
 
-// Every message the host takes off a kernel's output queue passes here.
-void merge_clock(rk_kernel_s* kernel, const rk_msg_header& header) {
-  if (kernel->config.trace) kernel->trace_rings.received->put(host_received_record(header));  // receive_mutex held
-  KernelTable& table = *kernel->runtime->kernels;
-  if (table.clock().merge(header.timestamp, table.max_clock_skew_ns()) != RK_SUCCESS)
-    log_warn("kernel '" + kernel->config.name + "' sent a timestamp beyond the allowed clock skew");
+void warn_skew(rk_kernel_s* kernel) {
+  log_warn("kernel '" + kernel->config.name + "' sent a timestamp beyond the allowed clock skew");
 }
+
+// Every message the host takes off a kernel's output queue passes here (receive_mutex held).
+void merge_clock(rk_kernel_s* kernel, const rk_msg_header& header) {
+  if (kernel->config.trace) kernel->trace_rings.received->put(host_received_record(header));
+  KernelTable& table = *kernel->runtime->kernels;
+  if (table.clock().merge(header.timestamp, table.max_clock_skew_ns()) != RK_SUCCESS) warn_skew(kernel);
+}
+
+// merge_clock for a drain's batch: one merge, of the latest timestamp the batch holds, when
+// the drain ends. Merging each in turn would leave the clock past every one of them too, and
+// a merge takes the clock's lock, which the submitting thread takes on every send (on
+// cpu_sim the drain runs on the kernel's thread, another core). A timestamp too far ahead
+// is refused per message, as merge_clock would, against one clock reading for the batch.
+class DrainClockMerge {
+ public:
+  explicit DrainClockMerge(rk_kernel_s* kernel) : kernel_(kernel) {}
+  DrainClockMerge(const DrainClockMerge&) = delete;
+  DrainClockMerge& operator=(const DrainClockMerge&) = delete;
+  ~DrainClockMerge() {
+    if (!any_) return;
+    KernelTable& table = *kernel_->runtime->kernels;
+    if (table.clock().merge(latest_, table.max_clock_skew_ns()) != RK_SUCCESS) warn_skew(kernel_);
+  }
+  void add(const rk_msg_header& header) {
+    if (kernel_->config.trace) kernel_->trace_rings.received->put(host_received_record(header));
+    if (now_ns_ == 0) now_ns_ = rk_clock_ns();
+    if (rk_hlc_too_far_ahead(header.timestamp.physical_ns, now_ns_, kernel_->runtime->kernels->max_clock_skew_ns())) {
+      warn_skew(kernel_);
+      return;
+    }
+    if (!any_ || rk_hlc_compare(header.timestamp, latest_) > 0) latest_ = header.timestamp;
+    any_ = true;
+  }
+
+ private:
+  rk_kernel_s* kernel_;
+  rk_hlc latest_{};
+  int64_t now_ns_ = 0;
+  bool any_ = false;
+};
 
 void release_output(rk_kernel_s* kernel, uint64_t index) { rk_spsc_release(kernel->views.output, index + 1u); }
 
@@ -209,6 +245,7 @@ rk_result check_may_receive_locked(rk_kernel_s* kernel, uint64_t timeout_ns) {
 }  // namespace
 
 rk_result drain_output_locked(rk_kernel_s* kernel, size_t max_held) {
+  DrainClockMerge clock(kernel);
   while (kernel->held.size() < max_held) {
     rk_msg_header* message = nullptr;
     uint64_t index = 0;
@@ -217,7 +254,7 @@ rk_result drain_output_locked(rk_kernel_s* kernel, size_t max_held) {
     HostMessage held{*message, {}};
     const auto* payload = reinterpret_cast<const uint8_t*>(message + 1);
     held.payload.assign(payload, payload + message->payload_size);
-    merge_clock(kernel, *message);
+    clock.add(*message);
     release_output(kernel, index);
     kernel->held.push_back(std::move(held));
   }
