@@ -88,6 +88,36 @@ TEST_CASE("bridge: 100k pipelined async requests with up to 256 in flight, each 
   run_pipelined(echo, stress_count(100000), 256);
 }
 
+// More requests pending than the pending table has slots (core/bridge/pending_requests.hpp):
+// the rest wait in its overflow map, and replies and timeouts find them there too.
+TEST_CASE("bridge: more requests pending than the pending table's slots", "[bridge]") {
+  constexpr size_t kPending = 3000;  // PendingRequests::kSlots is 1024
+  rk::KernelSpec spec = pipelined_echo_spec("bridge_overflow_echo");
+  spec.input_capacity = 4096;
+  spec.output_capacity = 4096;
+  rk::Kernel echo = runtime().launch(spec);
+  echo.deactivate();  // nothing is answered until all are pending
+  std::vector<Completion> replies(kPending);
+  for (size_t i = 0; i < kPending; ++i) REQUIRE(request_async(echo, i, kHangGuardNs, replies[i]) == RK_SUCCESS);
+  echo.reactivate();
+  for (size_t i = 0; i < kPending; ++i) REQUIRE(wait_until([&] { return replies[i].done(); }));
+  size_t wrong = 0;
+  for (size_t i = 0; i < kPending; ++i)
+    if (replies[i].calls.load() != 1 || replies[i].result != RK_SUCCESS || replies[i].value != i + 1) ++wrong;
+  CHECK(wrong == 0);
+
+  spec = sink_spec("bridge_overflow_sink");
+  spec.input_capacity = 4096;
+  rk::Kernel sink = runtime().launch(spec);
+  std::vector<Completion> timeouts(kPending);
+  for (size_t i = 0; i < kPending; ++i) REQUIRE(request_async(sink, i, 20'000'000, timeouts[i]) == RK_SUCCESS);
+  for (size_t i = 0; i < kPending; ++i) REQUIRE(wait_until([&] { return timeouts[i].done(); }));
+  size_t not_timed_out = 0;
+  for (size_t i = 0; i < kPending; ++i)
+    if (timeouts[i].calls.load() != 1 || timeouts[i].result != RK_ERROR_TIMEOUT) ++not_timed_out;
+  CHECK(not_timed_out == 0);
+}
+
 TEST_CASE("bridge: async basics on cpu_sim", "[bridge]") { async_basics(runtime_for("cpu_sim"), "cpu"); }
 
 TEST_CASE("bridge: async basics on opencl", "[bridge][opencl]") { async_basics(runtime_for("opencl"), "ocl"); }
