@@ -11,7 +11,6 @@
 // Header-only: tests/core/bridge/test_pending_requests.cpp uses it without libringcore.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -37,6 +36,11 @@ class PendingRequests {
   using Clock = std::chrono::steady_clock;
   static constexpr uint32_t kSlots = 1024;
 
+  PendingRequests() = default;
+  PendingRequests(const PendingRequests&) = delete;
+  PendingRequests& operator=(const PendingRequests&) = delete;
+  ~PendingRequests() { delete[] slots_.load(std::memory_order_acquire); }
+
   // Where a request went, for arm() and cancel().
   enum class Place : uint8_t { slot, overflow };
 
@@ -44,7 +48,7 @@ class PendingRequests {
   // it can neither time out nor be terminated: its caller may still be told the send failed.
   Place add(uint64_t id, const PendingRequest& request) {
     added_.fetch_add(1, std::memory_order_relaxed);
-    Slot& s = slot(id);
+    Slot& s = made_slots()[id & (kSlots - 1)];
     uint64_t free_tag = 0;
     if (id_bits(id) != 0 && s.tag.load(std::memory_order_relaxed) == 0 &&
         s.tag.compare_exchange_strong(free_tag, tag(id, kWriting), std::memory_order_acquire)) {
@@ -65,7 +69,7 @@ class PendingRequests {
   bool arm(uint64_t id, Place place) {
     if (place == Place::slot) {
       uint64_t expected = tag(id, kRegistered);
-      return slot(id).tag.compare_exchange_strong(expected, tag(id, kArmed), std::memory_order_acq_rel);
+      return slot(id)->tag.compare_exchange_strong(expected, tag(id, kArmed), std::memory_order_acq_rel);
     }
     std::lock_guard lock(overflow_lock_);
     auto it = overflow_.find(id);
@@ -78,7 +82,7 @@ class PendingRequests {
   void cancel(uint64_t id, Place place) {
     if (place == Place::slot) {
       uint64_t expected = tag(id, kRegistered);
-      if (slot(id).tag.compare_exchange_strong(expected, 0, std::memory_order_release))
+      if (slot(id)->tag.compare_exchange_strong(expected, 0, std::memory_order_release))
         removed_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
@@ -88,14 +92,14 @@ class PendingRequests {
 
   // The reply to `id` came: the request, taken out, or nothing when `id` is not pending.
   std::optional<PendingRequest> take(uint64_t id) {
-    Slot& s = slot(id);
-    for (uint64_t t = s.tag.load(std::memory_order_acquire); t == tag(id, kRegistered) || t == tag(id, kArmed);) {
-      if (!s.tag.compare_exchange_weak(t, tag(id, kTaking), std::memory_order_acquire)) continue;
-      PendingRequest request = read(s);
-      s.tag.store(0, std::memory_order_release);
-      removed_.fetch_add(1, std::memory_order_relaxed);
-      return request;
-    }
+    if (Slot* s = slot(id))
+      for (uint64_t t = s->tag.load(std::memory_order_acquire); t == tag(id, kRegistered) || t == tag(id, kArmed);) {
+        if (!s->tag.compare_exchange_weak(t, tag(id, kTaking), std::memory_order_acquire)) continue;
+        PendingRequest request = read(*s);
+        s->tag.store(0, std::memory_order_release);
+        removed_.fetch_add(1, std::memory_order_relaxed);
+        return request;
+      }
     if (overflow_size_.load(std::memory_order_acquire) == 0) return std::nullopt;
     std::lock_guard lock(overflow_lock_);
     auto it = overflow_.find(id);
@@ -108,7 +112,8 @@ class PendingRequests {
 
   // Whether `id` is pending (entered and not yet taken, armed or not).
   bool contains(uint64_t id) const {
-    uint64_t t = slot(id).tag.load(std::memory_order_acquire);
+    const Slot* s = slot(id);
+    uint64_t t = s ? s->tag.load(std::memory_order_acquire) : 0;
     if (t != 0 && (t >> kStateBits) == id_bits(id)) return true;
     if (overflow_size_.load(std::memory_order_acquire) == 0) return false;
     std::lock_guard lock(overflow_lock_);
@@ -118,7 +123,9 @@ class PendingRequests {
   // Takes out every armed request that `ends` selects, calling `done(id, request)` for each.
   template <class Ends, class Done>
   void take_armed(Ends ends, Done done) {
-    for (Slot& s : *slots_) {
+    Slot* slots = slots_.load(std::memory_order_acquire);
+    for (uint32_t i = 0; slots != nullptr && i < kSlots; ++i) {
+      Slot& s = slots[i];
       uint64_t t = s.tag.load(std::memory_order_acquire);
       if (t == 0 || state(t) != kArmed) continue;
       PendingRequest request = read(s);  // stable while the tag holds: CAS below checks it
@@ -182,7 +189,20 @@ class PendingRequests {
     bool armed;
   };
 
-  Slot& slot(uint64_t id) const { return (*slots_)[id & (kSlots - 1)]; }
+  // The slot of `id`, or nullptr before the first request made the table.
+  Slot* slot(uint64_t id) const {
+    Slot* slots = slots_.load(std::memory_order_acquire);
+    return slots ? &slots[id & (kSlots - 1)] : nullptr;
+  }
+  // The table, made by the first request: a kernel that never takes an async request
+  // costs no 40 KiB. Submitters may race to make it; one wins.
+  Slot* made_slots() {
+    Slot* slots = slots_.load(std::memory_order_acquire);
+    if (slots != nullptr) return slots;
+    auto made = std::make_unique<Slot[]>(kSlots);
+    if (slots_.compare_exchange_strong(slots, made.get(), std::memory_order_acq_rel)) return made.release();
+    return slots;  // another submitter's table
+  }
   static PendingRequest read(const Slot& s) {
     return {s.completion.load(std::memory_order_relaxed), s.user_data.load(std::memory_order_relaxed),
             Clock::time_point(Clock::duration(s.deadline_ns.load(std::memory_order_relaxed)))};
@@ -192,7 +212,7 @@ class PendingRequests {
     removed_.fetch_add(1, std::memory_order_relaxed);
   }
 
-  std::unique_ptr<std::array<Slot, kSlots>> slots_ = std::make_unique<std::array<Slot, kSlots>>();
+  std::atomic<Slot*> slots_{nullptr};  // owned: deleted by the destructor
   // Counted apart, each mostly by one side: the submitting thread writes added_, the
   // draining one removed_, so counting costs no line that both write per message.
   alignas(64) std::atomic<uint64_t> added_{0};
