@@ -19,8 +19,11 @@ void count_output(void* counter, const rk_msg_header*, const void*, uint32_t) no
 
 TEST_CASE("bridge: destroying a kernel completes its pending requests with TERMINATED before it returns",
           "[bridge]") {
-  rk::Kernel sink = runtime().launch(sink_spec("bridge_destroy_kernel"));
-  std::vector<Completion> completions(16);
+  // More than the pending table's 1024 slots: the overflow map's requests end too.
+  rk::KernelSpec spec = sink_spec("bridge_destroy_kernel");
+  spec.input_capacity = 4096;
+  rk::Kernel sink = runtime().launch(spec);
+  std::vector<Completion> completions(2000);
   for (size_t i = 0; i < completions.size(); ++i) REQUIRE(request_async(sink, i, kLongNs, completions[i]) == RK_SUCCESS);
   sink = rk::Kernel();  // rk_kernel_destroy
   for (Completion& c : completions) {
