@@ -34,12 +34,21 @@ class HostClock {
 
   // Receive event. RK_ERROR_CLOCK_SKEW (clock unchanged) when remote is more than
   // max_skew_ns ahead of now_ns, or the logical counter would wrap.
+  // A remote whose physical time is behind the clock's is merged without the lock, by
+  // doing nothing: the clock is already past it, and the next tick moves on from the clock
+  // as the merge would have (a receive event's own timestamp is never used). The physical
+  // time only grows, so one read of it decides. This keeps the lock's line with the
+  // sending thread when replies are drained on another core (docs/bridge.md).
   rk_result merge(const rk_hlc& remote, int64_t now_ns, int64_t max_skew_ns) {
+    if (behind(remote)) return RK_SUCCESS;
     std::lock_guard hold(lock_);
     return static_cast<rk_result>(apply(rk_hlc_merge(clock_, remote, now_ns, max_skew_ns)).status);
   }
 
-  rk_result merge(const rk_hlc& remote, int64_t max_skew_ns) { return merge(remote, rk_clock_ns(), max_skew_ns); }
+  rk_result merge(const rk_hlc& remote, int64_t max_skew_ns) {
+    if (behind(remote)) return RK_SUCCESS;
+    return merge(remote, rk_clock_ns(), max_skew_ns);
+  }
 
   rk_hlc now() const {
     std::lock_guard hold(lock_);
@@ -48,14 +57,22 @@ class HostClock {
 
  private:
   rk_hlc_result apply(const rk_hlc_result& result) {
-    if (result.status == RK_SUCCESS) clock_ = result.clock;
+    if (result.status == RK_SUCCESS) {
+      clock_ = result.clock;
+      physical_.store(clock_.physical_ns, std::memory_order_release);
+    }
     return result;
+  }
+
+  bool behind(const rk_hlc& remote) const {
+    return remote.physical_ns < physical_.load(std::memory_order_acquire);
   }
 
   // Held for a few ns around a 16-byte update: every send ticks and every receive merges,
   // and a pthread mutex pair cost ~50 ns of a ~600 ns round trip (rk-bench roundtrip on PoCL).
   mutable SpinLock lock_;
   rk_hlc clock_{};
+  std::atomic<int64_t> physical_{0};  // clock_.physical_ns, readable without the lock
 };
 
 }  // namespace rk::core

@@ -33,6 +33,20 @@ TEST_CASE("HostClock merge keeps its node and reports skew", "[hlc][host]") {
   CHECK(clock.merge(rk_hlc{1, 0, 9}, 0) == RK_SUCCESS);  // real time: far ahead of 5000
 }
 
+TEST_CASE("HostClock: a remote behind the clock changes nothing; the next tick still passes it", "[hlc][host]") {
+  HostClock clock(0);
+  REQUIRE(clock.tick(5000).status == RK_SUCCESS);
+  REQUIRE(clock.tick(5000).status == RK_SUCCESS);  // (5000, 1)
+  CHECK(clock.merge(rk_hlc{4999, 77, 9}, 4000, 10) == RK_SUCCESS);
+  CHECK(clock.now().physical_ns == 5000);
+  CHECK(clock.now().logical == 1);
+  // Same physical time, a higher logical count: merged (not behind), so the clock passes it.
+  CHECK(clock.merge(rk_hlc{5000, 7, 9}, 5000, 10) == RK_SUCCESS);
+  CHECK(clock.now().logical == 8);
+  rk_hlc next = clock.tick(5000).clock;
+  CHECK(rk_hlc_compare(next, rk_hlc{5000, 7, 9}) > 0);
+}
+
 TEST_CASE("HostClock stays strictly monotonic across threads", "[hlc][host]") {
   constexpr int kThreads = 4;
   constexpr int kTicks = 20000;
