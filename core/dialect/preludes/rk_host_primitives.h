@@ -83,6 +83,7 @@ static inline int64_t rk_clock_vdso_ns(void) {
 #define RK_TSC_OFF 3u /* no invariant TSC, an implausible rate, or RINGKERNEL_CLOCK=vdso */
 #define RK_TSC_CALIBRATE_NS 1000000 /* the first rate: over 1 ms */
 #define RK_TSC_RENEW_NS 10000000    /* then renewed every 10 ms */
+#define RK_TSC_PAIR_MAX_TICKS 4000u  /* about 1-2 us: a clock_gettime takes 25-40 ns */
 
 /* Every field is read and written with __atomic (a seqlock: `seq` is odd while the one
  * renewing thread writes), so readers never wait and ThreadSanitizer sees no race. */
@@ -123,7 +124,11 @@ __attribute__((noinline)) static int64_t rk_clock_renew_ns(void) {
   if (mode == RK_TSC_OFF) return rk_clock_vdso_ns();
   uint64_t before = rk_tsc_now();
   int64_t ns = rk_clock_vdso_ns();
-  uint64_t tsc = before + (rk_tsc_now() - before) / 2u;
+  uint64_t spread = rk_tsc_now() - before;
+  uint64_t tsc = before + spread / 2u;
+  /* A pair that took long (the thread was preempted between its readings) would misplace
+   * the anchor by up to its spread: only a tight one anchors. */
+  if (spread > RK_TSC_PAIR_MAX_TICKS) return ns;
   uint64_t seq = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
   if ((seq & 1u) != 0u || !__atomic_compare_exchange_n(&c->seq, &seq, seq + 1u, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
     return ns; /* another thread renews it */
