@@ -128,9 +128,9 @@ bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
 
 // Whether the bridge thread should leave the kernel's output to the kernel's own thread
 // for now: when that thread delivers (it has before) and the output has waited less than
-// kLeaveToKernel. Without this the bridge
-// thread, spinning after a slice with no assist, could win every pass and keep winning:
-// the 1-in-flight row then ran at the bridge-only 7-10 us in some runs.
+// kLeaveToKernel. Without this the bridge thread, spinning after a slice with no assist,
+// could win every pass and keep winning: the 1-in-flight row then ran at the bridge-only
+// 7-10 us in some runs.
 bool Bridge::leave_to_kernel(rk_kernel_s* kernel) {
   KernelAsync& async = kernel->async;
   if (!async.assisted.load(std::memory_order_relaxed)) return false;

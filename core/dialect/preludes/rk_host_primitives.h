@@ -76,7 +76,6 @@ static inline int64_t rk_clock_vdso_ns(void) {
 }
 
 #if defined(__x86_64__)
-#define RK_TSC_CLOCK 1
 #define RK_TSC_UNKNOWN 0u     /* not looked at yet */
 #define RK_TSC_CALIBRATING 1u /* an anchor, no rate yet: the vDSO answers */
 #define RK_TSC_RUNNING 2u
@@ -117,6 +116,11 @@ static inline bool rk_tsc_kernel_uses_tsc(void) {
   return read && (strncmp(name, "tsc\n", 4) == 0 || strncmp(name, "kvm-clock\n", 10) == 0);
 }
 
+static inline void rk_tsc_set_anchor(rk_tsc_clock_state* c, uint64_t tsc, int64_t ns) {
+  __atomic_store_n(&c->tsc, tsc, __ATOMIC_RELAXED);
+  __atomic_store_n(&c->ns, ns, __ATOMIC_RELAXED);
+}
+
 /* The slow path: a clock_gettime reading, which also calibrates and renews the anchor. */
 __attribute__((noinline)) static int64_t rk_clock_renew_ns(void) {
   rk_tsc_clock_state* c = &rk_tsc_clock;
@@ -138,16 +142,14 @@ __attribute__((noinline)) static int64_t rk_clock_renew_ns(void) {
     bool invariant = __get_cpuid(0x80000007u, &a, &b, &cx, &d) != 0 && ((d >> 8) & 1u) != 0u;
     bool wanted = !(forced != NULL && strcmp(forced, "vdso") == 0);
     mode = wanted && invariant && rk_tsc_kernel_uses_tsc() ? RK_TSC_CALIBRATING : RK_TSC_OFF;
-    __atomic_store_n(&c->tsc, tsc, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->ns, ns, __ATOMIC_RELAXED);
+    rk_tsc_set_anchor(c, tsc, ns);
   } else {
     int64_t elapsed_ns = ns - __atomic_load_n(&c->ns, __ATOMIC_RELAXED);
     uint64_t elapsed_tsc = tsc - __atomic_load_n(&c->tsc, __ATOMIC_RELAXED);
     if (elapsed_ns <= 0 || elapsed_tsc == 0u || elapsed_tsc > (uint64_t{1} << 40)) {
       /* The wall clock was set back, the TSC did not move, or a long pause: start over. */
       mode = RK_TSC_CALIBRATING;
-      __atomic_store_n(&c->tsc, tsc, __ATOMIC_RELAXED);
-      __atomic_store_n(&c->ns, ns, __ATOMIC_RELAXED);
+      rk_tsc_set_anchor(c, tsc, ns);
     } else if (elapsed_ns >= (mode == RK_TSC_RUNNING ? RK_TSC_RENEW_NS / 2 : RK_TSC_CALIBRATE_NS)) {
       /* Only over a long interval: a rate from a short one (a thread whose reading came
        * just after another's renewal) would carry the readings' jitter into every tick. */
@@ -159,8 +161,7 @@ __attribute__((noinline)) static int64_t rk_clock_renew_ns(void) {
         mode = RK_TSC_RUNNING;
         __atomic_store_n(&c->mult, mult, __ATOMIC_RELAXED);
         __atomic_store_n(&c->renew_in, (uint64_t)(((rk_u128)RK_TSC_RENEW_NS << 32) / mult), __ATOMIC_RELAXED);
-        __atomic_store_n(&c->tsc, tsc, __ATOMIC_RELAXED);
-        __atomic_store_n(&c->ns, ns, __ATOMIC_RELAXED);
+        rk_tsc_set_anchor(c, tsc, ns);
       }
     }
   }
