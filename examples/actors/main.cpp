@@ -92,7 +92,7 @@ int main(int argc, char** argv) try {
     Chunk chunk{};
     uint32_t target = static_cast<uint32_t>(chunk_index % kKernels);
     while (chunk.count < kChunk && sent < args.keys) {
-      uint32_t key = random();
+      auto key = static_cast<uint32_t>(random());
       expected[key % kKernels][(key / kKernels) % kBuckets] += 1;
       if (key % kKernels != target) expected_messages[key % kKernels] += 1;
       chunk.keys[chunk.count++] = key;

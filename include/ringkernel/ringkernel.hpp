@@ -455,8 +455,10 @@ class Kernel {
 };
 
 struct KernelSpec {
-  std::string name;
-  std::string source;
+  // Members without a default have {}: a designated initializer that leaves any member out
+  // compiles warning-free under -Wextra (GCC's -Wmissing-field-initializers).
+  std::string name{};
+  std::string source{};
   uint32_t block_size = 1;
   uint32_t input_capacity = 0;
   uint32_t output_capacity = 0;
@@ -465,15 +467,15 @@ struct KernelSpec {
   uint64_t k2k_send_timeout_ns = 0;   // 0 = 10 s
   uint32_t max_payload_size = 0;
   uint32_t state_bytes = 0;
-  std::vector<uint32_t> accepted_types;
-  std::vector<std::string> peers;
+  std::vector<uint32_t> accepted_types{};
+  std::vector<std::string> peers{};
   bool auto_activate = true;
-  std::string compile_flags;
+  std::string compile_flags{};
   bool trace = false;           // message tracing (RK_KERNEL_TRACE); Runtime::write_trace writes it out
   uint32_t trace_capacity = 0;  // records in the kernel's trace ring; 0 = 8192
   uint64_t idle_exit_ns = 0;    // elastic: the loop leaves the device after this long idle; 0 = never
   uint64_t max_run_ns = 0;      // elastic: ... after running this long (a time slice); 0 = never
-  std::vector<uint8_t> snapshot;  // launch from this image (Kernel::snapshot): state and messages put back
+  std::vector<uint8_t> snapshot{};  // launch from this image (Kernel::snapshot): state and messages put back
 };
 
 // A kernel of another process of the group, "R/name" (docs/distributed.md), as the host

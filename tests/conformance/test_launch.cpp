@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "conformance_support.hpp"
+#include "stress.hpp"
 
 using namespace conformance;
 
@@ -84,7 +85,9 @@ TEST_CASE("vector add of a million floats matches the host", "[conformance][laun
 
 TEST_CASE("a block reduction with rk_sync_threads matches the host sum", "[conformance][launch]") {
   for_each_backend([](Target& t) {
-    const uint32_t n = 100000, threads = 256, blocks = (n + threads - 1) / threads;
+    // Blocks of 256 threads (eight barrier steps each); fewer blocks under a sanitizer.
+    const auto n = static_cast<uint32_t>(rk::test::stress_count(100000, 5000));
+    const uint32_t threads = 256, blocks = (n + threads - 1) / threads;
     std::vector<uint32_t> in(n);
     for (uint32_t i = 0; i < n; ++i) in[i] = (i * 2654435761u) >> 12;
     rk_buffer din = make_buffer(t, n * sizeof(uint32_t), in.data());

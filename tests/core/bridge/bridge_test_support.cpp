@@ -1,7 +1,8 @@
 #include "bridge_test_support.hpp"
 
-#include <cstdlib>
 #include <cstring>
+
+#include "stress.hpp"
 
 namespace bridgetest {
 
@@ -42,13 +43,7 @@ rk::KernelSpec sink_spec(const std::string& name) {
   return spec;
 }
 
-uint64_t stress_count(uint64_t full, uint64_t floor) {
-  double scale = 1.0;
-  if (const char* env = std::getenv("RINGKERNEL_STRESS_SCALE")) scale = std::strtod(env, nullptr);
-  if (!(scale > 0.0)) scale = 1.0;
-  const auto scaled = static_cast<uint64_t>(static_cast<double>(full) * scale);
-  return scaled < floor ? floor : scaled;
-}
+uint64_t stress_count(uint64_t full, uint64_t floor) { return rk::test::stress_count(full, floor); }
 
 rk::KernelSpec pipelined_echo_spec(const std::string& name) {
   rk::KernelSpec spec = ringtest::echo_spec(name);

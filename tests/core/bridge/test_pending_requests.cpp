@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/bridge/pending_requests.hpp"
+#include "stress.hpp"
 
 using rk::core::PendingRequest;
 using rk::core::PendingRequests;
@@ -30,13 +31,7 @@ PendingRequest request_for(uint64_t id) {
 
 uint64_t id_of(const PendingRequest& r) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(r.user_data)); }
 
-uint64_t stress_count(uint64_t full, uint64_t floor) {
-  double scale = 1.0;
-  if (const char* env = std::getenv("RINGKERNEL_STRESS_SCALE")) scale = std::strtod(env, nullptr);
-  if (!(scale > 0.0)) scale = 1.0;
-  auto scaled = static_cast<uint64_t>(static_cast<double>(full) * scale);
-  return scaled < floor ? floor : scaled;
-}
+using rk::test::stress_count;
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 
 #include "core/queue/host_queue.hpp"
 #include "core/queue/queue_init.hpp"
+#include "stress.hpp"
 
 namespace rk::test {
 
@@ -37,14 +38,5 @@ class QueueMemory {
   std::unique_ptr<uint8_t, FreeDeleter> memory_;
   core::AddressMap map_;
 };
-
-// RINGKERNEL_STRESS_SCALE (default 1) scales stress message counts; never below `floor`.
-inline uint64_t stress_count(uint64_t full, uint64_t floor = 100000) {
-  double scale = 1.0;
-  if (const char* env = std::getenv("RINGKERNEL_STRESS_SCALE")) scale = std::strtod(env, nullptr);
-  if (!(scale > 0.0)) scale = 1.0;
-  const auto scaled = static_cast<uint64_t>(static_cast<double>(full) * scale);
-  return scaled < floor ? floor : scaled;
-}
 
 }  // namespace rk::test

@@ -79,7 +79,7 @@ bool retry(Attempt&& attempt) {
 }  // namespace
 
 TEST_CASE("SPSC stress: 2M messages through 64 slots in batches", "[queue][spsc][stress]") {
-  const uint64_t total = rk::test::stress_count(2'000'000);
+  const uint64_t total = rk::test::stress_count(2'000'000, 100'000);
   QueueMemory memory(64, sizeof(StressMessage), RK_QUEUE_SPSC);
   HostQueue q = memory.queue();
   Tally tally;

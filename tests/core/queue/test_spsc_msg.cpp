@@ -92,7 +92,7 @@ TEST_CASE("SPSC message: a batch ends at the first unpublished slot", "[queue][s
 }
 
 TEST_CASE("SPSC message: two threads, every message once and in order", "[queue][spsc][msg][stress]") {
-  const uint64_t count = rk::test::stress_count(1'000'000);
+  const uint64_t count = rk::test::stress_count(1'000'000, 100'000);
   QueueMemory memory(64, 128, RK_QUEUE_SPSC);
   rk_queue_header* q = memory.header();
   std::thread producer([&] {

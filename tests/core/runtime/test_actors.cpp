@@ -3,13 +3,13 @@
 // with tiny inboxes finish; a cycle that cannot make progress ends in counted timeouts,
 // not a hang; replies can be deferred. Each runs on cpu_sim and, where it has a device,
 // OpenCL. Assertions hold under any interleaving; waits are bounded only to stop a hang.
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "ring_test_support.hpp"
+#include "stress.hpp"
 
 using namespace ringtest;
 
@@ -26,13 +26,6 @@ struct Seen {  // what a puller reports: a value and how it got it (1 handled, 2
   uint64_t how;
 };
 
-// Scales message counts (the TSan preset sets 0.1); never below `floor`.
-uint64_t scaled(uint64_t count, uint64_t floor) {
-  double scale = 1.0;
-  if (const char* env = std::getenv("RINGKERNEL_STRESS_SCALE")) scale = std::strtod(env, nullptr);
-  auto n = static_cast<uint64_t>(static_cast<double>(count) * scale);
-  return n < floor ? floor : n;
-}
 
 // Sends values 1..n (the host message's payload) to peer 0 as type 5, waiting for room.
 const char* const kSenderSource = R"(
@@ -71,7 +64,7 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
 
 void pulls_deliver_each_message_once(const std::string& backend) {
   rk::Runtime& rt = runtime_for(backend);
-  const uint64_t n = scaled(300, 40), pokes = 50;
+  const uint64_t n = rk::test::stress_count(300, 40), pokes = 50;
   rk::KernelSpec puller{.name = "pull_b_" + backend, .source = kPullerSource};
   puller.inbox_capacity = 16;
   puller.output_capacity = 1024;
@@ -206,7 +199,7 @@ struct Report {
 
 void all_to_all_finishes(const std::string& backend, uint32_t inbox_capacity) {
   rk::Runtime& rt = runtime_for(backend);
-  const uint64_t rounds = scaled(200, 20);
+  const uint64_t rounds = rk::test::stress_count(200, 20);
   std::vector<std::string> names;
   for (int i = 0; i < 4; ++i) names.push_back("a2a_" + std::to_string(i) + "_" + std::to_string(inbox_capacity) + backend);
   std::vector<rk::Kernel> kernels;

@@ -60,7 +60,7 @@ void requests_with_random_gaps(const std::string& backend) {
   for (int round = 0; round < 8; ++round) {
     // Between bursts the loop is off the device: its block copied out, state kept.
     REQUIRE(wait_until([&] { return echo.status().resident == 0; }));
-    const uint32_t burst = 1 + random() % 24;
+    const uint32_t burst = 1 + static_cast<uint32_t>(random() % 24);
     for (uint32_t i = 0; i < burst; ++i) {
       if (random() % 2 == 0) {
         Pong pong = echo.request<Pong>(Ping{sent});

@@ -35,7 +35,7 @@ void idle_exit_keeps_state_and_order(const std::string& backend) {
     uint64_t relaunches = echo.status().relaunches;
     // A burst with random gaps, some longer than the idle exit: replies in order, the
     // state's count going on from where it was.
-    uint32_t burst = 1 + random() % 20;
+    uint32_t burst = 1 + static_cast<uint32_t>(random() % 20);
     for (uint32_t i = 0; i < burst; ++i) {
       Pong pong = echo.request<Pong>(Ping{sent});
       REQUIRE(pong.value == sent + 1);

@@ -25,7 +25,7 @@ constexpr uint8_t kGuard = 0xA5;
 // A caller's struct of `size` bytes with guard bytes behind it.
 template <class T>
 struct Guarded {
-  explicit Guarded(size_t size) : bytes(size + 64, kGuard), size(size) {
+  explicit Guarded(size_t bytes_wanted) : bytes(bytes_wanted + 64, kGuard), size(bytes_wanted) {
     std::memset(bytes.data(), 0, size);
     uint32_t struct_size = static_cast<uint32_t>(size);
     std::memcpy(bytes.data(), &struct_size, sizeof(struct_size));

@@ -30,7 +30,7 @@ const rk_backend_table* load() {
   auto entry = reinterpret_cast<rk_plugin_entry_fn>(dlsym(library, RK_PLUGIN_ENTRY_NAME));
   REQUIRE(entry != nullptr);
   static rk_host_services host{
-      sizeof(rk_host_services), RK_PLUGIN_ABI_MAJOR, RK_PLUGIN_ABI_MINOR, 0, nullptr, record_log, realtime_ns};
+      sizeof(rk_host_services), RK_PLUGIN_ABI_MAJOR, RK_PLUGIN_ABI_MINOR, 0, nullptr, record_log, realtime_ns, nullptr, nullptr};
   const rk_backend_table* loaded = nullptr;
   char error[512] = {};
   rk_text_out error_out{error, sizeof(error), 0};

@@ -53,7 +53,7 @@ TEST_CASE("a core with another ABI major is refused with a reason", "[cpu_sim][d
   REQUIRE(library != nullptr);
   auto entry = reinterpret_cast<rk_plugin_entry_fn>(dlsym(library, RK_PLUGIN_ENTRY_NAME));
   REQUIRE(entry != nullptr);
-  rk_host_services future{sizeof(rk_host_services), RK_PLUGIN_ABI_MAJOR + 1, 0, 0, nullptr, nullptr, nullptr};
+  rk_host_services future{sizeof(rk_host_services), RK_PLUGIN_ABI_MAJOR + 1, 0, 0, nullptr, nullptr, nullptr, nullptr, nullptr};
   const rk_backend_table* loaded = nullptr;
   char error[256] = {};
   rk_text_out error_out{error, sizeof(error), 0};
