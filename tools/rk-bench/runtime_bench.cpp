@@ -124,11 +124,10 @@ std::vector<double> raw_ping_pong(uint64_t count) {
 std::vector<ResultRow> round_trip_suite(const Options& options) {
   uint64_t count = options.messages ? options.messages : (options.quick ? 2000 : 50000);
   rk::Runtime runtime;
-  ResultRow raw = make_row("roundtrip", "raw two-queue ping-pong (2 threads, no runtime)", "ns", false);
-  summarize(raw, raw_ping_pong(count));
-  // Three ways, each in a runtime of its own, measured in turns (a round that warms all
-  // three up, then five rounds of count / 5 each) so the VM's drifts and bimodal phases
-  // fall on all of them alike: tracing off;
+  // The raw ping-pong and three ways through a ring kernel, each in a runtime of its own,
+  // measured in turns (a round that warms all four up, then five rounds of count / 5 each)
+  // so the VM's drifts and bimodal phases fall on all of them alike, the ratio's two sides
+  // included: the raw floor; tracing off;
   // tracing on as users get it (8192-record rings the bridge thread collects every ms);
   // and the recording alone (rings large enough for the whole run, collected at the end).
   rk::Runtime tracing;
@@ -137,17 +136,21 @@ std::vector<ResultRow> round_trip_suite(const Options& options) {
   unsetenv("RINGKERNEL_TRACE_COLLECT_US");
   constexpr uint64_t kRounds = 5;
   const uint64_t per_round = std::max<uint64_t>(count / kRounds, 1);
-  std::vector<double> off, on, recording;
+  std::vector<double> raw_all, off, on, recording;
   const uint32_t whole_run = std::bit_ceil(uint32_t(2 * count + 2048));
   for (uint64_t round = 0; round <= kRounds; ++round) {
+    auto raw_samples = raw_ping_pong(per_round);
     auto off_samples = runtime_round_trips(runtime, per_round);
     auto on_samples = runtime_round_trips(tracing, per_round, 8192);
     auto recording_samples = runtime_round_trips(uncollected, per_round, whole_run);
     if (round == 0) continue;  // the three runtimes' first kernels: start-up, not steady state
+    raw_all.insert(raw_all.end(), raw_samples.begin(), raw_samples.end());
     off.insert(off.end(), off_samples.begin(), off_samples.end());
     on.insert(on.end(), on_samples.begin(), on_samples.end());
     recording.insert(recording.end(), recording_samples.begin(), recording_samples.end());
   }
+  ResultRow raw = make_row("roundtrip", "raw two-queue ping-pong (2 threads, no runtime)", "ns", false);
+  summarize(raw, raw_all);
   ResultRow ring = make_row("roundtrip", "host -> ring kernel -> host (" + runtime.backend() + ")", "ns", false);
   summarize(ring, off);
   ring.set("ratio_to_raw_p50", ring.median / raw.median).set("backend", runtime.backend());
