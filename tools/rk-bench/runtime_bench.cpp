@@ -143,7 +143,7 @@ std::vector<ResultRow> round_trip_suite(const Options& options) {
     auto off_samples = runtime_round_trips(runtime, per_round);
     auto on_samples = runtime_round_trips(tracing, per_round, 8192);
     auto recording_samples = runtime_round_trips(uncollected, per_round, whole_run);
-    if (round == 0) continue;  // the three runtimes' first kernels: start-up, not steady state
+    if (round == 0) continue;  // warm-up: the runtimes' first kernels and the raw threads' first run
     raw_all.insert(raw_all.end(), raw_samples.begin(), raw_samples.end());
     off.insert(off.end(), off_samples.begin(), off_samples.end());
     on.insert(on.end(), on_samples.begin(), on_samples.end());

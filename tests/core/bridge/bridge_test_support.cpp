@@ -2,8 +2,6 @@
 
 #include <cstring>
 
-#include "stress.hpp"
-
 namespace bridgetest {
 
 void Completion::record(void* self, rk_result result, const rk_msg_header* header, const void* payload,
@@ -42,8 +40,6 @@ rk::KernelSpec sink_spec(const std::string& name) {
   spec.source = kSinkSource;
   return spec;
 }
-
-uint64_t stress_count(uint64_t full, uint64_t floor) { return rk::test::stress_count(full, floor); }
 
 rk::KernelSpec pipelined_echo_spec(const std::string& name) {
   rk::KernelSpec spec = ringtest::echo_spec(name);

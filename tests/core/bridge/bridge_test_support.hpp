@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ring_test_support.hpp"
+#include "stress.hpp"
 
 namespace bridgetest {
 
@@ -30,8 +31,8 @@ rk_result request_async(rk::Kernel& kernel, uint64_t value, uint64_t timeout_ns,
 extern const char* const kSinkSource;
 rk::KernelSpec sink_spec(const std::string& name);
 
-// RINGKERNEL_STRESS_SCALE (default 1; TSan runs use 0.1) scales message counts, never below `floor`.
-uint64_t stress_count(uint64_t full, uint64_t floor = 1000);
+// Bridge stress counts never go below 1000 messages (support/stress.hpp scales them).
+inline uint64_t stress_count(uint64_t full, uint64_t floor = 1000) { return rk::test::stress_count(full, floor); }
 
 rk::KernelSpec pipelined_echo_spec(const std::string& name);
 

@@ -26,7 +26,6 @@ struct Seen {  // what a puller reports: a value and how it got it (1 handled, 2
   uint64_t how;
 };
 
-
 // Sends values 1..n (the host message's payload) to peer 0 as type 5, waiting for room.
 const char* const kSenderSource = R"(
 RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
