@@ -141,11 +141,31 @@ rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {
   return reinterpret_cast<rk_msg_header*>(kernel->views.input_slots + at);
 }
 
+// Asks for the lines of [p, p + bytes) in a state this core may write (x86 PREFETCHW; a
+// hint, nothing elsewhere). The next input slot's lines were last read by the kernel's
+// core, so the first store into them waits for that core to give them up, and the
+// doorbell's fence after the publish (or the HLC lock) makes the sender wait for that
+// store: one cross-core transfer per message, in series. Asked for one message ahead, the
+// transfer overlaps whatever the sender does between two sends (with 64 requests in
+// flight on cpu_sim: 1.3-1.5 -> 1.8-1.9 M req/s; docs/benchmarks.md).
+void prefetch_for_write(const void* p, uint32_t bytes) {
+#if defined(__x86_64__) || defined(__i386__)
+  const auto* line = static_cast<const char*>(p);
+  for (uint32_t at = 0; at < bytes; at += 64u) __asm__ volatile("prefetchw %0" ::"m"(line[at]));
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
 void publish_input(rk_kernel_s* kernel, uint64_t index) {
   if (kernel->config.trace)  // send_mutex held: the ring's one producer; before the kernel may take the slot
     kernel->trace_rings.sent->put(host_sent_record(*input_slot(kernel, index)));
   rk_spsc_publish_msg_at(kernel->views.input, input_slot(kernel, index), index);
   if (kernel->runtime->kernels_park) ring_kernel_doorbell(kernel->views.control);
+  // The next send's slot: consumed a lap ago, unless the queue is full (then the hint only
+  // makes the kernel fetch the line once more).
+  prefetch_for_write(input_slot(kernel, index + 1), kernel->config.slot_size);
 }
 
 }  // namespace
