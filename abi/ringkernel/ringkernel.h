@@ -36,7 +36,7 @@ extern "C" {
  * moves). 1.0 is the API of libringcore 0.1.0; each minor adds entry points or appends
  * struct fields, and never changes what a program built against an older minor sees. */
 #define RK_API_VERSION_MAJOR 1
-#define RK_API_VERSION_MINOR 6
+#define RK_API_VERSION_MINOR 7
 #define RK_MAKE_API_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)))
 #define RK_API_VERSION RK_MAKE_API_VERSION(RK_API_VERSION_MAJOR, RK_API_VERSION_MINOR)
 #define RK_API_VERSION_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -513,6 +513,20 @@ typedef void (*rk_output_fn)(void* user_data, const rk_msg_header* header, const
  * a receive waits, is RK_ERROR_INVALID_STATE. fn NULL removes the handler; once this
  * returns the old handler is no longer running (unless called from that handler). */
 RK_API rk_result rk_kernel_set_output_handler(rk_kernel kernel, rk_output_fn fn, void* user_data);
+
+/* Since API 1.7. Runs one bridge pass on the calling thread: takes the output of this
+ * runtime's kernels that have async consumers and runs their completions and output
+ * handlers here, in the order each kernel wrote them, under the same rules as on the bridge
+ * thread (callbacks still run one at a time per runtime). A thread that waits for
+ * completions anyway (a submit loop, an event loop) saves each reply the hand-over to
+ * another thread; while it keeps delivering, cpu_sim kernel threads leave delivery to it
+ * (docs/bridge.md, "Driving the bridge from your thread"). Never blocks: a kernel whose
+ * output another thread is passing over is skipped. *delivered (may be NULL) gets the
+ * number of callbacks that ran in this call, 0 when there was nothing. Request timeouts,
+ * K2K between runtimes and trace collection stay with the bridge thread, which keeps
+ * running. RK_ERROR_INVALID_STATE from inside a callback of any runtime (a pass is already
+ * running on this thread). */
+RK_API rk_result rk_runtime_progress(rk_runtime runtime, uint32_t* delivered);
 
 /* ---------------------------------------------------------------------------------- */
 /* Watchdog and supervision (docs/runtime.md, "Watchdog and supervision"). Since API 1.3.

@@ -36,6 +36,11 @@ constexpr auto kStandBack = std::chrono::microseconds(200);
 // thread takes it (the kernel is busy, or standing in is off for it).
 constexpr auto kLeaveToKernel = std::chrono::microseconds(20);
 constexpr auto kAssistedLately = std::chrono::milliseconds(2);
+// A kernel thread leaves output to a user thread that called rk_runtime_progress and
+// delivered within this long: that thread waits for completions anyway, and a pass on the
+// kernel's thread would both delay the kernel's next input and pull the lines the user's
+// callbacks touch (its request records, its counters) across cores (docs/bridge.md).
+constexpr int64_t kUserProgressHoldNs = 50'000;
 
 // cpu_sim rings the host doorbell on output, so a parked bridge wakes at once and the
 // slice only bounds how late a timeout or a detach is seen. GPU and PoCL kernels cannot
@@ -107,6 +112,8 @@ bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
   rounds = {};
   // Set before the kernel was enlisted (attach), reset only after every kernel is gone.
   Bridge* bridge = kernel->runtime->bridge.get();
+  int64_t progressed = bridge->progressed_ns_.load(std::memory_order_relaxed);
+  if (progressed != 0 && rk_clock_ns() - progressed < kUserProgressHoldNs) return false;  // a user thread delivers
   std::unique_lock pass(bridge->pass_mutex_, std::try_to_lock);
   if (!pass.owns_lock()) return false;
   std::unique_lock dispatch(kernel->async.dispatch_mutex, std::try_to_lock);
@@ -115,13 +122,46 @@ bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
   const rk_runtime_s* saved_runtime = std::exchange(bridge_runtime, kernel->runtime);
   const rk_kernel_s* saved_kernel = std::exchange(current_kernel, kernel);
   const rk_kernel_s* saved_assisting = std::exchange(assisting, kernel);
-  bool delivered = serve_kernel(kernel, false, true);
+  bool delivered = serve_kernel(kernel, false, true) != 0;
   bridge_runtime = saved_runtime;
   current_kernel = saved_kernel;
   assisting = saved_assisting;
   if (delivered) {
     bridge->assists_.fetch_add(1, std::memory_order_relaxed);
     if (!kernel->async.assisted.load(std::memory_order_relaxed)) kernel->async.assisted.store(true, std::memory_order_relaxed);
+  }
+  return delivered;
+}
+
+bool Bridge::in_pass() { return bridge_runtime != nullptr; }
+
+uint32_t Bridge::progress() {
+  std::unique_lock pass(pass_mutex_, std::try_to_lock);
+  if (!pass.owns_lock()) return 0;  // the bridge thread or a kernel thread is at it
+  // The roles a callback checks (what it may block on) are the bridge thread's.
+  bridge_runtime = runtime_;
+  uint32_t delivered = 0;
+  for (size_t i = 0;; ++i) {
+    rk_kernel_s* kernel = nullptr;
+    {
+      // As serve_all: picked and its dispatch_mutex taken under mutex_, so a detach cannot
+      // free it mid-pass. A detaching kernel's final pass is the bridge thread's.
+      std::lock_guard lock(mutex_);
+      if (i >= kernels_.size()) break;
+      kernel = kernels_[i];
+      if (rk_queue_depth(kernel->views.output) == 0) continue;  // nothing new: no lock
+      if (std::find(detaching_.begin(), detaching_.end(), kernel) != detaching_.end()) continue;
+      if (!kernel->async.dispatch_mutex.try_lock()) continue;
+    }
+    current_kernel = kernel;
+    delivered += serve_kernel(kernel, false, true);
+    current_kernel = nullptr;
+    kernel->async.dispatch_mutex.unlock();
+  }
+  bridge_runtime = nullptr;
+  if (delivered != 0) {
+    assists_.fetch_add(1, std::memory_order_relaxed);
+    progressed_ns_.store(rk_clock_ns(), std::memory_order_relaxed);
   }
   return delivered;
 }
@@ -219,7 +259,7 @@ bool Bridge::serve_all() {
       kernel->async.dispatch_mutex.lock();
     }
     current_kernel = kernel;
-    worked |= serve_kernel(kernel, final);
+    worked |= serve_kernel(kernel, final) != 0;
     current_kernel = nullptr;
     kernel->async.dispatch_mutex.unlock();
     if (!final) continue;

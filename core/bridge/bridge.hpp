@@ -53,6 +53,14 @@ class Bridge {
   // when there is output and no lock it needs is busy. True when it delivered something.
   static bool assist(rk_kernel_s* kernel, AssistRounds& rounds);
 
+  // rk_runtime_progress: one pass over every attached kernel on a user's thread, standing
+  // in for the bridge thread. Skips what another thread is passing over (a lock it would
+  // wait for) and returns the callbacks it ran. Not from inside a pass (on_bridge_thread of
+  // any runtime): the pass lock is not recursive.
+  uint32_t progress();
+  // True on a thread that is running some runtime's pass now (a callback is on the stack).
+  static bool in_pass();
+
  private:
   void run();
   bool serve_all();
@@ -66,6 +74,9 @@ class Bridge {
   // Passes kernel threads ran that delivered something: while these grow, the bridge
   // thread stands back (run()).
   std::atomic<uint64_t> assists_{0};
+  // When a user thread's progress() last delivered (rk_clock_ns; 0: never). While it is
+  // recent, kernel threads leave the passes to that thread (assist()).
+  std::atomic<int64_t> progressed_ns_{0};
   std::mutex mutex_;  // guards kernels_ and detaching_; taken before a kernel's dispatch_mutex
   std::condition_variable detached_;
   std::condition_variable attached_;  // wakes a bridge that only collects traces
@@ -78,10 +89,11 @@ class Bridge {
 // The runtime's bridge, started on first call.
 Bridge& bridge_for(rk_runtime_s* runtime);
 
-// One pass over a kernel (its dispatch_mutex held): true when it delivered anything.
+// One pass over a kernel (its dispatch_mutex held): the callbacks it ran.
 // `final`: complete everything still pending with RK_ERROR_TERMINATED.
-// `try_only`: give up at once where the kernel's receive lock is busy (a kernel thread
-// standing in for the bridge must not sleep on a lock).
-bool serve_kernel(rk_kernel_s* kernel, bool final, bool try_only = false);
+// `try_only`: give up at once where the kernel's receive lock is busy (a kernel thread or
+// a user's thread standing in for the bridge must not sleep on a lock), and leave the
+// timeout scan to the bridge thread.
+uint32_t serve_kernel(rk_kernel_s* kernel, bool final, bool try_only = false);
 
 }  // namespace rk::core

@@ -113,13 +113,13 @@ void deliver(rk_kernel_s* kernel, Delivery& d, rk_result drained, const std::str
 
 }  // namespace
 
-bool serve_kernel(rk_kernel_s* kernel, bool final, bool try_only) {
+uint32_t serve_kernel(rk_kernel_s* kernel, bool final, bool try_only) {
   std::vector<Delivery> batch;
   rk_result drained = collect(kernel, final, try_only, batch);
   std::string fault = drained != RK_SUCCESS ? last_error_text() : std::string();
   if (drained != RK_SUCCESS) log_error("bridge: " + fault);
   for (Delivery& d : batch) deliver(kernel, d, drained, fault);
-  return !batch.empty();
+  return static_cast<uint32_t>(batch.size());
 }
 
 }  // namespace rk::core

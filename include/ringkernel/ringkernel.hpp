@@ -537,6 +537,14 @@ class Runtime {
   std::string dump() const { return text_of(rk_runtime_dump, "dump"); }
   // The message trace so far, as Chrome trace JSON for Perfetto (rk_runtime_write_trace).
   void write_trace(const std::string& path) const { check(rk_runtime_write_trace(handle_, path.c_str()), "write trace"); }
+  // Runs one bridge pass on this thread: completions and output handlers of kernels with
+  // async consumers run here (rk_runtime_progress). Returns how many ran; never blocks.
+  // Call it where a thread waits for completions anyway; not from inside a callback.
+  uint32_t progress() {
+    uint32_t delivered = 0;
+    check(rk_runtime_progress(handle_, &delivered), "progress");
+    return delivered;
+  }
   rk_device_info device() const {
     rk_device_info info = RK_DEVICE_INFO_INIT;
     check(rk_runtime_device_info(handle_, &info), "device info");
