@@ -142,12 +142,13 @@ rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {
 }
 
 // Asks for the lines of [p, p + bytes) in a state this core may write (x86 PREFETCHW; a
-// hint, nothing elsewhere). The next input slot's lines were last read by the kernel's
-// core, so the first store into them waits for that core to give them up, and the
-// doorbell's fence after the publish (or the HLC lock) makes the sender wait for that
-// store: one cross-core transfer per message, in series. Asked for one message ahead, the
-// transfer overlaps whatever the sender does between two sends (with 64 requests in
-// flight on cpu_sim: 1.3-1.5 -> 1.8-1.9 M req/s; docs/benchmarks.md).
+// hint, nothing elsewhere). An input slot's lines were last read by the kernel's core, so
+// the first store into them waits for that core to give them up, and the doorbell's fence
+// after the publish (or the HLC lock) makes the sender wait for that store: one
+// cross-core transfer per message, in series. Asked for ahead, the transfer overlaps the
+// sender's other work (docs/benchmarks.md, "The caller drives progress").
+constexpr uint64_t kPrefetchAhead = 4;
+
 void prefetch_for_write(const void* p, uint32_t bytes) {
 #if defined(__x86_64__) || defined(__i386__)
   const auto* line = static_cast<const char*>(p);
@@ -163,9 +164,12 @@ void publish_input(rk_kernel_s* kernel, uint64_t index) {
     kernel->trace_rings.sent->put(host_sent_record(*input_slot(kernel, index)));
   rk_spsc_publish_msg_at(kernel->views.input, input_slot(kernel, index), index);
   if (kernel->runtime->kernels_park) ring_kernel_doorbell(kernel->views.control);
-  // The next send's slot: consumed a lap ago, unless the queue is full (then the hint only
-  // makes the kernel fetch the line once more).
-  prefetch_for_write(input_slot(kernel, index + 1), kernel->config.slot_size);
+  // A slot a few sends ahead: consumed a lap ago, unless the queue is nearly full (then the
+  // hint only makes the kernel fetch those lines once more). Not the very next one: an idle
+  // kernel polls that slot's header, and taking it from under the poll made every blocking
+  // round trip 7-10 % slower.
+  if (kernel->config.input_capacity >= 4 * kPrefetchAhead)
+    prefetch_for_write(input_slot(kernel, index + kPrefetchAhead), kernel->config.slot_size);
 }
 
 }  // namespace
