@@ -146,8 +146,8 @@ rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {
 // the first store into them waits for that core to give them up, and the doorbell's fence
 // after the publish (or the HLC lock) makes the sender wait for that store: one
 // cross-core transfer per message, in series. Asked for ahead, the transfer overlaps the
-// sender's other work (docs/benchmarks.md, "The caller drives progress").
-constexpr uint64_t kPrefetchAhead = 4;
+// sender's other work (docs/benchmarks.md, "Input prefetch; the caller drives progress").
+constexpr uint64_t kPrefetchAhead = 2;
 
 void prefetch_for_write(const void* p, uint32_t bytes) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -164,10 +164,13 @@ void publish_input(rk_kernel_s* kernel, uint64_t index) {
     kernel->trace_rings.sent->put(host_sent_record(*input_slot(kernel, index)));
   rk_spsc_publish_msg_at(kernel->views.input, input_slot(kernel, index), index);
   if (kernel->runtime->kernels_park) ring_kernel_doorbell(kernel->views.control);
-  // A slot a few sends ahead: consumed a lap ago, unless the queue is nearly full (then the
-  // hint only makes the kernel fetch those lines once more). Not the very next one: an idle
+  // The slot two sends ahead: consumed a lap ago, unless the queue is nearly full (then
+  // the hint only makes the kernel fetch those lines once more). Not the next one: an idle
   // kernel polls that slot's header, and taking it from under the poll made every blocking
-  // round trip 7-10 % slower.
+  // round trip 7-10 % slower. Not further: the gain shrinks with the distance (64 in
+  // flight: 1.60 M req/s without, 2.05 one ahead, 1.85 two, 1.75 four; docs/benchmarks.md),
+  // likely because the kernel core's own prefetcher, streaming through the slots it reads,
+  // takes lines asked for early back first.
   if (kernel->config.input_capacity >= 4 * kPrefetchAhead)
     prefetch_for_write(input_slot(kernel, index + kPrefetchAhead), kernel->config.slot_size);
 }
