@@ -949,6 +949,18 @@ PYBIND11_MODULE(_ringkernel, m) {
         }
         check(r);
       })
+      .def("progress", [](const Runtime& self) {
+        RuntimeUse use(self);
+        rk_runtime rt = use.get();
+        uint32_t delivered = 0;
+        rk_result r;
+        {
+          py::gil_scoped_release released;  // the callbacks it runs take the GIL themselves
+          r = rk_runtime_progress(rt, &delivered);
+        }
+        check(r);
+        return delivered;
+      })
       .def("hlc_now", [](const Runtime& self) {
         rk_hlc now{};
         check(rk_runtime_hlc_now(RuntimeUse(self).get(), &now));

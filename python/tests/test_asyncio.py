@@ -78,3 +78,28 @@ async def test_one_outputs_iterator_and_no_receive_beside_it(cpu_runtime):
         await stream.aclose()
         kernel.send(Ping, value=2)
         assert kernel.receive(Pong, timeout=30).value["value"] == 3  # receive works again
+
+
+@pytest.mark.asyncio
+async def test_driving_progress_from_the_loop(runtime):
+    """runtime.progress() on the loop's thread: every request resolves once, whichever thread
+    handed its reply over; the calls report only what they ran, and the total stays within
+    what was sent."""
+    with runtime.launch(unique("driven"), ECHO, state_bytes=8, input_capacity=1024, output_capacity=1024) as kernel:
+        pending = [asyncio.ensure_future(kernel.request_async(Ping, Pong, value=i, timeout=60)) for i in range(500)]
+        ran = 0
+        while not all(p.done() for p in pending):
+            delivered = runtime.progress()
+            assert isinstance(delivered, int) and delivered >= 0
+            ran += delivered
+            await asyncio.sleep(0)
+        assert [p.result().value["value"] for p in pending] == [i + 1 for i in range(500)]
+        assert ran <= 500
+
+
+def test_progress_on_a_closed_runtime_raises():
+    runtime = rk.Runtime("cpu_sim")
+    assert runtime.progress() == 0  # no async consumer yet: nothing to hand over
+    runtime.close()
+    with pytest.raises(rk.InvalidStateError, match="closed"):
+        runtime.progress()

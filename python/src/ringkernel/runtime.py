@@ -145,6 +145,14 @@ class Runtime:
         """Writes the message trace of the traced kernels as Chrome trace JSON (Perfetto)."""
         self._rt.write_trace(os.fspath(path))
 
+    def progress(self) -> int:
+        """Runs one pass of the message bridge on this thread: replies to `request_async` and
+        `outputs()` messages of this runtime's kernels are handed over here, now, instead of
+        on the bridge thread (docs/bridge.md, "Driving the bridge from your thread"). Returns
+        how many; never blocks. Pays where kernels cannot wake the host (OpenCL, CUDA): a
+        loop that waits for replies anyway gets them without the bridge's polling delay."""
+        return self._rt.progress()
+
     def hlc_now(self) -> Tuple[int, int, int]:
         """The host's hybrid logical clock: (physical_ns, logical, node_id)."""
         return self._rt.hlc_now()
