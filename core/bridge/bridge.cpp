@@ -149,7 +149,7 @@ uint32_t Bridge::progress() {
       std::lock_guard lock(mutex_);
       if (i >= kernels_.size()) break;
       kernel = kernels_[i];
-      if (rk_queue_depth(kernel->views.output) == 0) continue;  // nothing new: no lock
+      if (rk_queue_depth(kernel->views.output) == 0) continue;  // nothing new: leave its locks alone
       if (std::find(detaching_.begin(), detaching_.end(), kernel) != detaching_.end()) continue;
       if (!kernel->async.dispatch_mutex.try_lock()) continue;
     }
