@@ -39,13 +39,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options->peer_count = static_cast<uint32_t>(peers.size());
   if (options->peer_count > RK_MAX_PEERS && !peers.empty()) options->peer_count = RK_MAX_PEERS + 1u;  // refused early
   // A snapshot image (API 1.3): fuzzed bytes, its size at most what is there (fuzz_snapshot
-  // covers the decoder itself), or none.
+  // covers the decoder itself), or none. Set whatever struct_size says: one that ends inside
+  // snapshot_size still hands over the pointer and the size's low bytes (read_struct copies
+  // that far), and a fuzzed pointer there is a caller's wild pointer, not a library bug.
   std::vector<uint8_t> image(in.take<uint8_t>());
   for (uint8_t& b : image) b = in.take<uint8_t>();
-  if (options->struct_size >= offsetof(rk_kernel_options, snapshot_size) + sizeof(uint64_t)) {
-    options->snapshot = (in.take<uint8_t>() & 1) ? image.data() : nullptr;
-    if (options->snapshot_size > image.size()) options->snapshot_size = image.size();
-  }
+  options->snapshot = (in.take<uint8_t>() & 1) ? image.data() : nullptr;
+  if (options->snapshot_size > image.size()) options->snapshot_size = image.size();
   const bool trace_all = (in.take<uint8_t>() & 1) != 0;  // RINGKERNEL_TRACE on or off
   rk::core::KernelConfig config;
   if (rk::core::make_kernel_config(options, 1024, trace_all, config) != RK_SUCCESS) return 0;
