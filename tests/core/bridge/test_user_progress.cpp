@@ -165,7 +165,7 @@ TEST_CASE("bridge: a progress call returns exactly the callbacks it ran", "[brid
   rk::Kernel echo = rt.launch(pipelined_echo_spec("progress_exact"));
   Tally tally;
   const uint64_t count = stress_count(5000, 500);
-  uint64_t reported = 0;
+  Driver driver{rt};
   rk_request_options options = RK_REQUEST_OPTIONS_INIT;
   options.timeout_ns = kHangGuardNs;
   for (uint64_t sent = 0; sent < count;) {
@@ -176,16 +176,12 @@ TEST_CASE("bridge: a progress call returns exactly the callbacks it ran", "[brid
               RK_SUCCESS);
     }
     REQUIRE(wait_until([&] {
-      inside_progress = true;
-      uint32_t ran = 0;
-      rk_result r = rk_runtime_progress(rt.get(), &ran);
-      inside_progress = false;
-      reported += ran;
-      return r == RK_SUCCESS && tally.all.load(std::memory_order_acquire) == sent;
+      driver.progress();  // throws (fails the test) on an error
+      return tally.all.load(std::memory_order_acquire) == sent;
     }));
   }
   CHECK(tally.all.load() == count);
-  CHECK(reported == tally.inside.load());  // whichever thread delivered the others
+  CHECK(driver.reported == tally.inside.load());  // whichever thread delivered the others
 }
 
 TEST_CASE("bridge: output handlers keep their order when a user thread drives progress", "[bridge]") {
