@@ -282,7 +282,11 @@ RK_INLINE int32_t rk_try_receive_from_kernel(rk_ctx* ctx, rk_msg_header* header,
         *header = *message;
         uint8_t* out = (uint8_t*)payload;
         rk_global const uint8_t* in = (rk_global const uint8_t*)message + RK_MSG_HEADER_SIZE;
+#ifdef rk_copy_generic_bytes
+        rk_copy_generic_bytes(out, in, message->payload_size);
+#else
         for (uint32_t i = 0; i < message->payload_size; ++i) out[i] = in[i];
+#endif
         int64_t pulled_ns = rk_clock_ns();
 #ifdef RK_TRACE
         rk_trace_put(ctx->trace, ctx->loop + RK_LOOP_TRACE, RK_TRACE_PULLED, header->message_id, header->correlation_id,

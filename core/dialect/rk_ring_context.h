@@ -419,8 +419,12 @@ RK_INLINE void rk_copy_payload(rk_global uint8_t* dst, rk_payload src, uint32_t 
     return;
   }
 #endif
+#ifdef rk_copy_generic_bytes
+  rk_copy_generic_bytes(dst, src.anywhere, size);
+#else
   rk_any const uint8_t* from = (rk_any const uint8_t*)src.anywhere;
   for (uint32_t i = 0; i < size; ++i) dst[i] = from[i];
+#endif
 }
 
 /* Stamps the header of a message this kernel sends. The HLC ticks on every send. */

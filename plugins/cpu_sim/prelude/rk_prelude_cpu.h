@@ -22,6 +22,12 @@
 #define RK_KERNEL static
 #define RK_INLINE static inline
 
+/* Payload copies between generic pointers (rk_copy_payload, pulls): memcpy. The dialect's
+ * portable byte loop stays bytes at -O2, and a reply's 64 stores of one byte each fill the
+ * store buffer while the first waits for the output line the host read last: the header
+ * stores, publish_seq last, then wait for that line before they can even start on theirs. */
+#define rk_copy_generic_bytes(dst, src, size) ((void)__builtin_memcpy((dst), (src), (size)))
+
 static thread_local const rk_cpu_thread_info* rk_cpu_thread;
 static thread_local unsigned long rk_cpu_shared_cursor;
 
