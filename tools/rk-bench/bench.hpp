@@ -46,7 +46,7 @@ void summarize(ResultRow& row, std::vector<double> samples);
 ResultRow backend_row(const std::string& suite, const std::string& name, const std::string& unit,
                       const std::string& backend, std::vector<double> samples);
 
-// The 64-byte echo the roundtrip and async suites time: a message through a running ring
+// The 64-byte echo the roundtrip, async, elastic and bridge suites time: a message through a running ring
 // kernel and back, the reply's payload copied on the device straight from the request's
 // slot (64 bytes, as in the queue suite): the copy the raw ping-pong's echo makes, slot to
 // slot. (Until 2026-11-27 the handler first copied the payload into a private array, one
