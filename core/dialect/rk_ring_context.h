@@ -476,6 +476,15 @@ RK_INLINE int32_t rk_check_outgoing(uint32_t slot_size, uint32_t type_id, uint32
 #define rk_idle_assist(ctx) 0
 #endif
 
+/* The same offer from a loop that is still busy, for its own kernel's output only: where
+ * a prelude defines it (cpu_sim), the loop makes it every RK_LOOP_OFFER_OUTPUT_EVERY
+ * messages of output (rk_ring_loop.h). Elsewhere the loop makes none. */
+#ifdef rk_busy_assist
+#define RK_HAS_BUSY_ASSIST 1
+#else
+#define RK_HAS_BUSY_ASSIST 0
+#endif
+
 /* Wakes a sleeper parked on `doorbell` after this side published work. Dekker pairing
  * with rk_park's caller, which raises `parked`, fences, and re-checks the queue before it
  * sleeps: either it sees our publish, or we see its flag. So the shared doorbell line is

@@ -65,6 +65,9 @@ typedef struct rk_loop_cursor {
   uint64_t batch_end;   /* one past the last peeked index: the input head once the batch is released */
   uint32_t prefer_inbox;
   uint32_t idle_rounds;
+#if RK_HAS_BUSY_ASSIST
+  uint64_t output_offered; /* the output tail when the loop last offered it (rk_loop_offer_output) */
+#endif
 #ifdef RK_LOOP_ELASTIC
   int64_t run_started;  /* rk_clock_ns() when this launch began */
   int64_t idle_since;   /* when the loop last found nothing to do; 0 while busy */
@@ -266,6 +269,22 @@ RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
 #endif
 }
 
+#if RK_HAS_BUSY_ASSIST
+#define RK_LOOP_OFFER_OUTPUT_EVERY 16u
+/* Between messages, once RK_LOOP_OFFER_OUTPUT_EVERY messages of output were written since
+ * the last offer, the loop offers its time for that output (cpu_sim: the kernel delivers
+ * its replies to async consumers itself, docs/bridge.md). Offered only when idle, replies
+ * waited until the input ran dry: a submitter keeping requests in flight then got its
+ * window back in one burst per drained input queue, and both sides waited in turn. The
+ * host side decides whether a pass is worth it (a batch waiting, no lock busy). */
+RK_INLINE void rk_loop_offer_output(rk_ctx* ctx, rk_loop_cursor* cursor) {
+  uint64_t written = ctx->loop[RK_LOOP_OUTPUT_TAIL];
+  if (written - cursor->output_offered < RK_LOOP_OFFER_OUTPUT_EVERY) return;
+  cursor->output_offered = written;
+  (void)rk_busy_assist(ctx);
+}
+#endif
+
 /* Leaving relaunchable (parked, or an elastic kernel's own exit): the handled part of an
  * input batch is given back; the rest stays queued for the relaunch, which starts a fresh
  * batch at the head. */
@@ -363,6 +382,9 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
   cursor.batch_end = 0u;
   cursor.prefer_inbox = 0u;
   cursor.idle_rounds = 0u;
+#if RK_HAS_BUSY_ASSIST
+  cursor.output_offered = 0u;
+#endif
 #ifdef RK_LOOP_ELASTIC
   cursor.run_started = rk_clock_ns();
   cursor.idle_since = 0;
@@ -375,6 +397,9 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
     rk_loop_words_load(&ctx);
     cursor.batch_end = rk_load_relaxed_u64(&ctx.input->head);
     cursor.batch_next = cursor.batch_end;
+#if RK_HAS_BUSY_ASSIST
+    cursor.output_offered = rk_loop_words[RK_LOOP_OUTPUT_TAIL];
+#endif
   }
   for (;;) {
     rk_loop_step step;
@@ -429,6 +454,9 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
       if ((uint32_t)(where >> 63) == RK_LOOP_FROM_INPUT)
         rk_loop_release(&ctx, &cursor, RK_LOOP_FROM_INPUT, where & 0x7FFFFFFFFFFFFFFFull);
       rk_loop_close_pulls(&ctx); /* an inbox message is released here, with the handler's pulls */
+#if RK_HAS_BUSY_ASSIST
+      rk_loop_offer_output(&ctx, &cursor);
+#endif
     }
   }
   if (leader) rk_loop_finish(&ctx, exit_as);

@@ -89,7 +89,7 @@ struct rk_kernel_s {
   alignas(64) std::mutex send_mutex;  // one host producer at a time on the SPSC input queue
   bool slot_open = false;             // an rk_kernel_reserve awaits its commit (send_mutex held)
   uint64_t next_message_id = 0;
-  uint64_t next_correlation_id = 0;
+  std::atomic<uint64_t> next_correlation_id{0};  // host request ids: unique, in no lock (next_request_id)
   alignas(64) std::mutex receive_mutex;    // one host consumer at a time on the SPSC output queue
   std::deque<rk::core::HostMessage> held;  // received off the device, not yet handed out
   rk::core::KernelAsync async;             // async consumers and late replies (receive_mutex)

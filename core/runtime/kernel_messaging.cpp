@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "api/error.hpp"
@@ -83,7 +84,10 @@ rk_result check_can_send(rk_kernel_s* kernel, uint32_t type_id, uint32_t size) {
 // is counted in the queue's rejected_full and the kernel's telemetry.
 rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t& index) {
   rk_queue_header* input = kernel->views.input;
-  auto deadline = deadline_after(timeout_ns);
+  // Read the clock only once the queue was found full: most sends find room at once, and
+  // a reading is ~30 ns on a VM's clock (the deadline then counts from the first refusal,
+  // a few instructions after the call).
+  std::optional<Clock::time_point> deadline;
   // A callback on the kernel's own thread (cpu_sim delivers a kernel's output there) would
   // wait for the one loop that drains this queue: it gives up at once.
   const bool own_thread = timeout_ns != 0 && Bridge::assisting_kernel() == kernel;
@@ -94,7 +98,8 @@ rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t
       index = slot.index;
       return RK_SUCCESS;
     }
-    if (timeout_ns == 0 || own_thread || Clock::now() >= deadline) {
+    if (!deadline && timeout_ns != 0) deadline = deadline_after(timeout_ns);
+    if (timeout_ns == 0 || own_thread || Clock::now() >= *deadline) {
       rk_queue_count_rejected(input);
       count_dropped(kernel);
       if (own_thread)

@@ -315,9 +315,11 @@ rk_result send_request(rk_kernel_s* kernel, uint32_t type_id, const void* payloa
                                        "' was never sent: its input queue stayed full until the timeout");
 }
 
+// Ids need only be unique (pending requests are found by id, not by order), so no lock:
+// the submitting thread of async requests took send_mutex twice per request before.
 uint64_t next_request_id(rk_kernel_s* kernel) {
-  std::lock_guard lock(kernel->send_mutex);
-  return (uint64_t{1} << 63) | ++kernel->next_correlation_id;  // bit 63: a host request
+  const uint64_t n = kernel->next_correlation_id.fetch_add(1, std::memory_order_relaxed) + 1;
+  return (uint64_t{1} << 63) | n;  // bit 63: a host request
 }
 
 rk_result kernel_request(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,

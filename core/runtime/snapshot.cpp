@@ -244,7 +244,8 @@ rk_result restore_into(rk_kernel_s* kernel, const Snapshot& s, bool directory_he
     rk_spsc_publish_msg_at(v.input, slot, input_tail + i);
     // Later host sends take fresh ids, and replies to these never match a new request.
     kernel->next_message_id = std::max(kernel->next_message_id, s.input[i].header.message_id);
-    kernel->next_correlation_id = std::max(kernel->next_correlation_id, s.input[i].header.correlation_id);
+    if (s.input[i].header.correlation_id > kernel->next_correlation_id.load())  // not launched: no other user
+      kernel->next_correlation_id.store(s.input[i].header.correlation_id);
   }
   for (const SnapshotMessage& m : s.inbox) {
     rk_reservation claimed = rk_mpsc_try_claim_in(v.inbox, v.inbox_sequence, c.inbox_capacity);

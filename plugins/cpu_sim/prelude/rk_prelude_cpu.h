@@ -41,6 +41,14 @@ static inline int rk_cpu_idle_assist(const void* control_block) {
 }
 #define rk_idle_assist(ctx) rk_cpu_idle_assist((const void*)(ctx)->control)
 
+/* A busy loop offers its time for its own kernel's output only (rk_ring_loop.h,
+ * rk_loop_offer_output): that much output waiting is a batch worth delivering now. */
+static inline int rk_cpu_busy_assist(const void* control_block) {
+  const rk_cpu_thread_info* t = rk_cpu_thread;
+  return t->kernel_assist != 0 && t->kernel_assist(t->assist_user, control_block) != 0;
+}
+#define rk_busy_assist(ctx) rk_cpu_busy_assist((const void*)(ctx)->control)
+
 /* Every thread of a block declares the same arrays in the same order, so the same cursor
  * walk gives every thread the same addresses. */
 static inline void* rk_cpu_shared_alloc(unsigned long bytes, unsigned long align) {
