@@ -58,6 +58,8 @@ rk_result kernel_request_async(rk_kernel_s* kernel, uint32_t type_id, const void
       first = attach_locked(kernel);
     }
     if (first) bridge_for(kernel->runtime).attach(kernel);
+  } else {
+    wake_bridge_if_resting(kernel->runtime);
   }
   rk_result sent = send_async(kernel, type_id, payload, size, correlation_id, timeout_ns);
   if (sent != RK_SUCCESS) {
@@ -81,11 +83,13 @@ rk_result kernel_set_output_handler(rk_kernel_s* kernel, rk_output_fn fn, void* 
                                               "' has an rk_kernel_receive in progress: a kernel has either an "
                                               "output handler or receive readers");
     kernel->async.handler = fn;
+    kernel->async.has_handler.store(fn != nullptr, std::memory_order_release);
     kernel->async.handler_user_data = fn ? user_data : nullptr;
     if (fn) first = attach_locked(kernel);
   }
   if (dispatch.owns_lock()) dispatch.unlock();  // before the bridge's mutex: it is taken first elsewhere
   if (first) bridge_for(kernel->runtime).attach(kernel);
+  else if (fn != nullptr) wake_bridge_if_resting(kernel->runtime);
   return RK_SUCCESS;
 }
 

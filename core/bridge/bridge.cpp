@@ -70,9 +70,10 @@ bool park_on_host_doorbell(rk_kernel_s* kernel) {
   uint32_t seen = rk_load_acquire_u32(&control->host_doorbell);
   rk_store_release_u32(&control->host_parked, 1u);
   // seq_cst: the device's publish-then-read-host_parked and our store-then-read-depth
-  // must not both miss each other (same protocol as park_for_output).
+  // must not both miss each other (same protocol as park_for_output); likewise a blocking
+  // waiter's flag-then-read-host_parked (leave_claimed_to_bridge_locked) and our read of it.
   rk_fence_seq_cst();
-  bool idle = rk_queue_depth(kernel->views.output) == 0;
+  bool idle = rk_queue_depth(kernel->views.output) == 0 && !kernel->async.left_for_bridge.load(std::memory_order_relaxed);
   if (idle) rk_park_u32(&control->host_doorbell, seen, kDoorbellSliceNs);
   rk_store_release_u32(&control->host_parked, 0u);
   return idle;
@@ -101,7 +102,7 @@ const rk_kernel_s* Bridge::assisting_kernel() { return assisting; }
 
 bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
   uint32_t depth = rk_queue_depth(kernel->views.output);
-  if (depth == 0) return false;  // the usual idle round: no lock
+  if (depth == 0 && !kernel->async.left_for_bridge.load(std::memory_order_acquire)) return false;  // the usual idle round: no lock
   // Deliver in batches while input keeps coming: a pass per message would pull every line
   // the submitting thread touches (pending requests, the clock, the allocator) across cores
   // once per message, and slow the submitter more than the batch delays its replies. So a
@@ -294,8 +295,32 @@ void Bridge::idle(uint32_t round) {
     if (kernels_.size() == 1) only = kernels_.front();
   }
   // `only` stays alive: it leaves kernels_ only through this thread (detach waits for us).
+  // With nothing of its output wanted by async consumers (blocking requests on it now, or
+  // nothing), the bridge does not park on its doorbell, which would make each reply to a
+  // blocking request wake it: a system call on the kernel's thread per request (docs/
+  // benchmarks.md, "Blocking requests beside async ones"). It rests until a new async
+  // consumer wakes it, or a slice passes (a wake missed by a request entered just as it
+  // looked costs at most that; the kernel's own thread delivers the reply meanwhile).
+  if (only != nullptr && runtime_->kernel_wakes_host && !only->async.wants_output()) {
+    runtime_->bridge_resting.store(true, std::memory_order_seq_cst);
+    if (!only->async.wants_output()) {  // again, after the flag: a request entered meanwhile
+      std::unique_lock lock(mutex_);
+      if (detaching_.empty())
+        attached_.wait_for(lock, std::chrono::nanoseconds(kDoorbellSliceNs),
+                           [&] { return stop_.load() || !detaching_.empty() || only->async.wants_output(); });
+    }
+    runtime_->bridge_resting.store(false, std::memory_order_relaxed);
+    return;
+  }
   bool parked = only != nullptr && runtime_->kernel_wakes_host && park_on_host_doorbell(only);
   if (!parked) backoff(round);
+}
+
+void wake_bridge_if_resting(rk_runtime_s* runtime) {
+  // Written only when the bridge starts or stops resting: this line stays in the caller's
+  // cache. Relaxed: a wake missed by a consumer entered just as the bridge looked costs at
+  // most one rest (kDoorbellSliceNs), and the kernel's own thread delivers meanwhile.
+  if (runtime->bridge_resting.load(std::memory_order_relaxed)) bridge_for(runtime).wake();
 }
 
 Bridge& bridge_for(rk_runtime_s* runtime) {

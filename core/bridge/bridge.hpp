@@ -89,6 +89,11 @@ class Bridge {
 // The runtime's bridge, started on first call.
 Bridge& bridge_for(rk_runtime_s* runtime);
 
+// A kernel of `runtime` has a new async consumer (a request entered, a handler set): wakes
+// the bridge if it rests because no async consumer wanted its kernel's output
+// (rk_runtime_s::bridge_resting). One relaxed load when it does not.
+void wake_bridge_if_resting(rk_runtime_s* runtime);
+
 // One pass over a kernel (its dispatch_mutex held): the callbacks it ran.
 // `final`: complete everything still pending with RK_ERROR_TERMINATED.
 // `try_only`: give up at once where the kernel's receive lock is busy (a kernel thread or

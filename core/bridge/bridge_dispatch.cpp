@@ -57,10 +57,13 @@ void complete_pending(rk_kernel_s* kernel, rk_result result, Ends ends, std::vec
 
 // Whether a pass could find anything, judged without the kernel's lock: the bridge polls
 // often, and taking receive_mutex each time would slow every caller that registers a
-// request. Output is seen through the queue's indices; everything else (timeouts, a
-// handler set over held output, the end of a terminated kernel) at the next scan.
+// request. Output is seen through the queue's indices when an async consumer may want it, or
+// through the flag of a blocking waiter that drained it (left_for_bridge); everything else
+// (timeouts, a handler set over held output, the end of a terminated kernel) at the next
+// scan.
 bool worth_a_look(rk_kernel_s* kernel, bool final, Clock::time_point now) {
-  return final || now >= kernel->async.next_timeout_scan || rk_queue_depth(kernel->views.output) != 0;
+  return final || now >= kernel->async.next_timeout_scan || kernel->async.left_for_bridge.load(std::memory_order_acquire) ||
+         (rk_queue_depth(kernel->views.output) != 0 && kernel->async.wants_output());
 }
 
 // `try_only` (a kernel thread standing in, which saw output): no clock read and no timeout
@@ -75,6 +78,11 @@ rk_result collect(rk_kernel_s* kernel, bool final, bool try_only, std::vector<De
   bool terminated = kernel->state.load() == RK_KERNEL_TERMINATED;
   rk_result drained = terminated ? RK_SUCCESS : drain_output_locked(kernel, kernel->config.output_capacity);
   take_claimed(kernel, out);
+  // What a waiter left is in `out` now. Stored only when set: the flag shares a line with
+  // what every async request reads (attached, the pending table), and a store on each pass
+  // took that line from the submitting thread's core (1-in-flight p50 +15 %).
+  if (kernel->async.left_for_bridge.load(std::memory_order_relaxed))
+    kernel->async.left_for_bridge.store(false, std::memory_order_relaxed);
   if (drained != RK_SUCCESS) {
     complete_pending(kernel, drained, [](const PendingRequest&) { return true; }, out);
     return drained;

@@ -20,10 +20,14 @@
 namespace rk::core {
 
 struct KernelAsync {
-  // Set once, at the first async consumer (under receive_mutex): from then on the bridge is
-  // the only reader of the output queue and blocking readers take what it leaves in
-  // rk_kernel_s::held. Atomic so a request finds it set without the lock.
+  // Set once, at the first async consumer (under receive_mutex): from then on the bridge
+  // delivers the kernel's output to its async consumers. Atomic so a request finds it set
+  // without the lock.
   std::atomic<bool> attached{false};
+  // A blocking request or receive drained output into rk_kernel_s::held that async
+  // consumers claim: the bridge's next pass delivers it (cleared by that pass, under
+  // receive_mutex). Read without the lock by whoever decides whether a pass is worth it.
+  std::atomic<bool> left_for_bridge{false};
   // Pending requests (pending_requests.hpp: no lock on the common path).
   PendingRequests pending;
   // Set once the kernel's own thread has delivered (Bridge::assist): from then on the
@@ -37,6 +41,12 @@ struct KernelAsync {
   uint32_t blocking_receivers = 0;     // rk_kernel_receive calls in progress
   rk_output_fn handler = nullptr;
   void* handler_user_data = nullptr;
+  std::atomic<bool> has_handler{false};  // handler != nullptr, for looks without the lock
+
+  // Whether output could be for an async consumer (a pending request or the handler); when
+  // not, readers take it themselves and the bridge has nothing to deliver. Without the lock:
+  // a request is entered before its message is sent, so its reply finds the count raised.
+  bool wants_output() const { return pending.count() != 0 || has_handler.load(std::memory_order_acquire); }
   AbandonedIds abandoned;
   std::chrono::steady_clock::time_point next_timeout_scan{};  // whoever holds the bridge's pass lock
 

@@ -176,12 +176,47 @@ rk_result receive_direct_locked(rk_kernel_s* kernel, rk_msg_header* header, void
   return RK_SUCCESS;
 }
 
-// The first held message nobody waits for; the queue is drained into `held` first unless
-// the bridge is the one that reads it.
+// A blocking request or receive reads the output queue itself, also on a kernel the bridge
+// serves (attached): waiting for the bridge's pass to move its reply into `held` made every
+// blocking request on such a kernel take 7-14 us instead of 0.9 (docs/benchmarks.md,
+// "Blocking requests beside async ones"). There `held` stays bounded by output_capacity, as
+// in the bridge's pass, so output nobody takes still backs up on the device.
+rk_result drain_for_waiter_locked(rk_kernel_s* kernel) {
+  if (kernel->state.load() == RK_KERNEL_TERMINATED) return RK_SUCCESS;  // terminate drained it
+  return kernel->async.attached ? drain_output_locked(kernel, kernel->config.output_capacity)
+                                : drain_output_locked(kernel);
+}
+
+// After a waiter drained an attached kernel: output in `held` that async consumers claim
+// (a pending request's reply, or anything for the output handler) is the bridge's to
+// deliver. Flag it, and wake a bridge thread parked on the host doorbell, whose wake-up
+// this drain may have consumed.
+void leave_claimed_to_bridge_locked(rk_kernel_s* kernel) {
+  KernelAsync& async = kernel->async;
+  if (!async.attached || async.left_for_bridge.load(std::memory_order_relaxed)) return;
+  bool for_bridge = false;
+  for (const HostMessage& m : kernel->held) {
+    const uint64_t id = m.header.correlation_id;
+    if (async.pending.contains(id) ||
+        (async.handler != nullptr && std::find(async.sync_waiters.begin(), async.sync_waiters.end(), id) ==
+                                         async.sync_waiters.end()))
+      for_bridge = true;
+  }
+  if (!for_bridge) return;
+  async.left_for_bridge.store(true, std::memory_order_release);
+  rk_control_block* control = kernel->views.control;
+  rk_fence_seq_cst();  // the flag before the look at host_parked (the parker sets it, then looks)
+  if (rk_load_relaxed_u32(&control->host_parked) != 0u) {
+    rk_fetch_add_u32(&control->host_doorbell, 1u);
+    rk_unpark_u32(&control->host_doorbell);
+  }
+}
+
+// The first held message nobody waits for; the queue is drained into `held` first.
 rk_result receive_held_locked(rk_kernel_s* kernel, rk_msg_header* header, void* payload, uint32_t capacity,
                               uint32_t* size, bool& got) {
-  if (!kernel->async.attached && kernel->state.load() != RK_KERNEL_TERMINATED)
-    if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+  if (rk_result r = drain_for_waiter_locked(kernel); r != RK_SUCCESS) return r;
+  leave_claimed_to_bridge_locked(kernel);
   for (auto it = kernel->held.begin(); it != kernel->held.end(); ++it) {
     if (kernel->async.claimed(it->header.correlation_id)) continue;
     rk_result r = copy_out(it->header, it->payload.data(), header, payload, capacity, size);
@@ -290,8 +325,8 @@ namespace {
 // Takes the reply to `correlation_id` out of `held` (receive_mutex held).
 rk_result take_reply_locked(rk_kernel_s* kernel, uint64_t correlation_id, rk_msg_header* reply_header, void* reply,
                             uint32_t reply_capacity, uint32_t* reply_size, bool& got) {
-  if (!kernel->async.attached && kernel->state.load() != RK_KERNEL_TERMINATED)
-    if (rk_result r = drain_output_locked(kernel); r != RK_SUCCESS) return r;
+  if (rk_result r = drain_for_waiter_locked(kernel); r != RK_SUCCESS) return r;
+  leave_claimed_to_bridge_locked(kernel);
   for (auto it = kernel->held.begin(); it != kernel->held.end(); ++it) {
     if (it->header.correlation_id != correlation_id) continue;
     rk_result r = copy_out(it->header, it->payload.data(), reply_header, reply, reply_capacity, reply_size);

@@ -52,6 +52,10 @@ struct rk_runtime_s {
   // async never create it. Stopped in rk_runtime_destroy after the kernels are gone.
   std::mutex bridge_mutex;
   std::unique_ptr<rk::core::Bridge> bridge;
+  // Set while the bridge thread rests, no async consumer wanting its one kernel's output
+  // (Bridge::idle): a new one wakes it (wake_bridge_if_resting). Here, not in the Bridge,
+  // so a submitter reads it without the bridge pointer (created under bridge_mutex).
+  std::atomic<bool> bridge_resting{false};
   // K2K between runtimes (bridge/remote_k2k.hpp): a process-unique number, and the egress
   // queue our kernels write messages for other runtimes into, made on first need.
   uint32_t serial = 0;

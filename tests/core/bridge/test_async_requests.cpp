@@ -218,3 +218,25 @@ TEST_CASE("bridge: request options follow the struct rule; bad arguments are ref
         RK_ERROR_INVALID_STATE);
   CHECK(request_async(not_launched, 1, 0, c) == RK_ERROR_INVALID_STATE);
 }
+
+// Blocking requests on a kernel that also takes async requests read its output queue
+// themselves (runtime/kernel_receive.cpp, drain_for_waiter_locked): replies they drain for
+// async requests must still reach those requests' completions, exactly once, and each
+// blocking request must get its own reply.
+TEST_CASE("bridge: blocking and async requests on one kernel from two threads each get their own replies",
+          "[bridge]") {
+  rk::Kernel echo = runtime().launch(pipelined_echo_spec("bridge_mixed_echo"));
+  const uint64_t blocking = stress_count(3000);
+  std::atomic<uint64_t> wrong_blocking{0};
+  std::thread requester([&] {
+    for (uint64_t i = 0; i < blocking; ++i)
+      if (echo.request<Pong>(Ping{1'000'000 + i}, kHangGuardNs).value != 1'000'001 + i) wrong_blocking.fetch_add(1);
+  });
+  run_pipelined(echo, stress_count(10000), 64);
+  requester.join();
+  CHECK(wrong_blocking.load() == 0);
+  // Nothing left behind for anyone: every reply went to its request.
+  rk_msg_header header{};
+  Pong pong{};
+  CHECK(rk_kernel_receive(echo.get(), &header, &pong, sizeof(pong), nullptr, 0) == RK_ERROR_QUEUE_EMPTY);
+}
