@@ -100,9 +100,34 @@ const rk_kernel_s* Bridge::dispatching_kernel() { return current_kernel; }
 
 const rk_kernel_s* Bridge::assisting_kernel() { return assisting; }
 
+namespace {
+
+// Whether the oldest output message could be for an async consumer. A reply to a blocking
+// request, or output for rk_kernel_receive, is its reader's to take (the reader drains the
+// queue itself): a pass over it would only race that reader for the receive lock (an
+// attached kernel's blocking request took 1.25 us p50 with such passes, 0.9 without).
+// Read on the kernel's own thread, the queue's one producer, so the slot cannot change
+// under us; the head may move on meanwhile, which only makes the answer one message stale.
+// Output behind a reply that is not ours is seen when the reader has taken that reply, or
+// when the reader flags what it drained (left_for_bridge).
+bool head_wanted_by_async(rk_kernel_s* kernel) {
+  const KernelAsync& async = kernel->async;
+  if (async.has_handler.load(std::memory_order_acquire)) return true;
+  const uint32_t capacity = kernel->config.output_capacity, slot_size = kernel->config.slot_size;
+  const uint64_t head = rk_load_acquire_u64(&kernel->views.output->head);
+  auto* message = reinterpret_cast<rk_msg_header*>(kernel->views.output_slots + (head & (capacity - 1u)) * size_t{slot_size});
+  if (rk_load_acquire_u32(&message->publish_seq) != rk_msg_publish_seq(head)) return true;  // moved on: look
+  return async.pending.contains(message->correlation_id);
+}
+
+}  // namespace
+
 bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
   uint32_t depth = rk_queue_depth(kernel->views.output);
-  if (depth == 0 && !kernel->async.left_for_bridge.load(std::memory_order_acquire)) return false;  // the usual idle round: no lock
+  if (!kernel->async.left_for_bridge.load(std::memory_order_acquire)) {
+    if (depth == 0) return false;  // the usual idle round: no lock
+    if (!head_wanted_by_async(kernel)) return false;
+  }
   // Deliver in batches while input keeps coming: a pass per message would pull every line
   // the submitting thread touches (pending requests, the clock, the allocator) across cores
   // once per message, and slow the submitter more than the batch delays its replies. So a

@@ -86,3 +86,28 @@ TEST_CASE("bridge: a kernel that never replies: each async request times out exa
     CHECK(c.result == RK_ERROR_TIMEOUT);
   }
 }
+
+// An attached kernel's blocking request times out; its late reply then sits in front of an
+// async request's reply. Neither the blocking waiter (gone) nor the kernel's own thread
+// (which leaves replies that are not an async consumer's to their readers) takes it: the
+// bridge must still drop it and complete the async request.
+TEST_CASE("bridge: an async reply behind a late blocking reply still completes", "[bridge]") {
+  rk::Kernel k = runtime().launch(echo_spec("bridge_late_then_async"));
+  Completion attach;  // makes the kernel attached
+  REQUIRE(request_async(k, 1, 60'000'000'000ull, attach) == RK_SUCCESS);
+  REQUIRE(wait_until([&] { return attach.done(); }));
+  k.deactivate();  // holds what comes next, so the late reply is the oldest output
+  Ping ping{3};
+  Pong pong{};
+  REQUIRE(rk_kernel_request(k.get(), Ping::type_id, &ping, sizeof(ping), nullptr, &pong, sizeof(pong), nullptr,
+                            20'000'000) == RK_ERROR_TIMEOUT);
+  Completion behind;
+  REQUIRE(request_async(k, 7, 60'000'000'000ull, behind) == RK_SUCCESS);
+  k.reactivate();
+  REQUIRE(wait_until([&] { return behind.done(); }));
+  CHECK(attach.result == RK_SUCCESS);
+  CHECK(behind.result == RK_SUCCESS);
+  CHECK(behind.value == 8);
+  REQUIRE(late_replies_reach(k, 1));
+  CHECK_FALSE(k.receive_any(0).has_value());
+}
