@@ -34,7 +34,7 @@ rk_result local_kernel_off_its_thread(rk_kernel kernel, const char* call) {
   if (Bridge::assisting_kernel() != kernel) return RK_SUCCESS;
   return fail(RK_ERROR_INVALID_STATE, std::string(call) + " of kernel '" + kernel->config.name +
                                           "' from a callback running on that kernel's own thread (cpu_sim delivers a "
-                                          "kernel's output on its idle thread), which cannot wait for its own loop: "
+                                          "kernel's output on its own thread), which cannot wait for its own loop: "
                                           "call it from another thread");
 }
 

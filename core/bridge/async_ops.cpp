@@ -58,6 +58,7 @@ rk_result kernel_request_async(rk_kernel_s* kernel, uint32_t type_id, const void
       first = attach_locked(kernel);
     }
     if (first) bridge_for(kernel->runtime).attach(kernel);
+    else wake_bridge_if_resting(kernel->runtime);  // another request attached it meanwhile
   } else {
     wake_bridge_if_resting(kernel->runtime);
   }

@@ -175,7 +175,8 @@ uint32_t Bridge::progress() {
       std::lock_guard lock(mutex_);
       if (i >= kernels_.size()) break;
       kernel = kernels_[i];
-      if (rk_queue_depth(kernel->views.output) == 0) continue;  // nothing new: leave its locks alone
+      if (rk_queue_depth(kernel->views.output) == 0 && !kernel->async.left_for_bridge.load(std::memory_order_acquire))
+        continue;  // nothing new: leave its locks alone
       if (std::find(detaching_.begin(), detaching_.end(), kernel) != detaching_.end()) continue;
       if (!kernel->async.dispatch_mutex.try_lock()) continue;
     }
@@ -200,6 +201,9 @@ uint32_t Bridge::progress() {
 bool Bridge::leave_to_kernel(rk_kernel_s* kernel) {
   KernelAsync& async = kernel->async;
   if (!async.assisted.load(std::memory_order_relaxed)) return false;
+  // What a blocking waiter drained and flagged is ready now; and while waiters keep taking
+  // output, the head keeps moving and the wait below would start over at every look.
+  if (async.left_for_bridge.load(std::memory_order_acquire)) return false;
   rk_queue_header* output = kernel->views.output;
   uint64_t head = rk_load_acquire_u64(&output->head);
   if (rk_queue_depth(output) == 0) {
@@ -326,13 +330,16 @@ void Bridge::idle(uint32_t round) {
   // benchmarks.md, "Blocking requests beside async ones"). It rests until a new async
   // consumer wakes it, or a slice passes (a wake missed by a request entered just as it
   // looked costs at most that; the kernel's own thread delivers the reply meanwhile).
-  if (only != nullptr && runtime_->kernel_wakes_host && !only->async.wants_output()) {
+  // Only where kernel threads deliver (assist on): a missed wake then delays only what the
+  // bridge thread alone does (timeouts, periodic work), never a reply.
+  if (only != nullptr && runtime_->kernel_wakes_host && kernel_assist_enabled() && !only->async.wants_output()) {
     runtime_->bridge_resting.store(true, std::memory_order_seq_cst);
     if (!only->async.wants_output()) {  // again, after the flag: a request entered meanwhile
+      auto rest = std::chrono::nanoseconds(kDoorbellSliceNs);
+      if (has_periodic_work(runtime_)) rest = std::min(rest, periodic_pace(runtime_));
       std::unique_lock lock(mutex_);
       if (detaching_.empty())
-        attached_.wait_for(lock, std::chrono::nanoseconds(kDoorbellSliceNs),
-                           [&] { return stop_.load() || !detaching_.empty() || only->async.wants_output(); });
+        attached_.wait_for(lock, rest, [&] { return stop_.load() || !detaching_.empty() || only->async.wants_output(); });
     }
     runtime_->bridge_resting.store(false, std::memory_order_relaxed);
     return;
@@ -343,8 +350,9 @@ void Bridge::idle(uint32_t round) {
 
 void wake_bridge_if_resting(rk_runtime_s* runtime) {
   // Written only when the bridge starts or stops resting: this line stays in the caller's
-  // cache. Relaxed: a wake missed by a consumer entered just as the bridge looked costs at
-  // most one rest (kDoorbellSliceNs), and the kernel's own thread delivers meanwhile.
+  // cache. Relaxed: a wake missed by a consumer entered just as the bridge looked (possible
+  // where a locked add is not a full fence) costs at most one rest of what only the bridge
+  // thread does; replies are delivered by the kernel's own thread, the only case it rests.
   if (runtime->bridge_resting.load(std::memory_order_relaxed)) bridge_for(runtime).wake();
 }
 

@@ -49,7 +49,7 @@ class Bridge {
     uint32_t depth_seen = 0;  // output depth at the last offer
     uint32_t rounds = 0;      // offers since it last changed
   };
-  // One pass over `kernel` on its own idle thread, standing in for the bridge thread: only
+  // One pass over `kernel` on its own thread between messages, standing in for the bridge thread: only
   // when there is output and no lock it needs is busy. True when it delivered something.
   static bool assist(rk_kernel_s* kernel, AssistRounds& rounds);
 

@@ -9,8 +9,8 @@
 
 namespace rk::core {
 
-// From its first async consumer on (Bridge::attach) until detach, an idle thread of the
-// kernel may serve it. Both are cheap and idempotent.
+// From its first async consumer on (Bridge::attach) until detach, the kernel's own thread
+// may serve it between its messages (idle, or busy every 16 replies). Both are cheap and idempotent.
 void enlist_for_assist(rk_kernel_s* kernel);
 void withdraw_from_assist(rk_kernel_s* kernel);
 

@@ -273,23 +273,30 @@ RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
 #define RK_LOOP_OFFER_OUTPUT_EVERY 16u
 /* Between messages, once RK_LOOP_OFFER_OUTPUT_EVERY messages of output were written since
  * the last offer, the loop offers its time for that output (cpu_sim: the kernel delivers
- * its replies to async consumers itself, docs/bridge.md). Offered only when idle, replies
- * waited until the input ran dry: a submitter keeping requests in flight then got its
+ * its replies to async consumers itself, docs/bridge.md). Offered only by an idle loop (or
+ * a handler waiting for room), replies waited until the input ran dry: a submitter keeping
+ * requests in flight then got its
  * window back in one burst per drained input queue, and both sides waited in turn. The
- * host side decides whether a pass is worth it (a batch waiting, no lock busy). Only while
- * at least half the input queue is free: a callback run here that sends to this kernel
- * cannot wait for room (this thread is the one that makes it) and is refused at once, so
- * it should find room, as it did when callbacks ran only with the input drained. */
+ * host side decides whether a pass is worth it (a batch waiting, no lock busy).
+ * Not offered where a callback here is likelier to block what this loop must do next:
+ * - more than half the input queue taken: a callback that sends to this kernel cannot
+ *   wait for room (this thread makes it) and is refused at once (half free when the pass
+ *   begins makes room likelier, not certain: the submitter goes on, and a pass may run
+ *   many callbacks);
+ * - K2K messages waiting in the inbox or sends in the outbox: a callback blocked on a
+ *   peer's full input would wait for a peer that may itself wait for this kernel's inbox
+ *   (the idle loop offers nothing while its outbox waits, either). */
 RK_INLINE void rk_loop_offer_output(rk_ctx* ctx, rk_loop_cursor* cursor) {
   uint64_t written = ctx->loop[RK_LOOP_OUTPUT_TAIL];
   if (written - cursor->output_offered < RK_LOOP_OFFER_OUTPUT_EVERY) return;
+  cursor->output_offered = written; /* offered or not, the next look is 16 messages on */
+  if (ctx->loop[RK_LOOP_OUTBOX] != 0u || (ctx->inbox != 0 && rk_queue_depth(ctx->inbox) != 0u)) return;
   /* Is the slot half a queue past the head published? Then more than half is taken. The
    * host's tail is not read: that line is the host's on every send, and reading it here
    * cost 64 requests in flight 12 %; the slot's line moves to this core later anyway. */
   const rk_queue_view* in = &ctx->input_view;
   uint64_t head = rk_load_relaxed_u64(&ctx->input->head); /* ours: the loop is the consumer */
   if (rk_spsc_published_from(in->slots, in->capacity, in->slot_size, head + in->capacity / 2u, 1u) != 0u) return;
-  cursor->output_offered = written;
   (void)rk_busy_assist(ctx);
 }
 #endif

@@ -105,7 +105,7 @@ rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t
       if (own_thread)
         return fail(RK_ERROR_QUEUE_FULL, "input queue of kernel '" + kernel->config.name +
                                              "' is full, and this callback runs on that kernel's own thread (cpu_sim "
-                                             "delivers a kernel's output on its idle thread), which alone drains it: "
+                                             "delivers a kernel's output on its own thread), which alone drains it: "
                                              "send with timeout 0 from callbacks");
       if (timeout_ns == 0)
         return fail(RK_ERROR_QUEUE_FULL, "input queue of kernel '" + kernel->config.name + "' is full (" +
