@@ -3,6 +3,7 @@
 // and the status and telemetry snapshots. Everything read from device-written memory is
 // bounds-checked before use: a corrupt index or size is a device fault, never UB here.
 // Sending is in kernel_messaging.cpp.
+#include <cstddef>
 #include <cstring>
 #include <thread>
 
@@ -190,17 +191,19 @@ rk_result drain_for_waiter_locked(rk_kernel_s* kernel) {
 // After a waiter drained an attached kernel: output in `held` that async consumers claim
 // (a pending request's reply, or anything for the output handler) is the bridge's to
 // deliver. Flag it, and wake a bridge thread parked on the host doorbell, whose wake-up
-// this drain may have consumed.
-void leave_claimed_to_bridge_locked(rk_kernel_s* kernel) {
+// this drain may have consumed. Only what this drain added (from `first_new` on) is looked
+// at: older messages were looked at when they came, and a waiter polls this every round
+// while `held` may hold up to output_capacity messages nobody reads.
+void leave_claimed_to_bridge_locked(rk_kernel_s* kernel, size_t first_new) {
   KernelAsync& async = kernel->async;
   if (!async.attached || async.left_for_bridge.load(std::memory_order_relaxed)) return;
   bool for_bridge = false;
-  for (const HostMessage& m : kernel->held) {
-    const uint64_t id = m.header.correlation_id;
-    if (async.pending.contains(id) ||
-        (async.handler != nullptr && std::find(async.sync_waiters.begin(), async.sync_waiters.end(), id) ==
-                                         async.sync_waiters.end()))
-      for_bridge = true;
+  for (auto it = kernel->held.begin() + static_cast<std::ptrdiff_t>(first_new); it != kernel->held.end() && !for_bridge;
+       ++it) {
+    const uint64_t id = it->header.correlation_id;
+    for_bridge = async.pending.contains(id) ||
+                 (async.handler != nullptr &&
+                  std::find(async.sync_waiters.begin(), async.sync_waiters.end(), id) == async.sync_waiters.end());
   }
   if (!for_bridge) return;
   async.left_for_bridge.store(true, std::memory_order_release);
@@ -215,8 +218,9 @@ void leave_claimed_to_bridge_locked(rk_kernel_s* kernel) {
 // The first held message nobody waits for; the queue is drained into `held` first.
 rk_result receive_held_locked(rk_kernel_s* kernel, rk_msg_header* header, void* payload, uint32_t capacity,
                               uint32_t* size, bool& got) {
+  const size_t held_before = kernel->held.size();
   if (rk_result r = drain_for_waiter_locked(kernel); r != RK_SUCCESS) return r;
-  leave_claimed_to_bridge_locked(kernel);
+  leave_claimed_to_bridge_locked(kernel, held_before);
   for (auto it = kernel->held.begin(); it != kernel->held.end(); ++it) {
     if (kernel->async.claimed(it->header.correlation_id)) continue;
     rk_result r = copy_out(it->header, it->payload.data(), header, payload, capacity, size);
@@ -325,8 +329,9 @@ namespace {
 // Takes the reply to `correlation_id` out of `held` (receive_mutex held).
 rk_result take_reply_locked(rk_kernel_s* kernel, uint64_t correlation_id, rk_msg_header* reply_header, void* reply,
                             uint32_t reply_capacity, uint32_t* reply_size, bool& got) {
+  const size_t held_before = kernel->held.size();
   if (rk_result r = drain_for_waiter_locked(kernel); r != RK_SUCCESS) return r;
-  leave_claimed_to_bridge_locked(kernel);
+  leave_claimed_to_bridge_locked(kernel, held_before);
   for (auto it = kernel->held.begin(); it != kernel->held.end(); ++it) {
     if (it->header.correlation_id != correlation_id) continue;
     rk_result r = copy_out(it->header, it->payload.data(), reply_header, reply, reply_capacity, reply_size);
