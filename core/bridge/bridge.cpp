@@ -63,6 +63,11 @@ std::chrono::nanoseconds periodic_pace(const rk_runtime_s* runtime) {
   return pace;
 }
 
+// Output on the device, or output a blocking waiter drained and left for a pass.
+bool output_for_a_pass(rk_kernel_s* kernel) {
+  return rk_queue_depth(kernel->views.output) != 0 || kernel->async.left_for_bridge.load(std::memory_order_acquire);
+}
+
 // False when output is waiting (the bridge left it there: nobody reads it yet), so the
 // caller sleeps instead of spinning on it.
 bool park_on_host_doorbell(rk_kernel_s* kernel) {
@@ -73,7 +78,7 @@ bool park_on_host_doorbell(rk_kernel_s* kernel) {
   // must not both miss each other (same protocol as park_for_output); likewise a blocking
   // waiter's flag-then-read-host_parked (leave_claimed_to_bridge_locked) and our read of it.
   rk_fence_seq_cst();
-  bool idle = rk_queue_depth(kernel->views.output) == 0 && !kernel->async.left_for_bridge.load(std::memory_order_relaxed);
+  bool idle = !output_for_a_pass(kernel);
   if (idle) rk_park_u32(&control->host_doorbell, seen, kDoorbellSliceNs);
   rk_store_release_u32(&control->host_parked, 0u);
   return idle;
@@ -175,8 +180,7 @@ uint32_t Bridge::progress() {
       std::lock_guard lock(mutex_);
       if (i >= kernels_.size()) break;
       kernel = kernels_[i];
-      if (rk_queue_depth(kernel->views.output) == 0 && !kernel->async.left_for_bridge.load(std::memory_order_acquire))
-        continue;  // nothing new: leave its locks alone
+      if (!output_for_a_pass(kernel)) continue;  // nothing new: leave its locks alone
       if (std::find(detaching_.begin(), detaching_.end(), kernel) != detaching_.end()) continue;
       if (!kernel->async.dispatch_mutex.try_lock()) continue;
     }

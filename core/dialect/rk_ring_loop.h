@@ -275,9 +275,9 @@ RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
  * the last offer, the loop offers its time for that output (cpu_sim: the kernel delivers
  * its replies to async consumers itself, docs/bridge.md). Offered only by an idle loop (or
  * a handler waiting for room), replies waited until the input ran dry: a submitter keeping
- * requests in flight then got its
- * window back in one burst per drained input queue, and both sides waited in turn. The
- * host side decides whether a pass is worth it (a batch waiting, no lock busy).
+ * requests in flight then got its window back in one burst per drained input queue, and
+ * both sides waited in turn. The host side decides whether a pass is worth it (a batch
+ * waiting, no lock busy).
  * Not offered where a callback here is likelier to block what this loop must do next:
  * - more than half the input queue taken: a callback that sends to this kernel cannot
  *   wait for room (this thread makes it) and is refused at once (half free when the pass

@@ -31,13 +31,15 @@ Clock::time_point deadline_after(uint64_t timeout_ns) {
 }
 
 // Same protocol as the dialect's rk_ring_doorbell (see rk_ring_context.h).
-void ring_kernel_doorbell(rk_control_block* control) {
+void ring_doorbell(uint32_t* doorbell, uint32_t* parked) {
   rk_fence_seq_cst();
-  if (rk_load_relaxed_u32(&control->kernel_parked) != 0u) {
-    rk_fetch_add_u32(&control->kernel_doorbell, 1u);
-    rk_unpark_u32(&control->kernel_doorbell);
+  if (rk_load_relaxed_u32(parked) != 0u) {
+    rk_fetch_add_u32(doorbell, 1u);
+    rk_unpark_u32(doorbell);
   }
 }
+
+void ring_kernel_doorbell(rk_control_block* control) { ring_doorbell(&control->kernel_doorbell, &control->kernel_parked); }
 
 namespace {
 

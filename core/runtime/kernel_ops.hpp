@@ -44,6 +44,9 @@ bool loop_left_relaunchable(rk_kernel_s* kernel);
 
 // Host doorbells (the cpu_sim loop parks on them; GPU loops poll). Control changes always
 // ring; a send rings only where kernels park (rk_runtime_s::kernels_park).
+// Wakes a sleeper parked on `doorbell` if `parked` says one is (after the caller's stores:
+// a full fence first). ring_kernel_doorbell: the kernel's.
+void ring_doorbell(uint32_t* doorbell, uint32_t* parked);
 void ring_kernel_doorbell(rk_control_block* control);
 
 // Moves the messages waiting in the output queue into kernel->held until it holds

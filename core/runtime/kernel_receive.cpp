@@ -200,19 +200,13 @@ void leave_claimed_to_bridge_locked(rk_kernel_s* kernel, size_t first_new) {
   bool for_bridge = false;
   for (auto it = kernel->held.begin() + static_cast<std::ptrdiff_t>(first_new); it != kernel->held.end() && !for_bridge;
        ++it) {
-    const uint64_t id = it->header.correlation_id;
-    for_bridge = async.pending.contains(id) ||
-                 (async.handler != nullptr &&
-                  std::find(async.sync_waiters.begin(), async.sync_waiters.end(), id) == async.sync_waiters.end());
+    const uint64_t id = it->header.correlation_id;  // as the bridge's take_claimed decides
+    for_bridge = async.pending.contains(id) || (async.handler != nullptr && !async.claimed(id));
   }
   if (!for_bridge) return;
   async.left_for_bridge.store(true, std::memory_order_release);
-  rk_control_block* control = kernel->views.control;
-  rk_fence_seq_cst();  // the flag before the look at host_parked (the parker sets it, then looks)
-  if (rk_load_relaxed_u32(&control->host_parked) != 0u) {
-    rk_fetch_add_u32(&control->host_doorbell, 1u);
-    rk_unpark_u32(&control->host_doorbell);
-  }
+  // The flag before the look at host_parked (the parker raises it, fences, then looks).
+  ring_doorbell(&kernel->views.control->host_doorbell, &kernel->views.control->host_parked);
 }
 
 // The first held message nobody waits for; the queue is drained into `held` first.

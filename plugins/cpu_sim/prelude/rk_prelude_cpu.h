@@ -31,16 +31,6 @@
 static thread_local const rk_cpu_thread_info* rk_cpu_thread;
 static thread_local unsigned long rk_cpu_shared_cursor;
 
-/* An idle or waiting loop offers its time to the host before it yields (rk_ring_context.h):
- * first to deliver its own kernel's output to async consumers (the bridge's work), then to
- * the process's forwarding work. */
-static inline int rk_cpu_idle_assist(const void* control_block) {
-  const rk_cpu_thread_info* t = rk_cpu_thread;
-  if (t->kernel_assist != 0 && t->kernel_assist(t->assist_user, control_block) != 0) return 1;
-  return t->assist != 0 && t->assist(t->assist_user) != 0;
-}
-#define rk_idle_assist(ctx) rk_cpu_idle_assist((const void*)(ctx)->control)
-
 /* A busy loop offers its time for its own kernel's output only (rk_ring_loop.h,
  * rk_loop_offer_output): that much output waiting is a batch worth delivering now. */
 static inline int rk_cpu_busy_assist(const void* control_block) {
@@ -48,6 +38,16 @@ static inline int rk_cpu_busy_assist(const void* control_block) {
   return t->kernel_assist != 0 && t->kernel_assist(t->assist_user, control_block) != 0;
 }
 #define rk_busy_assist(ctx) rk_cpu_busy_assist((const void*)(ctx)->control)
+
+/* An idle or waiting loop offers its time to the host before it yields (rk_ring_context.h):
+ * first to deliver its own kernel's output to async consumers (the bridge's work), then to
+ * the process's forwarding work. */
+static inline int rk_cpu_idle_assist(const void* control_block) {
+  const rk_cpu_thread_info* t = rk_cpu_thread;
+  if (rk_cpu_busy_assist(control_block)) return 1;
+  return t->assist != 0 && t->assist(t->assist_user) != 0;
+}
+#define rk_idle_assist(ctx) rk_cpu_idle_assist((const void*)(ctx)->control)
 
 /* Every thread of a block declares the same arrays in the same order, so the same cursor
  * walk gives every thread the same addresses. */
