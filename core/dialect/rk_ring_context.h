@@ -406,6 +406,44 @@ RK_INLINE void rk_account_message(rk_ctx* ctx, int64_t sent_ns, int64_t started_
 
 /* ---- writing a message into a slot -------------------------------------------------- */
 
+/* Payload copies between generic pointers in 16-byte words where both ends allow it, for
+ * preludes that set RK_COPY_IN_WORDS (CUDA, HIP): their slots are in host-mapped memory,
+ * and the byte loop below made one bus access per byte, each store ordered after the load
+ * before it (the two might alias). A reply straight from the request's slot,
+ * `rk_reply(ctx, t, payload, 64u)`, cost 2 us more per message on an H200 that way
+ * (docs/benchmarks.md). A slot's payload is 64-byte aligned; the four loads of a 64-byte
+ * group are issued before its stores. */
+#if RK_ANY_IS_GENERIC && defined(RK_COPY_IN_WORDS) && !defined(rk_copy_generic_bytes)
+typedef struct __attribute__((aligned(16))) rk_word16 {
+  uint64_t low, high;
+} rk_word16;
+
+RK_INLINE void rk_copy_in_words(rk_any void* dst, rk_any const void* src, uint32_t size) {
+  rk_any uint8_t* d = (rk_any uint8_t*)dst;
+  rk_any const uint8_t* s = (rk_any const uint8_t*)src;
+  uint32_t i = 0u;
+  uintptr_t both = (uintptr_t)d | (uintptr_t)s;
+  if ((both & 15u) == 0u) {
+    for (; i + 64u <= size; i += 64u) {
+      rk_any const rk_word16* from = (rk_any const rk_word16*)(s + i);
+      rk_any rk_word16* to = (rk_any rk_word16*)(d + i);
+      rk_word16 w0 = from[0], w1 = from[1], w2 = from[2], w3 = from[3];
+      to[0] = w0;
+      to[1] = w1;
+      to[2] = w2;
+      to[3] = w3;
+    }
+    for (; i + 16u <= size; i += 16u) *(rk_any rk_word16*)(d + i) = *(rk_any const rk_word16*)(s + i);
+  } else if ((both & 7u) == 0u) {
+    for (; i + 8u <= size; i += 8u) *(rk_any uint64_t*)(d + i) = *(rk_any const uint64_t*)(s + i);
+  } else if ((both & 3u) == 0u) {
+    for (; i + 4u <= size; i += 4u) *(rk_any uint32_t*)(d + i) = *(rk_any const uint32_t*)(s + i);
+  }
+  for (; i < size; ++i) d[i] = s[i];
+}
+#define rk_copy_generic_bytes(dst, src, size) rk_copy_in_words((dst), (src), (size))
+#endif
+
 RK_INLINE void rk_copy_payload(rk_global uint8_t* dst, rk_payload src, uint32_t size) {
 #if !RK_ANY_IS_GENERIC
   if (src.in_global != 0) {

@@ -161,6 +161,11 @@ extern "C" __global__ void rk_cuda_clock_probe(volatile uint64_t* words, uint32_
  * and peeking past the last message would add a bus round trip to each one's path. */
 #define RK_LOOP_INPUT_BATCH 1u
 
+/* Payload copies between generic pointers go in 16-byte words (rk_copy_in_words in
+ * rk_ring_context.h): a slot is in host-mapped memory, where a byte loop makes one bus
+ * access per byte. */
+#define RK_COPY_IN_WORDS 1
+
 #define rk_pause() __nanosleep(32u)
 #define rk_yield() __nanosleep(1000u)
 

@@ -130,4 +130,9 @@ RK_HIP_HELPER void rk_park_u32(const volatile void* p, uint32_t expected, int64_
  * and peeking past the last message would add a bus round trip to each one's path. */
 #define RK_LOOP_INPUT_BATCH 1u
 
+/* Payload copies between generic pointers go in 16-byte words (rk_copy_in_words in
+ * rk_ring_context.h): a slot is in host-mapped memory, where a byte loop makes one bus
+ * access per byte. */
+#define RK_COPY_IN_WORDS 1
+
 #endif /* RINGKERNEL_RK_PRELUDE_HIP_H */

@@ -96,6 +96,12 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
 }
 )";
 
+const char* const kSlotEchoHandler = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  return rk_reply(ctx, 1u, payload, msg->payload_size);
+}
+)";
+
 std::string every_prelude_name_source(const std::string& dialect_macro) {
   return "#ifdef " + dialect_macro + "\n#define RK_EXPECTED_DIALECT 1\n#endif\n" + R"(
 RK_INLINE uint32_t ids(void) {

@@ -14,6 +14,10 @@ std::string ring_source(const std::string& user);
 
 extern const char* const kEchoHandler;
 
+// An echo that replies straight from the request's slot, as users write it:
+// rk_reply(ctx, 1u, payload, msg->payload_size), a copy from one slot to another.
+extern const char* const kSlotEchoHandler;
+
 // ring_source with every kernel option that is compiled in (message tracing, idle exit,
 // time slices: what RK_KERNEL_TRACE, idle_exit_ns and max_run_ns add), around a handler
 // that pulls from its inbox, forwards by K2K and replies: every place the loop writes a

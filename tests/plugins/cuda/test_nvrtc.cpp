@@ -101,6 +101,20 @@ TEST_CASE("a broken source fails with NVRTC's log", "[cuda][nvrtc]") {
   CHECK(out.log.find("user_source") != std::string::npos);  // #line points into the user's text
 }
 
+// An echo that replies straight from the request's slot, as users write it: the payload
+// copy between two host-mapped slots goes in 16-byte words (RK_COPY_IN_WORDS), not one
+// bus access per byte (docs/dialect.md; 2 us a round trip on an H200).
+TEST_CASE("a reply from the request's slot copies in 16-byte words", "[cuda][nvrtc][ring]") {
+  require_nvrtc();
+  rk::cuda::NvrtcResult out;
+  std::string error;
+  REQUIRE(rk::cuda::nvrtc_compile(rk::cuda::dialect_source(ring_source(rk::test::kSlotEchoHandler)),
+                                  rk::cuda::default_options("compute_90"), "slot_echo_ptx", out, error) == RK_SUCCESS);
+  INFO(out.log);
+  CHECK(out.image.find("ld.v2.u64") != std::string::npos);
+  CHECK(out.image.find("st.v2.u64") != std::string::npos);
+}
+
 TEST_CASE("host-shared atomics are system-scope PTX", "[cuda][nvrtc][prelude]") {
   require_nvrtc();
   rk::cuda::NvrtcResult out;

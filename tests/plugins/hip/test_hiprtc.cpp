@@ -75,6 +75,16 @@ TEST_CASE("the ring loop with every option compiles for gfx90a", "[hip][hiprtc][
   CHECK(out.log.find("warning") == std::string::npos);
 }
 
+// The payload copy between two slots goes through rk_copy_in_words (RK_COPY_IN_WORDS) here
+// as on CUDA, where test_nvrtc checks the 16-byte loads and stores in the PTX.
+TEST_CASE("the ring loop with a reply from the request's slot compiles for gfx90a", "[hip][hiprtc][ring]") {
+  require_target("gfx90a");
+  auto out = compile_for("gfx90a", ring_source(rk::test::kSlotEchoHandler), "slot_echo_ring");
+  CHECK(is_elf(out.image));
+  INFO(out.log);
+  CHECK(out.log.find("warning") == std::string::npos);
+}
+
 TEST_CASE("the ring loop with an echo handler compiles for gfx942", "[hip][hiprtc][ring]") {
   require_target("gfx942");
   auto out = compile_for("gfx942", ring_source(kEchoHandler), "echo_ring");
