@@ -153,7 +153,11 @@ bool Bridge::assist(rk_kernel_s* kernel, AssistRounds& rounds) {
   const rk_runtime_s* saved_runtime = std::exchange(bridge_runtime, kernel->runtime);
   const rk_kernel_s* saved_kernel = std::exchange(current_kernel, kernel);
   const rk_kernel_s* saved_assisting = std::exchange(assisting, kernel);
+  std::atomic<uint64_t>& passes = kernel->async.own_thread_passes;
+  const uint64_t passes_before = passes.load(std::memory_order_relaxed);
+  passes.store(passes_before + 1, std::memory_order_relaxed);  // odd: in a pass
   bool delivered = serve_kernel(kernel, false, true) != 0;
+  passes.store(passes_before + 2, std::memory_order_relaxed);
   bridge_runtime = saved_runtime;
   current_kernel = saved_kernel;
   assisting = saved_assisting;

@@ -53,6 +53,11 @@ struct KernelAsync {
   // Held by the bridge while it runs this kernel's callbacks, so removing the handler
   // returns only once the old one is no longer running.
   alignas(64) std::mutex dispatch_mutex;
+  // Passes the kernel's own thread ran for it (Bridge::assist, under the bridge's pass
+  // lock): odd while one runs. Its loop stands still meanwhile, and the stall watch takes
+  // that time for the callbacks', not the handler's (supervision.cpp). A count, not a clock
+  // reading, to keep a clock read off each reply's path; beside the mutex the pass takes.
+  std::atomic<uint64_t> own_thread_passes{0};
   // Replies that came after their request gave up; read by status without the lock.
   std::atomic<uint64_t> late_replies{0};
 

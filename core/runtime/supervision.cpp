@@ -153,6 +153,10 @@ class Watch {
       }
       return;
     }
+    if (uint64_t pass = kernel_->async.own_thread_passes.load(std::memory_order_relaxed); (pass & 1u) != 0) {
+      watch_own_thread_pass(pass, waiting);
+      return;
+    }
     int64_t idle_ns = now_ - s_.progress_ns;
     if (options().stall_ns == 0 || s_.stalled || idle_ns < static_cast<int64_t>(options().stall_ns)) return;
     s_.stalled = true;
@@ -166,6 +170,30 @@ class Watch {
     log_warn(reason);
     emit(RK_SUPERVISION_STALLED, reason, idle_ns, message);
     if (options().policy == RK_SUPERVISE_RESTART) begin_restart(reason);
+  }
+
+  // The kernel's own thread runs output callbacks for it (cpu_sim; docs/bridge.md, "Who runs
+  // callbacks"): its loop stands still, but not for its handler. The handler's stall clock
+  // starts again after the pass; a pass that outlasts stall_ns with work waiting is reported
+  // once, and never restarted: a restart waits for the loop, which waits for the callback.
+  // The pass is timed from when this watch first saw it (never reported early).
+  void watch_own_thread_pass(uint64_t pass, uint32_t waiting) {
+    s_.progress_ns = now_;
+    if (pass != s_.pass_seen) {
+      s_.pass_seen = pass;
+      s_.pass_seen_ns = now_;
+    }
+    int64_t in_pass = now_ - s_.pass_seen_ns;
+    if (options().stall_ns == 0 || s_.stalled || in_pass < static_cast<int64_t>(options().stall_ns)) return;
+    s_.stalled = true;
+    s_.stalled_now.store(1);
+    s_.stalls.fetch_add(1);
+    std::string reason = name() + " stalled: its own thread has run output callbacks for " + millis(in_pass) +
+                         " with " + std::to_string(waiting) +
+                         " message(s) waiting (a callback on a kernel's thread holds up its loop: docs/bridge.md); "
+                         "not restarted, since a restart would wait for the same callback";
+    log_warn(reason);
+    emit(RK_SUPERVISION_STALLED, reason, in_pass, 0);
   }
 
   void watch_errors() {

@@ -4,6 +4,8 @@
 // two at a time, every request completes exactly once, and a call that would wait for the
 // kernel's own loop is refused rather than left hanging.
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +73,63 @@ void terminate_own_kernel(void* self, rk_result, const rk_msg_header*, const voi
   t->done.store(true, std::memory_order_release);
 }
 
+
+// A supervised kernel whose output handler, the first time it runs on the kernel's own
+// thread, holds that thread until the supervisor reports a stall. The stall it reports is
+// the callback's, not the handler's, and starts no restart (supervision.cpp).
+struct HeldByCallback {
+  rk_kernel kernel = nullptr;
+  std::mutex mutex;  // stall_reasons, restart_reasons
+  std::vector<std::string> stall_reasons;
+  std::vector<std::string> restart_reasons;
+  std::atomic<uint64_t> delivered{0};
+  std::atomic<bool> held_once{false};   // a callback on the kernel's own thread began to hold it
+  std::atomic<bool> holding{false};     // ... and has counted the stalls before it
+  std::atomic<bool> released{false};    // ... and has let go
+  bool stalled_now = false;             // reported stalled and not moved since (mutex)
+  size_t stalls_before_hold = 0;
+  std::string releasing_stall;           // the stall reported while the callback held
+  bool stalled_before_hold = false;
+
+  size_t stalls() {
+    std::lock_guard lock(mutex);
+    return stall_reasons.size();
+  }
+  static void on_event(void* self, const rk_supervision_event* e) {
+    auto* h = static_cast<HeldByCallback*>(self);
+    std::lock_guard lock(h->mutex);
+    if (e->kind == RK_SUPERVISION_STALLED) h->stall_reasons.emplace_back(e->reason);
+    if (e->kind == RK_SUPERVISION_STALLED || e->kind == RK_SUPERVISION_PROGRESSING || e->kind == RK_SUPERVISION_RESTARTED)
+      h->stalled_now = e->kind == RK_SUPERVISION_STALLED;
+    if (e->kind == RK_SUPERVISION_RESTARTED || e->kind == RK_SUPERVISION_RESTART_FAILED)
+      h->restart_reasons.emplace_back(e->reason);
+  }
+  static void on_output(void* self, const rk_msg_header*, const void*, uint32_t) {
+    auto* h = static_cast<HeldByCallback*>(self);
+    h->delivered.fetch_add(1, std::memory_order_relaxed);
+    // Only a callback on the kernel's own thread is refused a migration for that reason
+    // (elsewhere the NULL target is the error): a probe without side effects.
+    if (h->held_once.load() || rk_kernel_migrate(h->kernel, nullptr, 0, nullptr) != RK_ERROR_INVALID_STATE) return;
+    h->held_once.store(true);
+    {
+      std::lock_guard lock(h->mutex);
+      h->stalled_before_hold = h->stalled_now;
+      h->stalls_before_hold = h->stall_reasons.size();
+    }
+    h->holding.store(true, std::memory_order_release);
+    // The test sends a message now, so work waits; the supervisor reports within 1.25 x
+    // stall_ns of that (the guard only ends a broken run).
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (h->stalls() == h->stalls_before_hold && !h->stalled_before_hold && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    {
+      std::lock_guard lock(h->mutex);
+      if (h->stall_reasons.size() > h->stalls_before_hold) h->releasing_stall = h->stall_reasons[h->stalls_before_hold];
+    }
+    h->released.store(true, std::memory_order_release);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("bridge: callbacks of one runtime never run two at a time, whichever thread runs them", "[bridge]") {
@@ -106,4 +165,49 @@ TEST_CASE("bridge: terminating a kernel from its own completion never hangs", "[
     CHECK(t.error.find("own thread") != std::string::npos);
     CHECK(rk_kernel_terminate(echo.get(), 30'000'000'000ull) == RK_SUCCESS);
   }
+}
+
+// A supervised cpu_sim kernel under the restart policy used to be restarted when a long
+// output callback ran on its own thread while messages waited: the watch took the
+// callback's time for a stalled handler. Which thread runs a callback depends on timing:
+// the check runs once one has held the kernel's thread (else it is skipped, saying so).
+TEST_CASE("bridge: a callback holding its kernel's thread is reported as such, never restarted", "[bridge][assist]") {
+  auto rt = own_runtime("cpu_sim");
+  HeldByCallback h;  // outlives the kernel: its callbacks may run until the kernel is destroyed
+  rk::KernelSpec spec = pipelined_echo_spec("assist_held_by_callback");
+  spec.input_capacity = 1024;
+  spec.output_capacity = 1024;
+  rk::Kernel k = rt->launch(spec);
+  h.kernel = k.get();
+  REQUIRE(rk_kernel_set_output_handler(k.get(), &HeldByCallback::on_output, &h) == RK_SUCCESS);
+  rk_supervision_options o = RK_SUPERVISION_OPTIONS_INIT;
+  o.policy = RK_SUPERVISE_RESTART;
+  o.stall_ns = 20'000'000;
+  o.restart_timeout_ns = 30'000'000'000ull;
+  o.on_event = &HeldByCallback::on_event;
+  o.user_data = &h;
+  k.supervise(o);
+  uint64_t sent = 0;
+  // Batches of 64 until a callback holds the kernel's thread (the busy loop offers its
+  // output every 16 replies), at most 200 batches.
+  for (int batch = 0; batch < 200 && !h.held_once.load(); ++batch) {
+    for (int i = 0; i < 64 && !h.held_once.load(); ++i, ++sent) k.send(Ping{sent});
+    wait_until([&] { return h.held_once.load() || h.delivered.load() == sent; });
+  }
+  if (!h.held_once.load()) SKIP("the bridge thread ran every callback in this run: nothing held the kernel's thread");
+  REQUIRE(wait_until([&] { return h.holding.load(std::memory_order_acquire); }));
+  k.send(Ping{sent++});  // work waits behind the held thread
+  REQUIRE(wait_until([&] { return h.released.load(std::memory_order_acquire); }));
+  REQUIRE(wait_until([&] { return h.delivered.load() == sent; }));
+  if (h.stalled_before_hold) SKIP("the kernel was already reported stalled when the callback held it (a loaded machine)");
+  INFO(h.releasing_stall);
+  CHECK(h.releasing_stall.find("own thread has run output callbacks") != std::string::npos);
+  CHECK(h.releasing_stall.find("not restarted") != std::string::npos);
+  {
+    std::lock_guard lock(h.mutex);
+    for (const std::string& reason : h.restart_reasons) CHECK(reason.find("output callbacks") == std::string::npos);
+  }
+  CHECK(k.state() == RK_KERNEL_ACTIVE);
+  CHECK(k.request<Pong>(Ping{7}).value == 8);  // and it runs on
+  k.terminate();
 }
