@@ -165,6 +165,23 @@ rk_result leave() {
         }
         if (!all) progress_locked(joined);
       }
+      // Then wait for each told rank's farewell: it comes after everything we sent before our
+      // leaving was taken there, acknowledgements included, so closing now loses none of them
+      // (a close could drop the last ones: UCX "error during flush: Endpoint timeout", and the
+      // other side counted those messages lost). A rank leaving at the same time waits for
+      // ours, sent here too. Bounded, for a rank that is alive but does not answer.
+      const auto farewell_by = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      for (;;) {
+        send_farewells(joined);
+        bool all = true;
+        for (uint32_t rank = 0; rank < joined.peers.size(); ++rank) {
+          const Peer& peer = joined.peers[rank];
+          const bool reachable = peer.state == RK_GROUP_PEER_CONNECTED || peer.left;
+          all &= !told[rank] || peer.farewell_seen || !reachable;
+        }
+        if (all || std::chrono::steady_clock::now() >= farewell_by) break;
+        if (progress_locked(joined) == 0) joined.table->wait(joined.transport, 1'000'000);
+      }
     }
     g = std::exchange(g_group, nullptr);
     for (Peer& peer : g->peers)
@@ -339,6 +356,7 @@ bool pass_locked() {
   moved |= answer_asked(g);
   moved |= send_host_out(g);
   moved |= send_credits(g);
+  moved |= send_farewells(g);
   return moved;
 }
 

@@ -183,20 +183,30 @@ void deliver_callback(void* user, const rk_transport_delivery* d) {
   if (!g.in_pass) lock = hold_directory();
   const uint32_t from = d->source_rank;
   if (from >= g.peers.size() || from == g.config.rank) return count_drop(g, from, "from no other rank");
-  if (g.peers[from].state != RK_GROUP_PEER_CONNECTED) return count_drop(g, from, "its sender is lost already");
+  Peer& peer = g.peers[from];
+  // A rank that left still answers our own leaving with its farewell; nothing else of it counts.
+  if (peer.state != RK_GROUP_PEER_CONNECTED && !peer.left) return count_drop(g, from, "its sender is lost already");
   Incoming in;
   std::string why;
   if (!check_incoming(d->header, d->header_size, d->payload, d->payload_size, in, why)) {
     count_drop(g, from, why);
     return mark_lost(g, from, "it broke the protocol: " + why);  // an authenticated member: a bug, or hostile
   }
+  if (in.wire.kind == WireKind::farewell) {
+    peer.farewell_seen = true;
+    return;
+  }
+  if (peer.state != RK_GROUP_PEER_CONNECTED) return count_drop(g, from, "its sender left the group");
   switch (in.wire.kind) {
     case WireKind::data: ++g.received; return on_data(g, from, in);
     case WireKind::credit: return on_credit(g, from, in.wire);
     case WireKind::lookup: return on_lookup(g, from, in.wire, in);
     case WireKind::lookup_reply: return on_lookup_reply(g, from, in.wire);
-    case WireKind::leaving: return mark_lost(g, from, "it left the group", true);
+    case WireKind::leaving:
+      peer.farewell_owed = true;  // sent by the next pass: not from inside the transport's callback
+      return mark_lost(g, from, "it left the group", true);
     case WireKind::gone: return on_gone(g, from, in.wire);
+    case WireKind::farewell: return;  // taken above
   }
 }
 
@@ -222,6 +232,21 @@ bool retry_held(Group& g) {
       ++peer.credits_owed;
       moved = true;
     }
+  }
+  return moved;
+}
+
+bool send_farewells(Group& g) {
+  bool moved = false;
+  for (uint32_t rank = 0; rank < g.peers.size(); ++rank) {
+    Peer& peer = g.peers[rank];
+    if (!peer.farewell_owed) continue;
+    WireHeader farewell{};
+    farewell.kind = WireKind::farewell;
+    rk_result r = send_control(g, rank, farewell);
+    if (r == RK_ERROR_QUEUE_FULL) continue;  // next pass
+    peer.farewell_owed = false;  // sent, or its endpoint is gone: the leaver then gives up waiting
+    moved = true;
   }
   return moved;
 }

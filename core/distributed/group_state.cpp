@@ -37,6 +37,7 @@ void mark_lost(Group& g, uint32_t rank, const std::string& detail, bool left) {
   Peer& peer = g.peers[rank];
   if (peer.state != RK_GROUP_PEER_CONNECTED) return;
   peer.state = RK_GROUP_PEER_LOST;
+  peer.left = left;
   peer.why = detail;
   ++g.peers_lost;
   const uint64_t in_flight = peer.sent - peer.acknowledged;

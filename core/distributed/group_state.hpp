@@ -79,6 +79,11 @@ struct Peer {
   uint32_t credits_owed = 0;  // data we took from it and have not told it about yet
   std::deque<Held> held;
   bool out_of_order_logged = false;
+  // Leaving (docs/distributed.md, "Faults"): it said it leaves; we owe it a farewell for
+  // that; it said farewell to ours, so it took everything we sent before our leaving.
+  bool left = false;
+  bool farewell_owed = false;
+  bool farewell_seen = false;
 };
 
 // What another rank may send to here, by handle (its index in Group::exports): a kernel of
@@ -165,6 +170,7 @@ uint32_t progress_locked(Group& g);
 void deliver_callback(void* user, const rk_transport_delivery* d);
 void peer_lost_callback(void* user, uint32_t rank, const char* detail);
 bool retry_held(Group& g);
+bool send_farewells(Group& g);  // to every rank whose leaving we took
 bool answer_asked(Group& g);  // lookups from other ranks whose kernel is there now, or whose time is up
 
 // group_host.cpp

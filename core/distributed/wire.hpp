@@ -21,6 +21,7 @@ enum class WireKind : uint16_t {
   lookup_reply = 4,  // target: request id; value: rk_result; source: handle; value2: max payload
   leaving = 5,       // the sender leaves the group: what it sent before this is all it sends
   gone = 6,          // target: a handle of the sender's whose kernel is gone; routes to it close
+  farewell = 7,      // answers `leaving`: everything its sender sent before that is taken here
 };
 
 struct WireHeader {

@@ -4,6 +4,7 @@
 //   both N          its pump sends N values to "0/sink"; waits for N in its own sink
 //   backpressure N  its sink (2 slots) stays inactive until rank 0's sender has used every
 //                   credit, then takes all N
+//   send N          its pump sends N values to "0/sink", then it waits for rank 0 to leave
 //   die             waits to be killed, its sink never taking anything
 //   echo            launches "echo" too and answers rank 0's host until rank 0 leaves
 //   volley          launches "volley_b", which names rank 0's "volley_a", until rank 0 leaves
@@ -21,7 +22,7 @@ using namespace grouptest;
 
 int main(int argc, char** argv) try {
   if (argc != 5) {
-    std::fprintf(stderr, "usage: %s both|backpressure|die|echo|volley N REPORT READY\n", argv[0]);
+    std::fprintf(stderr, "usage: %s both|backpressure|send|die|echo|volley N REPORT READY\n", argv[0]);
     return 2;
   }
   const std::string mode = argv[1];
@@ -45,6 +46,26 @@ int main(int argc, char** argv) try {
         },
         [] { return group_status().messages_received; });
     report << "rank0_left " << gone << "\nanswered " << echo.telemetry().messages_processed << "\n";
+    report.flush();
+    rk::check(rk_group_leave(), "leave");
+    return 0;
+  }
+  if (mode == "send") {
+    rk::Kernel pump = runtime.launch(pump_spec("0/sink"));
+    BurstDone done = pump.request<BurstDone>(Burst{n, 0}, 600'000'000'000ull);
+    rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
+    bool gone = wait_while_moving(
+        [&] {
+          rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
+          return state == RK_GROUP_PEER_LOST;
+        },
+        [] { return group_status().messages_acknowledged; });
+    char why[256] = "";
+    rk::check(rk_group_peer_state_get(0, &state, why, sizeof why), "peer state");
+    rk_group_status status = group_status();
+    report << "sent " << done.sent << "\nfailed " << done.failed << "\nrank0_left " << gone << "\nleft_said_so "
+           << (std::string(why).find("it left the group") != std::string::npos) << "\nacknowledged "
+           << status.messages_acknowledged << "\nlost " << status.messages_lost << "\n";
     report.flush();
     rk::check(rk_group_leave(), "leave");
     return 0;

@@ -210,6 +210,31 @@ TEST_CASE("a full remote inbox holds the sender back by credits, and nothing is 
   CHECK(theirs["dropped"] == 0);
 }
 
+// The leaver's last acknowledgements travel just before it closes: it waits for the other
+// rank's farewell first, so none is lost with the close and the sender counts nothing lost.
+TEST_CASE("a rank that leaves right after taking messages has every one acknowledged", "[group]") {
+  lookups_wait_long();
+  const uint64_t n = 20000;
+  PeerProcess peer("send", n);
+  Joined joined(peer.read_when_there(peer.address_path));
+  {
+    rk::Runtime runtime("cpu_sim");
+    rk::Kernel sink = runtime.launch(sink_spec());
+    auto got = [&] { return sink.request<Got>(Report{0}); };
+    REQUIRE(wait_while_moving([&] { return got().received >= n; }, [&] { return got().received; }));
+    CHECK(got().out_of_order == 0);
+    REQUIRE(rk_group_leave() == RK_SUCCESS);  // at once: no flush, nothing waited for on this side
+    REQUIRE(peer.wait_exit() == 0);
+  }
+  auto theirs = peer.report();
+  CHECK(theirs["sent"] == n);
+  CHECK(theirs["failed"] == 0);
+  CHECK(theirs["rank0_left"] == 1);
+  CHECK(theirs["left_said_so"] == 1);  // it told us it left, rather than dropping out
+  CHECK(theirs["acknowledged"] == n);
+  CHECK(theirs["lost"] == 0);
+}
+
 TEST_CASE("a killed peer: sends fail, the survivor runs on, every message is accounted for", "[group]") {
   lookups_wait_long();
   PeerProcess peer("die", 0);
