@@ -678,7 +678,10 @@ typedef struct rk_group_options {
 RK_API rk_result rk_group_join(rk_registry registry, const rk_group_options* options);
 
 /* Leaves the group: routes to other ranks close (sends to them fail in the handler),
- * messages still waiting for them are dropped and counted. RK_ERROR_INVALID_STATE when not
+ * messages still waiting for them are dropped and counted. Before it closes the transport
+ * it tells every connected rank and waits for each one's answer, so what it acknowledged
+ * arrives: up to 1 s to tell them and 5 s for the answers where a rank is alive but silent
+ * (a rank whose connection drops is not waited for). RK_ERROR_INVALID_STATE when not
  * joined. */
 RK_API rk_result rk_group_leave(void);
 

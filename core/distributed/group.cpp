@@ -149,9 +149,16 @@ rk_result leave() {
       std::lock_guard transport(g_group->transport_mutex);
       Group& joined = *g_group;
       retry_held(joined);
+      // Told and waited for: every rank connected now, including one that says it leaves
+      // while we do (each then waits for the other's farewell).
+      std::vector<bool> tell(joined.peers.size(), false);
+      for (uint32_t rank = 0; rank < joined.peers.size(); ++rank)
+        tell[rank] = joined.peers[rank].state == RK_GROUP_PEER_CONNECTED;
+      auto reachable = [&](const Peer& peer) {
+        return !peer.disconnected && (peer.state == RK_GROUP_PEER_CONNECTED || peer.left);
+      };
       WireHeader leaving{};
       leaving.kind = WireKind::leaving;
-      std::vector<bool> told(joined.peers.size(), false);
       // Bounded: a transport that stays full does not keep us here (the peer then counts
       // what we did not acknowledge as lost, and sees us go by the connection).
       const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
@@ -159,26 +166,23 @@ rk_result leave() {
         send_credits(joined);
         all = true;
         for (uint32_t rank = 0; rank < joined.peers.size(); ++rank) {
-          if (joined.peers[rank].state != RK_GROUP_PEER_CONNECTED || told[rank]) continue;
-          told[rank] = joined.peers[rank].credits_owed == 0 && send_control(joined, rank, leaving) != RK_ERROR_QUEUE_FULL;
-          all &= told[rank];
+          Peer& peer = joined.peers[rank];
+          if (!tell[rank] || peer.told_leaving || !reachable(peer)) continue;
+          peer.told_leaving = peer.credits_owed == 0 && send_control(joined, rank, leaving) != RK_ERROR_QUEUE_FULL;
+          all &= peer.told_leaving;
         }
         if (!all) progress_locked(joined);
       }
       // Then wait for each told rank's farewell: it comes after everything we sent before our
       // leaving was taken there, acknowledgements included, so closing now loses none of them
       // (a close could drop the last ones: UCX "error during flush: Endpoint timeout", and the
-      // other side counted those messages lost). A rank leaving at the same time waits for
-      // ours, sent here too. Bounded, for a rank that is alive but does not answer.
+      // other side counted those messages lost). Bounded, for a rank that is alive but does
+      // not answer; a rank whose connection drops is not waited for.
       const auto farewell_by = std::chrono::steady_clock::now() + std::chrono::seconds(5);
       for (;;) {
         send_farewells(joined);
         bool all = true;
-        for (uint32_t rank = 0; rank < joined.peers.size(); ++rank) {
-          const Peer& peer = joined.peers[rank];
-          const bool reachable = peer.state == RK_GROUP_PEER_CONNECTED || peer.left;
-          all &= !told[rank] || peer.farewell_seen || !reachable;
-        }
+        for (const Peer& peer : joined.peers) all &= !peer.told_leaving || peer.farewell_seen || !reachable(peer);
         if (all || std::chrono::steady_clock::now() >= farewell_by) break;
         if (progress_locked(joined) == 0) joined.table->wait(joined.transport, 1'000'000);
       }

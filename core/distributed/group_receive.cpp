@@ -197,6 +197,9 @@ void deliver_callback(void* user, const rk_transport_delivery* d) {
     return;
   }
   if (peer.state != RK_GROUP_PEER_CONNECTED) return count_drop(g, from, "its sender left the group");
+  // We are leaving and told it so: it counts what it sends from now on lost (we acknowledge
+  // nothing more), so taking it would count it twice.
+  if (peer.told_leaving && in.wire.kind == WireKind::data) return;
   switch (in.wire.kind) {
     case WireKind::data: ++g.received; return on_data(g, from, in);
     case WireKind::credit: return on_credit(g, from, in.wire);
@@ -214,7 +217,9 @@ void peer_lost_callback(void* user, uint32_t rank, const char* detail) {
   auto& g = *static_cast<Group*>(user);
   std::unique_lock<std::mutex> lock;
   if (!g.in_pass) lock = hold_directory();
-  if (rank < g.peers.size()) mark_lost(g, rank, detail ? detail : "gone");
+  if (rank >= g.peers.size()) return;
+  g.peers[rank].disconnected = true;  // a rank that left says no farewell any more
+  mark_lost(g, rank, detail ? detail : "gone");
 }
 
 bool retry_held(Group& g) {

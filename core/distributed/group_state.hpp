@@ -80,10 +80,14 @@ struct Peer {
   std::deque<Held> held;
   bool out_of_order_logged = false;
   // Leaving (docs/distributed.md, "Faults"): it said it leaves; we owe it a farewell for
-  // that; it said farewell to ours, so it took everything we sent before our leaving.
+  // that; we told it we leave (what it sends after that is never acknowledged, so it counts
+  // it lost and we take none of it); it said farewell to ours, so it took everything we sent
+  // before; its connection is gone (the transport said so, whatever we thought of it).
   bool left = false;
   bool farewell_owed = false;
+  bool told_leaving = false;
   bool farewell_seen = false;
+  bool disconnected = false;
 };
 
 // What another rank may send to here, by handle (its index in Group::exports): a kernel of
