@@ -411,12 +411,16 @@ RK_INLINE void rk_account_message(rk_ctx* ctx, int64_t sent_ns, int64_t started_
  * and the byte loop below made one bus access per byte, each store ordered after the load
  * before it (the two might alias). A reply straight from the request's slot,
  * `rk_reply(ctx, t, payload, 64u)`, cost 2 us more per message on an H200 that way
- * (docs/benchmarks.md). A slot's payload is 64-byte aligned; the four loads of a 64-byte
- * group are issued before its stores. */
+ * (docs/benchmarks.md). A slot's payload is 64-byte aligned; a pull's destination is the
+ * handler's buffer, aligned as it happens to be (8 or 4 bytes, or bytes, then). The word
+ * types are may_alias, as char is: a handler that keeps floats where a pull writes reads
+ * them back after the copy, never from before it. */
 #if RK_ANY_IS_GENERIC && defined(RK_COPY_IN_WORDS) && !defined(rk_copy_generic_bytes)
-typedef struct __attribute__((aligned(16))) rk_word16 {
+typedef struct __attribute__((aligned(16), may_alias)) rk_word16 {
   uint64_t low, high;
 } rk_word16;
+typedef uint64_t __attribute__((may_alias)) rk_word8;
+typedef uint32_t __attribute__((may_alias)) rk_word4;
 
 RK_INLINE void rk_copy_in_words(rk_any void* dst, rk_any const void* src, uint32_t size) {
   rk_any uint8_t* d = (rk_any uint8_t*)dst;
@@ -424,7 +428,7 @@ RK_INLINE void rk_copy_in_words(rk_any void* dst, rk_any const void* src, uint32
   uint32_t i = 0u;
   uintptr_t both = (uintptr_t)d | (uintptr_t)s;
   if ((both & 15u) == 0u) {
-    for (; i + 64u <= size; i += 64u) {
+    for (; i + 64u <= size; i += 64u) { /* four loads out before the first store */
       rk_any const rk_word16* from = (rk_any const rk_word16*)(s + i);
       rk_any rk_word16* to = (rk_any rk_word16*)(d + i);
       rk_word16 w0 = from[0], w1 = from[1], w2 = from[2], w3 = from[3];
@@ -435,9 +439,9 @@ RK_INLINE void rk_copy_in_words(rk_any void* dst, rk_any const void* src, uint32
     }
     for (; i + 16u <= size; i += 16u) *(rk_any rk_word16*)(d + i) = *(rk_any const rk_word16*)(s + i);
   } else if ((both & 7u) == 0u) {
-    for (; i + 8u <= size; i += 8u) *(rk_any uint64_t*)(d + i) = *(rk_any const uint64_t*)(s + i);
+    for (; i + 8u <= size; i += 8u) *(rk_any rk_word8*)(d + i) = *(rk_any const rk_word8*)(s + i);
   } else if ((both & 3u) == 0u) {
-    for (; i + 4u <= size; i += 4u) *(rk_any uint32_t*)(d + i) = *(rk_any const uint32_t*)(s + i);
+    for (; i + 4u <= size; i += 4u) *(rk_any rk_word4*)(d + i) = *(rk_any const rk_word4*)(s + i);
   }
   for (; i < size; ++i) d[i] = s[i];
 }

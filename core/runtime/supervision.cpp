@@ -116,6 +116,7 @@ class Watch {
     s_.error_window_start_ns = now_;
     if (s_.stalled) {
       s_.stalled = false;
+      s_.pass_stalled = false;
       s_.stalled_now.store(0);
     }
   }
@@ -143,18 +144,29 @@ class Watch {
     uint32_t waiting = rk_queue_depth(v.input) + rk_queue_depth(v.inbox) + rk_load_relaxed_u32(&v.env->outbox_waiting);
     bool resident = loop_flag(kernel_) == RK_TERMINATED_RUNNING;
     bool busy = since != 0 || (resident && waiting != 0);
+    const int64_t since_look = s_.looked_ns != 0 ? now_ - s_.looked_ns : 0;
+    s_.looked_ns = now_;
     if (count != s_.seen_processed || !busy) {
       s_.seen_processed = count;
       s_.progress_ns = now_;
       if (s_.stalled) {
         s_.stalled = false;
+        s_.pass_stalled = false;
         s_.stalled_now.store(0);
         emit(RK_SUPERVISION_PROGRESSING, name() + " makes progress again");
       }
       return;
     }
     if (uint64_t pass = kernel_->async.own_thread_passes.load(std::memory_order_relaxed); (pass & 1u) != 0) {
-      watch_own_thread_pass(pass, waiting);
+      watch_own_thread_pass(pass, waiting, since_look);
+      return;
+    }
+    if (s_.pass_stalled) {  // the callbacks returned: from here on the time is the handler's again
+      s_.stalled = false;
+      s_.pass_stalled = false;
+      s_.stalled_now.store(0);
+      s_.progress_ns = now_;
+      emit(RK_SUPERVISION_PROGRESSING, name() + ": its own thread is done with the output callbacks");
       return;
     }
     int64_t idle_ns = now_ - s_.progress_ns;
@@ -174,11 +186,13 @@ class Watch {
 
   // The kernel's own thread runs output callbacks for it (cpu_sim; docs/bridge.md, "Who runs
   // callbacks"): its loop stands still, but not for its handler. The handler's stall clock
-  // starts again after the pass; a pass that outlasts stall_ns with work waiting is reported
-  // once, and never restarted: a restart waits for the loop, which waits for the callback.
-  // The pass is timed from when this watch first saw it (never reported early).
-  void watch_own_thread_pass(uint64_t pass, uint32_t waiting) {
-    s_.progress_ns = now_;
+  // leaves out the time since the last look (the passes' time as sampled, so a handler that
+  // keeps starting passes is still seen when it stalls between them); a pass that outlasts
+  // stall_ns with work waiting is reported once, and never restarted: a restart waits for
+  // the loop, which waits for the callback. The pass is timed from when this watch first saw
+  // it (never reported early).
+  void watch_own_thread_pass(uint64_t pass, uint32_t waiting, int64_t since_look) {
+    s_.progress_ns = std::min(now_, s_.progress_ns + since_look);
     if (pass != s_.pass_seen) {
       s_.pass_seen = pass;
       s_.pass_seen_ns = now_;
@@ -186,6 +200,7 @@ class Watch {
     int64_t in_pass = now_ - s_.pass_seen_ns;
     if (options().stall_ns == 0 || s_.stalled || in_pass < static_cast<int64_t>(options().stall_ns)) return;
     s_.stalled = true;
+    s_.pass_stalled = true;
     s_.stalled_now.store(1);
     s_.stalls.fetch_add(1);
     std::string reason = name() + " stalled: its own thread has run output callbacks for " + millis(in_pass) +
@@ -278,6 +293,7 @@ class Watch {
     s_.device_faulted = device;
     s_.restarting = false;
     s_.stalled = false;
+    s_.pass_stalled = false;
     s_.stalled_now.store(0);
     {
       std::lock_guard lock(s_.reason_mutex);
@@ -361,6 +377,7 @@ rk_result kernel_supervise(rk_kernel_s* kernel, const rk_supervision_options* op
     s.seen_processed = -1;
     s.error_window_start_ns = -1;
     s.stalled = false;
+    s.pass_stalled = false;
     s.stalled_now.store(0);
     if (!now) s.restarting = false;  // a park already asked for is resumed by the next terminate or restart
     s.watched.store(now);
@@ -420,6 +437,7 @@ rk_result kernel_restart(rk_kernel_s* kernel, uint32_t flags, uint64_t timeout_n
   s.seen_processed = -1;
   s.error_window_start_ns = -1;
   s.stalled = false;
+  s.pass_stalled = false;
   s.stalled_now.store(0);
   {
     std::lock_guard reason(s.reason_mutex);

@@ -35,8 +35,10 @@ struct KernelSupervision {
   int64_t seen_processed = -1;  // -1: take a fresh baseline at the next round
   int64_t progress_ns = 0;      // host steady clock: progress last seen, or no work waiting
   bool stalled = false;
-  uint64_t pass_seen = 0;   // KernelAsync::own_thread_passes when last looked at
-  int64_t pass_seen_ns = 0; // when that (odd) value was first seen
+  uint64_t pass_seen = 0;    // KernelAsync::own_thread_passes when last looked at
+  int64_t pass_seen_ns = 0;  // when that (odd) value was first seen
+  bool pass_stalled = false; // `stalled` is the own thread's callbacks', not the handler's
+  int64_t looked_ns = 0;     // the watch's previous look at progress
   int64_t error_base = 0;
   int64_t error_window_start_ns = -1;
   bool restarting = false;  // a park for a restart was asked for; elastic relaunches keep off
