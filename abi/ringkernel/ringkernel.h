@@ -716,7 +716,9 @@ typedef enum rk_group_peer_state {
 RK_API rk_result rk_group_peer_state_get(uint32_t rank, rk_group_peer_state* state, char* why, size_t capacity);
 
 /* Waits until every message this process has sent to other ranks was taken by its receiver
- * (or counted lost). RK_ERROR_TIMEOUT at the deadline. */
+ * (or counted lost), the host's rk_group_send messages still queued at the call included.
+ * RK_ERROR_TIMEOUT at the deadline. rk_group_leave hands queued host messages on too (within
+ * its bound; what gets no credit in time is dropped and counted). */
 RK_API rk_result rk_group_flush(uint64_t timeout_ns);
 
 /* The host's own messages to a kernel of another rank, peer "R/name" (its first use asks

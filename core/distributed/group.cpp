@@ -163,15 +163,27 @@ rk_result leave() {
       // what we did not acknowledge as lost, and sees us go by the connection).
       const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
       for (bool all = false; !all && std::chrono::steady_clock::now() < give_up;) {
+        send_host_out(joined);  // the host's sends queued before the leave go first (credits allowing)
         send_credits(joined);
-        all = true;
+        all = joined.host.out.empty();
         for (uint32_t rank = 0; rank < joined.peers.size(); ++rank) {
           Peer& peer = joined.peers[rank];
           if (!tell[rank] || peer.told_leaving || !reachable(peer)) continue;
-          peer.told_leaving = peer.credits_owed == 0 && send_control(joined, rank, leaving) != RK_ERROR_QUEUE_FULL;
+          // `leaving` says nothing more comes: the host's messages to that rank go before it.
+          const bool host_first = std::any_of(joined.host.out.begin(), joined.host.out.end(),
+                                              [rank](const Outbound& m) { return m.rank == rank; });
+          peer.told_leaving = !host_first && peer.credits_owed == 0 &&
+                              send_control(joined, rank, leaving) != RK_ERROR_QUEUE_FULL;
           all &= peer.told_leaving;
         }
         if (!all) progress_locked(joined);
+      }
+      if (!joined.host.out.empty()) {  // no credit came in time: dropped and said (a request fails below)
+        for (const Outbound& m : joined.host.out)
+          if (m.header.correlation_id == 0 || joined.host.requests.count(m.header.correlation_id) == 0) ++joined.dropped;
+        joined.host.handed_on += joined.host.out.size();
+        log_warn("process group: " + std::to_string(joined.host.out.size()) +
+                 " host message(s) to other ranks were still waiting for credit when this rank left; dropped");
       }
       // Then wait for each told rank's farewell: it comes after everything we sent before our
       // leaving was taken there, acknowledgements included, so closing now loses none of them
@@ -391,11 +403,14 @@ void forget_runtime_locked(rk_runtime_s* runtime) {
 
 rk_result wait_acknowledged(std::chrono::steady_clock::time_point deadline, bool egress_too,
                             const rk_runtime_s* routing) {
-  // What is there when called: each egress queue's tail, then each rank's sent count.
+  // What is there when called: each egress queue's tail and, for rk_group_flush, the host's
+  // own messages queued for the forwarding thread; then each rank's sent count.
   std::vector<std::pair<rk_runtime_s*, uint64_t>> egress_tails;
+  uint64_t host_queued = 0;
   {
     auto lock = hold_directory();
     if (!g_group || (routing != nullptr && !routes_to_ranks_locked(routing))) return RK_SUCCESS;
+    if (routing == nullptr) host_queued = g_group->host.queued;
     if (egress_too)
       for (rk_runtime_s* runtime : joined_runtimes_locked())
         if (runtime->egress) egress_tails.emplace_back(runtime, rk_load_acquire_u64(&runtime->egress->queue->tail));
@@ -411,6 +426,8 @@ rk_result wait_acknowledged(std::chrono::steady_clock::time_point deadline, bool
         if (std::find(joined.begin(), joined.end(), runtime) != joined.end() && runtime->egress &&
             rk_load_acquire_u64(&runtime->egress->queue->head) < tail)
           waiting = "some still in an egress queue";
+      if (g_group->host.handed_on < host_queued)
+        waiting = std::to_string(host_queued - g_group->host.handed_on) + " host message(s) not sent yet";
       if (waiting.empty() && sent.empty())
         for (const Peer& peer : g_group->peers) sent.push_back(peer.sent);
       for (uint32_t rank = 0; waiting.empty() && rank < g_group->peers.size() && rank < sent.size(); ++rank) {

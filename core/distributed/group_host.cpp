@@ -107,6 +107,7 @@ rk_result queue(std::unique_lock<std::mutex>& lock, const std::string& peer, con
   const auto* bytes = static_cast<const uint8_t*>(payload);
   out.payload.assign(bytes, bytes + size);
   g.host.out.push_back(std::move(out));
+  ++g.host.queued;
   return RK_SUCCESS;
 }
 
@@ -184,6 +185,7 @@ bool send_host_out(Group& g) {
       }
     }
     g.host.out.pop_front();
+    ++g.host.handed_on;
     moved = true;
   }
   if (moved) g_changed.notify_all();  // room for waiting senders, failed requests

@@ -55,6 +55,8 @@ struct HostSide {
   HostClock clock{0xFFFFu};
   uint32_t mailbox = 0;  // the export handle replies come back to
   std::deque<Outbound> out;
+  uint64_t queued = 0;     // into `out`, ever
+  uint64_t handed_on = 0;  // out of `out`, ever: sent, or failed and counted (rk_group_flush waits on it)
   std::unordered_map<uint64_t, std::shared_ptr<HostRequest>> requests;  // by correlation id
   uint64_t next_message_id = 0;
   uint64_t next_correlation = 0;

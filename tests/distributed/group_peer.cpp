@@ -5,6 +5,7 @@
 //   backpressure N  its sink (2 slots) stays inactive until rank 0's sender has used every
 //                   credit, then takes all N
 //   send N          its pump sends N values to "0/sink", then it waits for rank 0 to leave
+//   receive N       its sink takes what rank 0's host sends it until rank 0 leaves
 //   die             waits to be killed, its sink never taking anything
 //   echo            launches "echo" too and answers rank 0's host until rank 0 leaves
 //   volley          launches "volley_b", which names rank 0's "volley_a", until rank 0 leaves
@@ -22,7 +23,7 @@ using namespace grouptest;
 
 int main(int argc, char** argv) try {
   if (argc != 5) {
-    std::fprintf(stderr, "usage: %s both|backpressure|send|die|echo|volley N REPORT READY\n", argv[0]);
+    std::fprintf(stderr, "usage: %s both|backpressure|send|receive|die|echo|volley N REPORT READY\n", argv[0]);
     return 2;
   }
   const std::string mode = argv[1];
@@ -30,7 +31,7 @@ int main(int argc, char** argv) try {
   std::ofstream report(argv[3]);
   rk::check(rk_group_join(nullptr, nullptr), "join");
   rk::Runtime runtime("cpu_sim");
-  const bool hold_back = mode != "both";
+  const bool hold_back = mode == "backpressure" || mode == "die";
   rk::Kernel sink = runtime.launch(sink_spec(hold_back ? 2 : 0, !hold_back));
   std::ofstream(argv[4]) << "ready\n";
   if (mode == "die") {
@@ -71,6 +72,23 @@ int main(int argc, char** argv) try {
     return 0;
   }
   auto got = [&] { return sink.request<Got>(Report{0}); };
+  if (mode == "receive") {
+    rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
+    bool gone = wait_while_moving(
+        [&] {
+          rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
+          return state == RK_GROUP_PEER_LOST;
+        },
+        [] { return group_status().messages_received; });
+    // What rank 0 sent before it left is in our sink's inbox or taken by now; let it finish.
+    wait_while_moving([&] { return got().received >= n; }, [&] { return got().received; });
+    Got final = got();
+    report << "rank0_left " << gone << "\nreceived " << final.received << "\nout_of_order " << final.out_of_order
+           << "\n";
+    report.flush();
+    rk::check(rk_group_leave(), "leave");
+    return 0;
+  }
   if (mode == "both") {
     rk::Kernel pump = runtime.launch(pump_spec("0/sink"));
     BurstDone done = pump.request<BurstDone>(Burst{n, 0}, 600'000'000'000ull);

@@ -235,6 +235,30 @@ TEST_CASE("a rank that leaves right after taking messages has every one acknowle
   CHECK(theirs["lost"] == 0);
 }
 
+// rk_group_send queues a host's message for the forwarding thread; rk_group_flush used to
+// look only at what had left, and rk_group_leave dropped the rest without a word.
+TEST_CASE("host sends followed at once by flush and leave all arrive", "[group]") {
+  lookups_wait_long();
+  const uint64_t n = 5000;  // several credit windows: most wait in the queue when flush is called
+  PeerProcess peer("receive", n);
+  Joined joined(peer.read_when_there(peer.address_path));
+  peer.read_when_there(peer.ready_path);  // its sink is launched
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t value = i;
+    REQUIRE(rk_group_send("1/sink", 3, &value, sizeof value, 60'000'000'000ull) == RK_SUCCESS);
+  }
+  REQUIRE(rk_group_flush(60'000'000'000ull) == RK_SUCCESS);
+  rk_group_status status = group_status();
+  CHECK(status.messages_sent == n);
+  CHECK(status.messages_acknowledged == n);
+  REQUIRE(rk_group_leave() == RK_SUCCESS);
+  REQUIRE(peer.wait_exit() == 0);
+  auto theirs = peer.report();
+  CHECK(theirs["rank0_left"] == 1);
+  CHECK(theirs["received"] == n);
+  CHECK(theirs["out_of_order"] == 0);
+}
+
 TEST_CASE("a killed peer: sends fail, the survivor runs on, every message is accounted for", "[group]") {
   lookups_wait_long();
   PeerProcess peer("die", 0);
