@@ -115,13 +115,20 @@ void write_environment_trace(rk_runtime_s* rt) {
     log_info("RINGKERNEL_TRACE: wrote the message trace to " + rt->trace->path());
 }
 
-void close_runtime(rk_runtime_s* rt) {
+// True when every kernel stopped and everything was freed; otherwise the first kernel's
+// failure is the last error.
+bool close_runtime(rk_runtime_s* rt) {
   // First: parking elsewhere must not reach kernels that are about to go.
   if (rt->park_to_load) unregister_parking_runtime(rt);
   directory_leave(rt);  // no bridge forwards into or out of it from here on
   bool leaked = false;
+  std::string first_failure;
   if (rt->kernels) {
-    for (rk_kernel_s* kernel : rt->kernels->all()) leaked |= kernel_destroy(kernel) != RK_SUCCESS;
+    for (rk_kernel_s* kernel : rt->kernels->all())
+      if (kernel_destroy(kernel) != RK_SUCCESS) {
+        if (!leaked) first_failure = "kernel '" + kernel->config.name + "': " + last_error_text();
+        leaked = true;
+      }
     write_environment_trace(rt);  // the rings are still mapped: a hung kernel's records count too
     rt->trace->close();           // the bridge stops collecting before the ring blocks go
     // A kernel that could not be stopped may still touch the routes and ring blocks.
@@ -138,6 +145,10 @@ void close_runtime(rk_runtime_s* rt) {
   if (leaked) log_error("runtime destroyed with a hung ring kernel: its device resources were not freed");
   rt->bridge.reset();  // every kernel is detached by now: the thread stops, no callback runs after this
   delete rt;
+  if (leaked)
+    fail(RK_ERROR_TIMEOUT, "the runtime is destroyed, but a ring kernel did not stop and is leaked with its device "
+                           "resources (" + first_failure + ")");
+  return !leaked;
 }
 
 }  // namespace
@@ -178,8 +189,7 @@ RK_API rk_result rk_runtime_destroy(rk_runtime runtime) {
   if (runtime == nullptr) return RK_SUCCESS;
   if (rk_result r = check_may_destroy(runtime, nullptr); r != RK_SUCCESS) return r;
   forget_remote_kernels(runtime);
-  close_runtime(runtime);
-  return RK_SUCCESS;
+  return close_runtime(runtime) ? RK_SUCCESS : RK_ERROR_TIMEOUT;
 }
 
 RK_API const char* rk_runtime_backend_name(rk_runtime runtime) {

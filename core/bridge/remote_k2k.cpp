@@ -462,6 +462,25 @@ rk_result wait_egress_handed_on(rk_runtime_s* runtime, std::chrono::steady_clock
   {
     auto lock = hold_directory();
     egress = runtime->egress;
+    if (egress && !joined(runtime)) {
+      // Its runtime is being destroyed (directory_leave came first): no pass hands anything
+      // on any more, so waiting would only run out the terminate's time, once per kernel,
+      // and leak them as hung. What waits is dropped and counted on its senders.
+      uint32_t dropped = 0;
+      for (;;) {
+        rk_reservation slot = rk_mpsc_peek_in(egress->queue, egress->sequence, egress->capacity);
+        if (slot.count == 0) break;
+        auto* message = reinterpret_cast<const rk_msg_header*>(
+            egress->slots + (slot.index & (egress->capacity - 1u)) * size_t{egress->slot_size});
+        drop(runtime, *message, "", false);
+        rk_mpsc_release_in(egress->queue, egress->sequence, egress->capacity, slot.index);
+        ++dropped;
+      }
+      if (dropped != 0)
+        log_warn(std::to_string(dropped) + " K2K message(s) to kernels of other runtimes were dropped: their "
+                 "runtime was destroyed while they waited to be handed on (a target inbox was full)");
+      return RK_SUCCESS;
+    }
   }
   if (!egress) return RK_SUCCESS;
   const uint64_t claimed = rk_load_acquire_u64(&egress->queue->tail);  // what was in it by now

@@ -148,3 +148,47 @@ TEST_CASE("a peer name held by kernels of two other runtimes is refused at launc
   rk::KernelSpec spec = spec_of("xr_ambiguous", kForwardSource, {"xr_twice"});
   CHECK_THROWS_WITH(one->launch(spec), Catch::Matchers::ContainsSubstring("2 other runtimes"));
 }
+
+// Destroying a runtime stops its forwarding first: K2K messages still waiting in its egress
+// queue for a full inbox of another runtime are dropped and counted, not waited for. They
+// used to be waited for by every kernel's terminate until its time ran out (no pass drains
+// the egress of a runtime that left), and each kernel was then leaked as hung.
+TEST_CASE("destroying a runtime whose K2K messages wait for another runtime's full inbox stops every kernel",
+          "[bridge][cross]") {
+  auto two = own_runtime("cpu_sim");
+  rk::KernelSpec sink = spec_of("xr_full_sink", kForwardSource, {}, 2);
+  sink.auto_activate = false;  // takes nothing from its 2-slot inbox until activated
+  rk::Kernel b = two->launch(sink);
+  rk_runtime_options options = RK_RUNTIME_OPTIONS_INIT;
+  options.backend = "cpu_sim";
+  rk_runtime one = nullptr;
+  REQUIRE(rk_runtime_create(&options, &one) == RK_SUCCESS);
+  const char* peers[] = {"xr_full_sink"};
+  rk_kernel_options a_options = RK_KERNEL_OPTIONS_INIT;
+  a_options.name = "xr_full_src";
+  a_options.source = kForwardSource;
+  a_options.flags = RK_KERNEL_AUTO_ACTIVATE;
+  a_options.peer_count = 1;
+  a_options.peers = peers;
+  rk_kernel a = nullptr;
+  REQUIRE(rk_kernel_create(one, &a_options, &a) == RK_SUCCESS);
+  REQUIRE(rk_kernel_launch(a) == RK_SUCCESS);
+  constexpr uint64_t kSent = 10;  // at most 2 fit the sink's inbox; the rest wait in the egress
+  for (uint64_t i = 0; i < kSent; ++i) {
+    Value v{i};
+    REQUIRE(rk_kernel_send(a, Value::type_id, &v, sizeof v, nullptr, nullptr) == RK_SUCCESS);
+  }
+  rk_kernel_status status = RK_KERNEL_STATUS_INIT;
+  REQUIRE(wait_until([&] { return rk_kernel_get_status(a, &status) == RK_SUCCESS && status.messages_processed == kSent; }));
+  INFO(rk_last_error());
+  CHECK(rk_runtime_destroy(one) == RK_SUCCESS);  // a kernel that did not stop: RK_ERROR_TIMEOUT
+  // The sink has what reached its inbox before the destroy (how much depends on when the
+  // forwarding ran), in order and none twice.
+  b.activate();
+  uint64_t received = 0;
+  while (auto out = b.receive<Value>(200'000'000ull)) {
+    CHECK(out->message.value == received + 2);  // each kernel adds one: in order, none twice
+    ++received;
+  }
+  CHECK(received <= 2);  // its inbox's 2 slots: the rest never left the egress
+}
