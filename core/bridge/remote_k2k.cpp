@@ -101,6 +101,7 @@ void forwarder_loop(std::shared_ptr<std::atomic<bool>> stop) {
 RemoteEnd in_process(rk_runtime_s* runtime, uint32_t kernel_id) {
   RemoteEnd end;
   end.runtime = runtime;
+  end.serial = runtime->serial;
   end.kernel_id = kernel_id;
   return end;
 }
@@ -108,6 +109,10 @@ RemoteEnd in_process(rk_runtime_s* runtime, uint32_t kernel_id) {
 bool joined(const rk_runtime_s* runtime) {
   return std::find(g_runtimes.begin(), g_runtimes.end(), runtime) != g_runtimes.end();
 }
+
+// The runtime `end` was made for is still there: joined (so its memory is live) and the
+// same one, not a later runtime that got its address.
+bool still_there(const RemoteEnd& end) { return joined(end.runtime) && end.runtime->serial == end.serial; }
 
 rk_result ensure_egress(rk_runtime_s* runtime) {
   if (runtime->egress) return RK_SUCCESS;
@@ -188,7 +193,7 @@ Delivery deliver(rk_runtime_s* runtime, Egress& egress, const rk_msg_header& mes
     }
     return sent;
   }
-  if (!joined(end.runtime)) {
+  if (!still_there(end)) {
     close_proxy(runtime, message.dest_kernel);
     return drop(runtime, message, "the target's runtime was destroyed");
   }
@@ -296,7 +301,7 @@ uint32_t rank_proxy_locked(rk_runtime_s* local, uint32_t rank, uint32_t handle, 
     if (it->second.name.empty()) it->second.name = name;
     return id;
   }
-  it->second = RemoteEnd{nullptr, 0, rank, handle, name};
+  it->second = RemoteEnd{nullptr, 0, 0, rank, handle, name};
   open_proxy_route(local, id, key, max_payload);
   return id;
 }
@@ -381,7 +386,7 @@ rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint
   for (rk_runtime_s* other : g_runtimes) {
     if (other == from || !other->egress) continue;
     for (auto& [proxy, end] : other->egress->proxies) {
-      if (end.rank != kThisProcess || end.runtime != from || end.kernel_id != id) continue;
+      if (end.rank != kThisProcess || end.runtime != from || end.serial != from->serial || end.kernel_id != id) continue;
       end = in_process(to, to_id);
       rk_k2k_route& via = other->kernels->routes[proxy];
       via.max_payload = std::min(max_payload, kEgressPayload);

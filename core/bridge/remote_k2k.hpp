@@ -31,6 +31,7 @@ constexpr uint32_t kThisProcess = UINT32_MAX;
 // (runtime, kernel_id), or of another process of the group (distributed/group.hpp).
 struct RemoteEnd {
   rk_runtime_s* runtime = nullptr;
+  uint32_t serial = 0;     // runtime->serial: a runtime made later at the same address is another
   uint32_t kernel_id = 0;  // its id in its own runtime
   uint32_t rank = kThisProcess;
   uint32_t handle = 0;     // another process's: the kernel's export handle there

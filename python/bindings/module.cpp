@@ -329,15 +329,22 @@ void Runtime::close() {
     lock.unlock();
     if (idle) r = rk_runtime_destroy(rt);
   }
-  std::lock_guard lock(s.mutex);
-  if (!idle || r != RK_SUCCESS) {
-    s.closing = false;
-    if (!idle) throw Failure{RK_ERROR_INVALID_STATE, "a call on another thread did not return; the runtime is left open", py::none()};
-    throw failure(r);
+  // RK_ERROR_TIMEOUT: destroyed, but a kernel that did not stop was leaked (the library
+  // logged it): the handle is gone all the same, so it is a warning here, not an error.
+  const bool destroyed = idle && (r == RK_SUCCESS || r == RK_ERROR_TIMEOUT);
+  std::string leaked = r == RK_ERROR_TIMEOUT ? rk_last_error() : "";
+  {
+    std::lock_guard lock(s.mutex);
+    if (!destroyed) {
+      s.closing = false;
+      if (!idle) throw Failure{RK_ERROR_INVALID_STATE, "a call on another thread did not return; the runtime is left open", py::none()};
+      throw failure(r);
+    }
+    for (Kernel* kernel : s.kernels) kernel->kernel = nullptr;
+    s.kernels.clear();
+    s.runtime = nullptr;
   }
-  for (Kernel* kernel : s.kernels) kernel->kernel = nullptr;
-  s.kernels.clear();
-  s.runtime = nullptr;
+  if (!leaked.empty() && PyErr_WarnEx(PyExc_RuntimeWarning, leaked.c_str(), 1) != 0) throw py::error_already_set();
 }
 
 std::string text_of(rk_result (*function)(rk_runtime, char*, size_t, size_t*), rk_runtime runtime) {

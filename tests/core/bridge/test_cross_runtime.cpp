@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -191,4 +192,25 @@ TEST_CASE("destroying a runtime whose K2K messages wait for another runtime's fu
     ++received;
   }
   CHECK(received <= 2);  // its inbox's 2 slots: the rest never left the egress
+}
+
+// A route to a kernel of a destroyed runtime stays dead even when a later runtime gets the
+// same address (the allocator hands it back at once, usually) and a kernel of the same name,
+// hence the same id: its messages are dropped and counted, never delivered to the newcomer.
+TEST_CASE("a route into a destroyed runtime never leads into a later runtime at its address", "[bridge][cross]") {
+  auto one = own_runtime("cpu_sim");
+  auto two = std::make_unique<rk::Runtime>("cpu_sim");
+  const rk_runtime old_address = two->get();
+  std::optional<rk::Kernel> b(two->launch(spec_of("xr_reborn_b", kForwardSource, {})));
+  rk::Kernel a = one->launch(spec_of("xr_to_reborn_a", kForwardSource, {"xr_reborn_b"}));
+  a.send(Value{1});
+  REQUIRE(b->receive<Value>(30'000'000'000ull).has_value());
+  b.reset();
+  two.reset();
+  auto three = std::make_unique<rk::Runtime>("cpu_sim");
+  rk::Kernel reborn = three->launch(spec_of("xr_reborn_b", kForwardSource, {}));
+  INFO("the new runtime " << (three->get() == old_address ? "got" : "did not get") << " the old one's address");
+  a.send(Value{2});
+  REQUIRE(wait_until([&] { return a.telemetry().messages_dropped >= 1; }));
+  CHECK_FALSE(reborn.receive<Value>(100'000'000ull).has_value());
 }
