@@ -396,6 +396,22 @@ rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint
   return RK_SUCCESS;
 }
 
+void reopen_proxies_to(rk_kernel_s* kernel) {
+  auto lock = hold_directory();
+  rk_runtime_s* runtime = kernel->runtime;
+  if (!joined(runtime)) return;
+  for (rk_runtime_s* other : g_runtimes) {
+    if (other == runtime || !other->egress) continue;
+    for (auto& [proxy, end] : other->egress->proxies) {
+      if (end.rank != kThisProcess || end.runtime != runtime || end.serial != runtime->serial || end.kernel_id != kernel->id)
+        continue;
+      rk_k2k_route& via = other->kernels->routes[proxy];
+      via.max_payload = std::min(kernel->config.max_payload_size, kEgressPayload);
+      rk_store_release_u32(&via.state, RK_ROUTE_LIVE);  // after the field: senders acquire it
+    }
+  }
+}
+
 rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& name, uint32_t& id) {
   id = 0;
   RemoteEnd found;

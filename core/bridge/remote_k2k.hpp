@@ -79,6 +79,11 @@ rk_result prepare_egress(rk_runtime_s* a, rk_runtime_s* b);
 // `to_id` of `to` from now on, and so does every other runtime's proxy that led to it.
 rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint32_t to_id, uint32_t max_payload);
 
+// A kernel was launched (its route is live): other runtimes' proxies to its runtime and id,
+// closed when an earlier kernel of that name ended, open again, as a local route does.
+// Takes the directory; a kernel's lifecycle lock may be held.
+void reopen_proxies_to(rk_kernel_s* kernel);
+
 // The name of the kernel of another runtime that `local` routes to under proxy id `id`;
 // "" when the id is no proxy or its kernel is gone.
 std::string remote_kernel_name(rk_runtime_s* local, uint32_t id);

@@ -7,6 +7,7 @@
 #include "api/error.hpp"
 #include "distributed/group.hpp"
 #include "bridge/async_ops.hpp"
+#include "bridge/remote_k2k.hpp"
 #include "runtime/device_calls.hpp"
 #include "runtime/elastic.hpp"
 #include "runtime/host_dialect.hpp"
@@ -170,7 +171,10 @@ rk_result launch_locked(rk_kernel_s* kernel) {
     if (rk_result r = restore_snapshot(kernel); r != RK_SUCCESS) return r;
   if (rk_result r = backend_stream_create(runtime, &kernel->stream); r != RK_SUCCESS) return r;
   if (kernel->config.auto_activate) rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), 1u);
-  if (!copy_mode(runtime)) publish_live_route(kernel);  // else the first step opens it, once the device has the block
+  if (!copy_mode(runtime)) {  // else the first step opens it, once the device has the block
+    publish_live_route(kernel);
+    reopen_proxies_to(kernel);  // other runtimes that routed to an earlier kernel of this name
+  }
   if (rk_result r = launch_ring_loop(kernel); r != RK_SUCCESS) {
     close_route(kernel);
     return r;

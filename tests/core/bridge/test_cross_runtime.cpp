@@ -214,3 +214,23 @@ TEST_CASE("a route into a destroyed runtime never leads into a later runtime at 
   REQUIRE(wait_until([&] { return a.telemetry().messages_dropped >= 1; }));
   CHECK_FALSE(reborn.receive<Value>(100'000'000ull).has_value());
 }
+
+// A route to a kernel of another runtime closes when that kernel ends, and opens again when
+// a kernel of the same name is launched there, as a route within one runtime does.
+TEST_CASE("a route to a terminated remote kernel opens again when a kernel of that name comes back", "[bridge][cross]") {
+  auto one = own_runtime("cpu_sim");
+  auto two = own_runtime("cpu_sim");
+  std::optional<rk::Kernel> b(two->launch(spec_of("xr_back_b", kForwardSource, {})));
+  rk::Kernel a = one->launch(spec_of("xr_to_back_a", kForwardSource, {"xr_back_b"}));
+  a.send(Value{1});
+  REQUIRE(b->receive<Value>(30'000'000'000ull).has_value());
+  b->terminate();
+  b.reset();
+  a.send(Value{2});  // the bridge finds it terminated: dropped, counted, the route closed
+  REQUIRE(wait_until([&] { return a.telemetry().messages_dropped >= 1; }));
+  b.emplace(two->launch(spec_of("xr_back_b", kForwardSource, {})));
+  a.send(Value{10});
+  auto out = b->receive<Value>(30'000'000'000ull);
+  REQUIRE(out.has_value());
+  CHECK(out->message.value == 12);  // each kernel adds one
+}
