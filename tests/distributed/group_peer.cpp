@@ -21,6 +21,21 @@
 
 using namespace grouptest;
 
+namespace {
+
+// Until rank 0 is lost (it left, or went away) or `progress` stands still for long.
+bool rank0_lost(const std::function<uint64_t()>& progress) {
+  rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
+  return wait_while_moving(
+      [&] {
+        rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
+        return state == RK_GROUP_PEER_LOST;
+      },
+      progress);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) try {
   if (argc != 5) {
     std::fprintf(stderr, "usage: %s both|backpressure|send|receive|die|echo|volley N REPORT READY\n", argv[0]);
@@ -39,13 +54,7 @@ int main(int argc, char** argv) try {
   }
   if (mode == "echo" || mode == "volley") {
     rk::Kernel echo = runtime.launch(mode == "echo" ? echo_spec() : volley_spec("volley_b", "0/volley_a"));
-    rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
-    bool gone = wait_while_moving(
-        [&] {
-          rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
-          return state == RK_GROUP_PEER_LOST;
-        },
-        [] { return group_status().messages_received; });
+    bool gone = rank0_lost([] { return group_status().messages_received; });
     report << "rank0_left " << gone << "\nanswered " << echo.telemetry().messages_processed << "\n";
     report.flush();
     rk::check(rk_group_leave(), "leave");
@@ -54,13 +63,8 @@ int main(int argc, char** argv) try {
   if (mode == "send") {
     rk::Kernel pump = runtime.launch(pump_spec("0/sink"));
     BurstDone done = pump.request<BurstDone>(Burst{n, 0}, 600'000'000'000ull);
+    bool gone = rank0_lost([] { return group_status().messages_acknowledged; });
     rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
-    bool gone = wait_while_moving(
-        [&] {
-          rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
-          return state == RK_GROUP_PEER_LOST;
-        },
-        [] { return group_status().messages_acknowledged; });
     char why[256] = "";
     rk::check(rk_group_peer_state_get(0, &state, why, sizeof why), "peer state");
     rk_group_status status = group_status();
@@ -73,13 +77,7 @@ int main(int argc, char** argv) try {
   }
   auto got = [&] { return sink.request<Got>(Report{0}); };
   if (mode == "receive") {
-    rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
-    bool gone = wait_while_moving(
-        [&] {
-          rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
-          return state == RK_GROUP_PEER_LOST;
-        },
-        [] { return group_status().messages_received; });
+    bool gone = rank0_lost([] { return group_status().messages_received; });
     // What rank 0 sent before it left is in our sink's inbox or taken by now; let it finish.
     wait_while_moving([&] { return got().received >= n; }, [&] { return got().received; });
     Got final = got();
@@ -114,13 +112,7 @@ int main(int argc, char** argv) try {
   report.flush();
   // Rank 0 leaves first: what it checks (our acknowledgements) arrives while we still run,
   // never only with our close.
-  rk_group_peer_state state = RK_GROUP_PEER_CONNECTED;
-  wait_while_moving(
-      [&] {
-        rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
-        return state == RK_GROUP_PEER_LOST;
-      },
-      [] { return uint64_t{0}; });
+  rank0_lost([] { return uint64_t{0}; });
   rk::check(rk_group_leave(), "leave");
   return 0;
 } catch (const std::exception& e) {
