@@ -114,6 +114,27 @@ bool joined(const rk_runtime_s* runtime) {
 // same one, not a later runtime that got its address.
 bool still_there(const RemoteEnd& end) { return joined(end.runtime) && end.runtime->serial == end.serial; }
 
+// Whether `end` names kernel `id` of `runtime` (a live runtime: its serial tells it from an
+// earlier one at the same address).
+bool leads_to(const RemoteEnd& end, const rk_runtime_s* runtime, uint32_t id) {
+  return end.rank == kThisProcess && end.runtime == runtime && end.serial == runtime->serial && end.kernel_id == id;
+}
+
+// Every other runtime's proxy that leads to kernel `id` of `runtime`, with its route there.
+template <class Fn>
+void for_each_proxy_to(const rk_runtime_s* runtime, uint32_t id, Fn fn) {
+  for (rk_runtime_s* other : g_runtimes) {
+    if (other == runtime || !other->egress) continue;
+    for (auto& [proxy, end] : other->egress->proxies)
+      if (leads_to(end, runtime, id)) fn(end, other->kernels->routes[proxy]);
+  }
+}
+
+// Where a message of an egress queue lies.
+const rk_msg_header* egress_message(const Egress& egress, uint64_t index) {
+  return reinterpret_cast<const rk_msg_header*>(egress.slots + (index & (egress.capacity - 1u)) * size_t{egress.slot_size});
+}
+
 rk_result ensure_egress(rk_runtime_s* runtime) {
   if (runtime->egress) return RK_SUCCESS;
   auto egress = std::make_shared<Egress>();
@@ -383,16 +404,11 @@ rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint
   route.kernel_id = id;
   route.max_payload = std::min(max_payload, kEgressPayload);
   rk_store_release_u32(&route.state, RK_ROUTE_LIVE);
-  for (rk_runtime_s* other : g_runtimes) {
-    if (other == from || !other->egress) continue;
-    for (auto& [proxy, end] : other->egress->proxies) {
-      if (end.rank != kThisProcess || end.runtime != from || end.serial != from->serial || end.kernel_id != id) continue;
-      end = in_process(to, to_id);
-      rk_k2k_route& via = other->kernels->routes[proxy];
-      via.max_payload = std::min(max_payload, kEgressPayload);
-      rk_store_release_u32(&via.state, RK_ROUTE_LIVE);  // a proxy closed on a terminated target opens again
-    }
-  }
+  for_each_proxy_to(from, id, [&](RemoteEnd& end, rk_k2k_route& via) {
+    end = in_process(to, to_id);
+    via.max_payload = std::min(max_payload, kEgressPayload);
+    rk_store_release_u32(&via.state, RK_ROUTE_LIVE);  // a proxy closed on a terminated target opens again
+  });
   return RK_SUCCESS;
 }
 
@@ -400,16 +416,10 @@ void reopen_proxies_to(rk_kernel_s* kernel) {
   auto lock = hold_directory();
   rk_runtime_s* runtime = kernel->runtime;
   if (!joined(runtime)) return;
-  for (rk_runtime_s* other : g_runtimes) {
-    if (other == runtime || !other->egress) continue;
-    for (auto& [proxy, end] : other->egress->proxies) {
-      if (end.rank != kThisProcess || end.runtime != runtime || end.serial != runtime->serial || end.kernel_id != kernel->id)
-        continue;
-      rk_k2k_route& via = other->kernels->routes[proxy];
-      via.max_payload = std::min(kernel->config.max_payload_size, kEgressPayload);
-      rk_store_release_u32(&via.state, RK_ROUTE_LIVE);  // after the field: senders acquire it
-    }
-  }
+  for_each_proxy_to(runtime, kernel->id, [&](RemoteEnd&, rk_k2k_route& via) {
+    via.max_payload = std::min(kernel->config.max_payload_size, kEgressPayload);
+    rk_store_release_u32(&via.state, RK_ROUTE_LIVE);  // after the field: senders acquire it
+  });
 }
 
 rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& name, uint32_t& id) {
@@ -467,9 +477,7 @@ bool forward_pass(rk_runtime_s* runtime) {
   for (uint32_t n = 0; n < kForwardBatch; ++n) {
     rk_reservation slot = rk_mpsc_peek_in(egress.queue, egress.sequence, egress.capacity);
     if (slot.count == 0) break;
-    auto* message = reinterpret_cast<const rk_msg_header*>(egress.slots + (slot.index & (egress.capacity - 1u)) *
-                                                                              size_t{egress.slot_size});
-    if (deliver(runtime, egress, *message) == Delivery::target_full) break;  // retried next pass
+    if (deliver(runtime, egress, *egress_message(egress, slot.index)) == Delivery::target_full) break;  // retried next pass
     rk_mpsc_release_in(egress.queue, egress.sequence, egress.capacity, slot.index);
     moved = true;
   }
@@ -491,9 +499,7 @@ rk_result wait_egress_handed_on(rk_runtime_s* runtime, std::chrono::steady_clock
       for (;;) {
         rk_reservation slot = rk_mpsc_peek_in(egress->queue, egress->sequence, egress->capacity);
         if (slot.count == 0) break;
-        auto* message = reinterpret_cast<const rk_msg_header*>(
-            egress->slots + (slot.index & (egress->capacity - 1u)) * size_t{egress->slot_size});
-        drop(runtime, *message, "", false);
+        drop(runtime, *egress_message(*egress, slot.index), "", false);
         rk_mpsc_release_in(egress->queue, egress->sequence, egress->capacity, slot.index);
         ++dropped;
       }

@@ -114,11 +114,7 @@ class Watch {
     s_.progress_ns = now_;
     s_.error_base = errors();
     s_.error_window_start_ns = now_;
-    if (s_.stalled) {
-      s_.stalled = false;
-      s_.pass_stalled = false;
-      s_.stalled_now.store(0);
-    }
+    s_.clear_stall();
   }
 
   // The launch ended (or failed) while the loop never wrote that it left: a device fault.
@@ -150,9 +146,7 @@ class Watch {
       s_.seen_processed = count;
       s_.progress_ns = now_;
       if (s_.stalled) {
-        s_.stalled = false;
-        s_.pass_stalled = false;
-        s_.stalled_now.store(0);
+        s_.clear_stall();
         emit(RK_SUPERVISION_PROGRESSING, name() + " makes progress again");
       }
       return;
@@ -162,9 +156,7 @@ class Watch {
       return;
     }
     if (s_.pass_stalled) {  // the callbacks returned: from here on the time is the handler's again
-      s_.stalled = false;
-      s_.pass_stalled = false;
-      s_.stalled_now.store(0);
+      s_.clear_stall();
       s_.progress_ns = now_;
       emit(RK_SUPERVISION_PROGRESSING, name() + ": its own thread is done with the output callbacks");
       return;
@@ -292,9 +284,7 @@ class Watch {
     kernel_->state.store(RK_KERNEL_FAULTED);
     s_.device_faulted = device;
     s_.restarting = false;
-    s_.stalled = false;
-    s_.pass_stalled = false;
-    s_.stalled_now.store(0);
+    s_.clear_stall();
     {
       std::lock_guard lock(s_.reason_mutex);
       s_.fault_reason = why;
@@ -376,9 +366,7 @@ rk_result kernel_supervise(rk_kernel_s* kernel, const rk_supervision_options* op
     s.options = o;
     s.seen_processed = -1;
     s.error_window_start_ns = -1;
-    s.stalled = false;
-    s.pass_stalled = false;
-    s.stalled_now.store(0);
+    s.clear_stall();
     if (!now) s.restarting = false;  // a park already asked for is resumed by the next terminate or restart
     s.watched.store(now);
     s.generation.fetch_add(1);
@@ -436,9 +424,7 @@ rk_result kernel_restart(rk_kernel_s* kernel, uint32_t flags, uint64_t timeout_n
   s.restart_times.clear();  // the breaker closes
   s.seen_processed = -1;
   s.error_window_start_ns = -1;
-  s.stalled = false;
-  s.pass_stalled = false;
-  s.stalled_now.store(0);
+  s.clear_stall();
   {
     std::lock_guard reason(s.reason_mutex);
     s.fault_reason.clear();

@@ -56,6 +56,13 @@ struct KernelSupervision {
   std::atomic<uint64_t> error_bursts{0};
   std::atomic<uint64_t> restarts{0};
   std::atomic<uint64_t> restart_failures{0};
+
+  // Not stalled (any more), whoever's stall it was; lifecycle_mutex.
+  void clear_stall() {
+    stalled = false;
+    pass_stalled = false;
+    stalled_now.store(0);
+  }
 };
 
 // rk_kernel_supervise, rk_kernel_restart, rk_kernel_fault_reason.
