@@ -191,10 +191,10 @@ typedef struct rk_runtime_options {
 #define RK_RUNTIME_OPTIONS_INIT RK_STRUCT_INIT(rk_runtime_options)
 
 RK_API rk_result rk_runtime_create(const rk_runtime_options* options, rk_runtime* runtime);
-/* Terminates every kernel still running (with a bounded wait), then frees everything. The
- * handle is invalid afterwards whatever it returns: RK_ERROR_TIMEOUT when a kernel did not
- * stop (a hung handler); that kernel and its device resources are leaked, and the error
- * text names it. */
+/* Terminates every kernel still running (with a bounded wait), then frees everything.
+ * RK_SUCCESS: the handle is gone. Should a kernel not stop (a hung handler), it is leaked
+ * with its device resources, logged, and rk_last_error() names it (empty otherwise). An
+ * error (a call from a callback that cannot wait) leaves the runtime as it was. */
 RK_API rk_result rk_runtime_destroy(rk_runtime runtime);
 RK_API const char* rk_runtime_backend_name(rk_runtime runtime);
 RK_API rk_result rk_runtime_device_info(rk_runtime runtime, rk_device_info* info);
