@@ -18,6 +18,7 @@
 #include "runtime/kernel_messaging.hpp"
 #include "runtime/kernel_ops.hpp"
 #include "runtime/kernel_table.hpp"
+#include "runtime/prefetch.hpp"
 #include "runtime/runtime.hpp"
 
 namespace rk::core {
@@ -146,23 +147,11 @@ rk_msg_header* input_slot(rk_kernel_s* kernel, uint64_t index) {
   return reinterpret_cast<rk_msg_header*>(kernel->views.input_slots + at);
 }
 
-// Asks for the lines of [p, p + bytes) in a state this core may write (x86 PREFETCHW; a
-// hint, nothing elsewhere). An input slot's lines were last read by the kernel's core, so
-// the first store into them waits for that core to give them up, and the doorbell's fence
-// after the publish (or the HLC lock) makes the sender wait for that store: one
-// cross-core transfer per message, in series. Asked for ahead, the transfer overlaps the
-// sender's other work (docs/benchmarks.md, "Input prefetch; the caller drives progress").
+// The input slot kPrefetchAhead sends ahead is asked for ahead (prefetch.hpp): the doorbell's
+// fence after the publish (or the HLC lock) would otherwise make the sender wait for the
+// kernel's core to give up the slot's lines (docs/benchmarks.md, "Input prefetch; the
+// caller drives progress").
 constexpr uint64_t kPrefetchAhead = 2;
-
-void prefetch_for_write(const void* p, uint32_t bytes) {
-#if defined(__x86_64__) || defined(__i386__)
-  const auto* line = static_cast<const char*>(p);
-  for (uint32_t at = 0; at < bytes; at += 64u) __asm__ volatile("prefetchw %0" ::"m"(line[at]));
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
 
 void publish_input(rk_kernel_s* kernel, uint64_t index) {
   if (kernel->config.trace)  // send_mutex held: the ring's one producer; before the kernel may take the slot
