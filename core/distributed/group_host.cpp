@@ -103,6 +103,7 @@ rk_result queue(std::unique_lock<std::mutex>& lock, const std::string& peer, con
     out.header.correlation_id = (uint64_t{1} << 63) | ++g.host.next_correlation;  // host request ids, as locally
     request->rank = target.rank;
     g.host.requests[out.header.correlation_id] = request;
+    out.request = request;
   }
   const auto* bytes = static_cast<const uint8_t*>(payload);
   out.payload.assign(bytes, bytes + size);
@@ -179,6 +180,9 @@ bool send_host_out(Group& g) {
       if (m.header.correlation_id != 0 && waiting != g.host.requests.end()) {
         complete(*waiting->second, r, why);
         g.host.requests.erase(waiting);
+      } else if (m.request != nullptr && m.request->done) {
+        // Failed already, its caller told why (fail_host_requests: the rank was lost or this
+        // process left): counting it dropped as well would count one loss twice.
       } else {
         ++g.dropped;
         log_warn("process group: a host message for rank " + std::to_string(m.rank) + " was dropped: " + why);

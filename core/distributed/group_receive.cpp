@@ -79,11 +79,14 @@ Delivery deliver_here(Group& g, uint32_t from, uint32_t target, uint32_t source,
   const Export end = g.exports[target];
   rk_kernel_s* kernel = end.runtime ? end.runtime->kernels->find_id(end.kernel_id) : nullptr;
   const rk_kernel_state state = kernel ? kernel->state.load() : RK_KERNEL_TERMINATED;
-  if (state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED || kernel->migrated.load()) {
+  if (state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED) {
     tell_gone(g, from, target);
     why = "its target kernel (handle " + std::to_string(target) + ") is gone";
     return Delivery::dropped;
   }
+  // Moving to another runtime (rk_kernel_migrate): held, in order, until the move ends. Then
+  // the export leads to its twin (reroute_exports_locked), or, if the move failed, here again.
+  if (kernel->migrated.load()) return Delivery::target_full;
   if (rk_load_acquire_u32(&end.runtime->kernels->routes[end.kernel_id].state) != RK_ROUTE_LIVE)
     return Delivery::target_full;  // created, not launched yet: held until it is
   uint32_t source_id = RK_KERNEL_ID_HOST;

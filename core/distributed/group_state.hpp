@@ -34,11 +34,14 @@ uint32_t lookup_wait_ms();
 
 // A message the host sends to a kernel of another rank (group_host.cpp), waiting for the
 // forwarding thread to send it within the credits.
+struct HostRequest;
+
 struct Outbound {
   uint32_t rank = 0;
   uint32_t handle = 0;
   rk_msg_header header{};
   std::vector<uint8_t> payload;
+  std::shared_ptr<HostRequest> request;  // a blocking rk_group_request's message: who waits for it
 };
 
 // A blocking rk_group_request: completed by its reply (to the mailbox), or by a lost peer.

@@ -235,6 +235,38 @@ TEST_CASE("a rank that leaves right after taking messages has every one acknowle
   CHECK(theirs["lost"] == 0);
 }
 
+// Messages from another process that arrive while their target moves wait for the move,
+// then reach its twin; they used to be dropped, and their sender told the kernel was gone.
+TEST_CASE("a kernel moves between runtimes while another process sends to it, and loses nothing", "[group][migrate]") {
+  lookups_wait_long();
+  const uint64_t n = 20000;
+  PeerProcess peer("send", n);
+  Joined joined(peer.read_when_there(peer.address_path));
+  {
+    rk::Runtime one("cpu_sim"), other("cpu_sim");
+    rk::Kernel sink = one.launch(sink_spec());
+    auto got = [&] { return sink.request<Got>(Report{0}); };
+    // Back and forth while rank 1's pump sends (at least four moves, however fast it is).
+    uint32_t moves = 0;
+    for (uint64_t last = 0; moves < 4 || (last < n && moves < 40); ++moves) {
+      rk_kernel moved = nullptr;
+      REQUIRE(rk_kernel_migrate(sink.get(), moves % 2 == 0 ? other.get() : one.get(), 60'000'000'000ull, &moved) ==
+              RK_SUCCESS);
+      sink = rk::Kernel(moved);
+      last = got().received;
+    }
+    REQUIRE(wait_while_moving([&] { return got().received >= n; }, [&] { return got().received; }));
+    CHECK(got().received == n);  // none lost, none twice
+    CHECK(got().out_of_order == 0);
+    CHECK(group_status().messages_dropped == 0);
+    REQUIRE(rk_group_leave() == RK_SUCCESS);
+    REQUIRE(peer.wait_exit() == 0);
+  }
+  auto theirs = peer.report();
+  CHECK(theirs["sent"] == n);
+  CHECK(theirs["failed"] == 0);  // never told the kernel was gone
+}
+
 // rk_group_send queues a host's message for the forwarding thread; rk_group_flush used to
 // look only at what had left, and rk_group_leave dropped the rest without a word.
 TEST_CASE("host sends followed at once by flush and leave all arrive", "[group]") {
@@ -303,6 +335,41 @@ TEST_CASE("a killed peer: sends fail, the survivor runs on, every message is acc
     refused = e.code();
   }
   CHECK(refused == RK_ERROR_PEER_LOST);
+}
+
+// A request queued behind messages that never get a credit fails once, as PEER_LOST, when
+// its rank dies; the plain sends queued with it are what the drop count holds.
+TEST_CASE("a host request still queued when its rank dies fails once and is not also counted dropped", "[group]") {
+  lookups_wait_long();
+  PeerProcess peer("die", 0);  // its sink is paused: credits run out and stay out
+  Joined joined(peer.read_when_there(peer.address_path));
+  peer.read_when_there(peer.ready_path);
+  // More than the credits (kCreditWindow, plus the sink's 2-slot inbox) and fewer than the
+  // credits and the host's queue (256) hold: every send is accepted, some never leave.
+  const uint64_t plain = 1024 + 100;
+  for (uint64_t i = 0; i < plain; ++i)
+    REQUIRE(rk_group_send("1/sink", 3u, &i, sizeof i, 600'000'000'000ull) == RK_SUCCESS);
+  std::future<rk_result> request = std::async(std::launch::async, [] {
+    uint64_t value = 0;
+    return rk_group_request("1/sink", 3u, &value, sizeof value, 600'000'000'000ull, nullptr, nullptr, 0, nullptr);
+  });
+  // Queued behind the plain sends still waiting for a credit, which never comes: the
+  // request is never sent. Known queued once flush counts it among those not sent.
+  auto not_sent = [] {
+    if (rk_group_flush(0) == RK_SUCCESS) return uint64_t{0};
+    const std::string why = rk_last_error();  // "... (N host message(s) not sent yet): ..."
+    return uint64_t{std::strtoull(why.c_str() + why.find('(') + 1, nullptr, 10)};
+  };
+  REQUIRE(wait_while_moving([&] { return not_sent() + group_status().messages_sent == plain + 1; },
+                            [] { return group_status().messages_sent; }));
+  const uint64_t sent = group_status().messages_sent;
+  REQUIRE(sent < plain);
+  peer.kill_now();
+  CHECK(request.get() == RK_ERROR_PEER_LOST);
+  REQUIRE(rk_group_flush(600'000'000'000ull) == RK_SUCCESS);  // the queue let go of what it held
+  rk_group_status status = group_status();
+  CHECK(status.messages_sent == sent);
+  CHECK(status.messages_dropped == plain - sent);  // the plain sends only; the request failed instead
 }
 
 TEST_CASE("process groups refuse what they cannot do, with the reason", "[group]") {
