@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "api/error.hpp"
 #include "bridge/kernel_assist.hpp"
 #include "distributed/group.hpp"
+#include "distributed/wire.hpp"
 #include "plugin/discovery.hpp"
 #include "runtime/kernel_messaging.hpp"
 #include "queue/queue_init.hpp"
@@ -327,6 +329,17 @@ uint32_t rank_proxy_locked(rk_runtime_s* local, uint32_t rank, uint32_t handle, 
   return id;
 }
 
+bool is_sender_address(const std::string& key) { return key.rfind("@r", 0) == 0 && key.find('#') != std::string::npos; }
+
+uint32_t sender_address_route_locked(rk_runtime_s* local, const std::string& key) {
+  unsigned rank = 0, handle = 0;
+  int used = 0;
+  if (!is_sender_address(key) || std::sscanf(key.c_str(), "@r%u#%u%n", &rank, &handle, &used) != 2 ||
+      used != static_cast<int>(key.size()))
+    return 0;
+  return rank_proxy_locked(local, rank, handle, "", group::kMaxPayloadBytes);
+}
+
 uint32_t find_rank_proxy_locked(rk_runtime_s* local, uint32_t rank, const std::string& name) {
   if (!local->egress) return 0;
   for (auto& [id, end] : local->egress->proxies)
@@ -431,7 +444,9 @@ rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& nam
     if (other == local) continue;
     if (rk_kernel_s* kernel = other->kernels->find(name)) {
       const rk_kernel_state state = kernel->state.load();
-      if (kernel->migrated.load() || state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED) continue;
+      if (kernel->migrated.load() || kernel->migration_twin.load() || state == RK_KERNEL_TERMINATING ||
+          state == RK_KERNEL_TERMINATED)
+        continue;
       found = in_process(other, kernel->id);
       max_payload = kernel->config.max_payload_size;
       ++matches;

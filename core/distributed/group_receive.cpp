@@ -22,12 +22,14 @@ constexpr size_t kMaxAsked = 1024;  // lookups from other ranks waiting for a ke
 // The kernel of this process named `name` (created, not terminated): its export handle.
 // NOT_FOUND: none (yet); INVALID_ARGUMENT: kernels of that name in several runtimes.
 // Created is enough: two kernels of different ranks may name each other, and what comes
-// before the launch waits on the host (deliver_here).
+// before the launch waits on the host (deliver_here). A kernel that is moving is found
+// neither in its old runtime nor as its twin until the move ends: asked meanwhile, the
+// lookup waits a pass, as for a kernel not created yet.
 rk_result find_export(Group& g, const std::string& name, uint32_t& handle, uint32_t& max_payload) {
   int matches = 0;
   for (rk_runtime_s* runtime : joined_runtimes_locked()) {
     rk_kernel_s* kernel = runtime->kernels->find(name);
-    if (kernel == nullptr || kernel->migrated.load() || copy_mode(runtime)) continue;
+    if (kernel == nullptr || kernel->migrated.load() || kernel->migration_twin.load() || copy_mode(runtime)) continue;
     const rk_kernel_state state = kernel->state.load();
     if (state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED) continue;
     handle = export_handle(g, runtime, kernel->id);

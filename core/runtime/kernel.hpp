@@ -75,6 +75,9 @@ struct rk_kernel_s {
   // then lost). Both are seq_cst so at least one side sees the other.
   std::atomic<bool> closing{false};
   std::atomic<bool> migrated{false};  // moved to another runtime (runtime/migrate.hpp): its route is a proxy now
+  // Made by rk_kernel_migrate for a kernel not yet moved into it: lookups by name pass it
+  // over (the kernel it will be is still where it was), until the move clears it.
+  std::atomic<bool> migration_twin{false};
   std::atomic<uint32_t> sends_in_flight{0};
   // Messages the host refused or found too late. Kept here, not in the device's telemetry
   // word: host and GPU read-modify-writing one word over PCIe is not atomic without native

@@ -210,7 +210,9 @@ rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
     log_error("kernel '" + old->config.name + "': " + std::to_string(late) +
               " K2K message(s) from a kernel launched during its migration came too late to move; dropped (counted)");
   }
-  return reroute_locked(old->runtime, old->id, fresh->runtime, fresh->id, fresh->config.max_payload_size);
+  rk_result rerouted = reroute_locked(old->runtime, old->id, fresh->runtime, fresh->id, fresh->config.max_payload_size);
+  if (rerouted == RK_SUCCESS) fresh->migration_twin.store(false);  // the directory held: found by name from now on
+  return rerouted;
 }
 
 }  // namespace
@@ -235,6 +237,7 @@ rk_result kernel_migrate(rk_kernel_s* old, rk_runtime_s* target, uint64_t timeou
   OptionsOf options(old->config);
   rk_kernel_s* fresh = nullptr;
   if (rk_result r = kernel_create(target, &options.options, &fresh); r != RK_SUCCESS) return r;
+  fresh->migration_twin.store(true);
   auto give_up = [&](rk_result r, const std::string& why) {
     kernel_destroy(fresh);
     return fail(r, why);

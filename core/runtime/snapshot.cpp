@@ -84,9 +84,12 @@ rk_result copy_inbox(rk_kernel_s* kernel, bool take, std::vector<SnapshotMessage
 // The name under which a restore finds kernel `id` again; "" if none.
 std::string name_for_id(rk_kernel_s* kernel, uint32_t id, bool directory_held) {
   if (id == kernel->id) return kernel->config.name;
-  std::string name = kernel->runtime->kernels->name_of(id);
-  if (!name.empty() && name.front() == '@')  // a proxy
-    name = directory_held ? remote_kernel_name_locked(kernel->runtime, id) : remote_kernel_name(kernel->runtime, id);
+  const std::string key = kernel->runtime->kernels->name_of(id);
+  if (key.empty() || key.front() != '@') return key;
+  std::string name = directory_held ? remote_kernel_name_locked(kernel->runtime, id) : remote_kernel_name(kernel->runtime, id);
+  // A sender of another process known by its address only: a migration (the directory held,
+  // the group the same on both sides) carries the address; a snapshot image cannot.
+  if (name.empty() && directory_held && is_sender_address(key)) return key;
   return name;
 }
 
@@ -208,8 +211,13 @@ rk_result restore_into(rk_kernel_s* kernel, const Snapshot& s, bool directory_he
   std::map<uint32_t, uint32_t> ids{{RK_KERNEL_ID_HOST, RK_KERNEL_ID_HOST}, {s.kernel_id, kernel->id}};
   for (const SnapshotName& n : s.names) {
     uint32_t id = kernel->id;
-    if (n.name != s.kernel_name && n.name != kernel->config.name)
+    if (directory_held && is_sender_address(n.name)) {
+      if ((id = sender_address_route_locked(runtime, n.name)) == 0)
+        return fail(RK_ERROR_OUT_OF_MEMORY, "kernel '" + kernel->config.name + "': the runtime's K2K table is full; "
+                                            "cannot route back to the sender of a message it holds");
+    } else if (n.name != s.kernel_name && n.name != kernel->config.name) {
       if (rk_result r = kernel_id_for_name(runtime, n.name, id, directory_held); r != RK_SUCCESS) return r;
+    }
     ids[n.id] = id;
   }
   auto mapped = [&](uint32_t id, uint32_t& out) -> rk_result {

@@ -250,8 +250,9 @@ TEST_CASE("a kernel moves between runtimes while another process sends to it, an
     uint32_t moves = 0;
     for (uint64_t last = 0; moves < 4 || (last < n && moves < 40); ++moves) {
       rk_kernel moved = nullptr;
-      REQUIRE(rk_kernel_migrate(sink.get(), moves % 2 == 0 ? other.get() : one.get(), 60'000'000'000ull, &moved) ==
-              RK_SUCCESS);
+      rk_result r = rk_kernel_migrate(sink.get(), moves % 2 == 0 ? other.get() : one.get(), 60'000'000'000ull, &moved);
+      INFO(rk_last_error());
+      REQUIRE(r == RK_SUCCESS);
       sink = rk::Kernel(moved);
       last = got().received;
     }
