@@ -363,14 +363,13 @@ TEST_CASE("a host request still queued when its rank dies fails once and is not 
   };
   REQUIRE(wait_while_moving([&] { return not_sent() + group_status().messages_sent == plain + 1; },
                             [] { return group_status().messages_sent; }));
-  const uint64_t sent = group_status().messages_sent;
-  REQUIRE(sent < plain);
   peer.kill_now();
   CHECK(request.get() == RK_ERROR_PEER_LOST);
   REQUIRE(rk_group_flush(600'000'000'000ull) == RK_SUCCESS);  // the queue let go of what it held
+  // (Credits the sink's inbox gave back may have sent a few more meanwhile: count at the end.)
   rk_group_status status = group_status();
-  CHECK(status.messages_sent == sent);
-  CHECK(status.messages_dropped == plain - sent);  // the plain sends only; the request failed instead
+  REQUIRE(status.messages_sent < plain);  // so the request, behind them, never left
+  CHECK(status.messages_dropped == plain - status.messages_sent);  // the plain sends only; the request failed instead
 }
 
 TEST_CASE("process groups refuse what they cannot do, with the reason", "[group]") {
