@@ -26,7 +26,11 @@
 #define RK_LOOP_INPUT_BATCH 32u
 #endif
 #define RK_LOOP_SPIN_ROUNDS 64u
+/* Idle rounds before the loop parks (RK_CAN_PARK); a prelude whose rk_yield is a short
+ * busy loop rather than a system call sets more (PoCL with RK_OPENCL_HOST_FUTEX). */
+#ifndef RK_LOOP_YIELD_ROUNDS
 #define RK_LOOP_YIELD_ROUNDS 256u
+#endif
 #define RK_LOOP_OUTBOX_SPIN_ROUNDS 32u /* with sends waiting in the outbox: see rk_loop_idle */
 #define RK_LOOP_PARK_NS 50000000    /* 50 ms: doorbells wake us sooner; this bounds a missed wake */
 

@@ -27,6 +27,7 @@ ProgramBuild plan_build(rk_backend_context context, const rk_compile_request* re
     build.source = dialect_source(user, build.context_bound ? context->clock->word() : nullptr);
   }
   build.options = "-cl-std=" + context->device->language;
+  if (request->kind != RK_SOURCE_NATIVE && context->device->host_futex) build.options += " -DRK_OPENCL_HOST_FUTEX";
   if (request->options != nullptr && request->options[0] != '\0') build.options += std::string(" ") + request->options;
   return build;
 }

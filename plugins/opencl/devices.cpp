@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
+#include <string>
 
 #include "opencl.hpp"
 
@@ -94,6 +96,26 @@ std::string ring_kernel_gap(const Device& d, unsigned c_version) {
   return "";
 }
 
+// Whether ring kernels on this device may make system calls (RK_OPENCL_HOST_FUTEX in the
+// prelude): PoCL's CPU device runs each work-group on a host thread of this process, and its
+// fine-grained SVM is host memory, so a futex word has the same address on both sides. Only
+// there: elsewhere device code is not host code. RINGKERNEL_OPENCL_HOST_FUTEX=0 turns it off
+// (idle kernels then spin, as on a GPU).
+bool runs_on_host_threads(cl_platform_id platform, const Device& d) {
+#if defined(__x86_64__) && defined(__linux__)
+  const char* choice = std::getenv("RINGKERNEL_OPENCL_HOST_FUTEX");
+  if (choice != nullptr && std::string(choice) == "0") return false;
+  const auto type = device_value<cl_device_type>(d.id, CL_DEVICE_TYPE, 0);
+  return d.ring_kernels && (type & CL_DEVICE_TYPE_CPU) != 0 &&
+         platform_string(platform, CL_PLATFORM_NAME) == "Portable Computing Language" &&
+         device_value<cl_uint>(d.id, CL_DEVICE_ADDRESS_BITS, 0) == 64;
+#else
+  (void)platform;
+  (void)d;
+  return false;
+#endif
+}
+
 void copy_text(char* out, size_t capacity, const std::string& text) { std::snprintf(out, capacity, "%s", text.c_str()); }
 
 std::unique_ptr<Device> describe(cl_platform_id platform, cl_device_id id, uint32_t index) {
@@ -108,6 +130,7 @@ std::unique_ptr<Device> describe(cl_platform_id platform, cl_device_id id, uint3
   d->coarse_svm = cl().has_svm() && (svm & CL_DEVICE_SVM_COARSE_GRAIN_BUFFER);
   std::string gap = ring_kernel_gap(*d, c_version);
   d->ring_kernels = gap.empty();
+  d->host_futex = runs_on_host_threads(platform, *d);
 
   rk_device_info& info = d->info;
   info.struct_size = sizeof(info);
@@ -124,9 +147,11 @@ std::unique_ptr<Device> describe(cl_platform_id platform, cl_device_id id, uint3
   info.max_shared_memory_bytes = 0;
   info.caps = RK_CAP_ASYNC_COPY;
   if (d->ring_kernels) info.caps |= RK_CAP_PERSISTENT_KERNELS | RK_CAP_HOST_COHERENT | RK_CAP_K2K | RK_CAP_COOPERATIVE_LAUNCH;
+  if (d->host_futex) info.caps |= RK_CAP_HOST_WAKEUP;
   log(RK_LOG_LEVEL_DEBUG, "opencl: device " + std::to_string(index) + " '" + info.name + "' (" + d->platform_version +
                               "), -cl-std=" + d->language +
-                              (d->ring_kernels ? ", ring kernels: yes" : ", ring kernels: no (" + gap + ")"));
+                              (d->ring_kernels ? ", ring kernels: yes" : ", ring kernels: no (" + gap + ")") +
+                              (d->host_futex ? ", idle kernels park on futexes" : ""));
   return d;
 }
 

@@ -37,6 +37,9 @@ struct Device {
   bool fine_grain_svm = false;   // fine-grained SVM buffers with SVM atomics: HOST_MAPPED / SHARED
   bool coarse_svm = false;       // coarse-grained SVM buffers (every SVM device): DEVICE memory with an address
   bool ring_kernels = false;     // persistent kernels, K2K, cooperative launch
+  // PoCL's CPU device on x86-64 Linux: ring kernels park on futexes (RK_OPENCL_HOST_FUTEX,
+  // devices.cpp) and wake parked host threads (RK_CAP_HOST_WAKEUP).
+  bool host_futex = false;
   // Work-groups held by running cooperative (ring) launches, against info.compute_units.
   std::atomic<uint32_t> resident_groups{0};
 };

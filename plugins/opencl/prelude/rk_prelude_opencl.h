@@ -160,6 +160,52 @@ RK_INLINE void rk_opencl_spin(uint32_t rounds) {
 }
 
 #define rk_pause() rk_opencl_spin(8u)
+
+#ifdef RK_OPENCL_HOST_FUTEX
+/* PoCL's CPU device on x86-64 Linux (the plugin defines this there, docs/backends.md): a
+ * work-group runs on a host thread of this process and SVM pointers are host addresses, so
+ * kernel code can yield the core and sleep on a futex as cpu_sim's does. OpenCL C has no
+ * libc (PoCL fails to build a call to one), hence the system calls themselves. Without
+ * this, an idle ring kernel spins on its core for as long as it runs. */
+#define RK_CAN_PARK 1
+
+RK_INLINE long rk_opencl_syscall(long number, long a, long b, long c, long d) {
+  long result;
+  __asm__ volatile("mov %5, %%r10\n\tsyscall"
+                   : "=a"(result)
+                   : "a"(number), "D"(a), "S"(b), "d"(c), "r"(d)
+                   : "rcx", "r10", "r11", "memory");
+  return result;
+}
+
+#define RK_OPENCL_SYS_FUTEX 202L
+#define RK_OPENCL_FUTEX_WAIT_PRIVATE 128L /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG: waiter and waker share this process */
+#define RK_OPENCL_FUTEX_WAKE_PRIVATE 129L
+
+/* rk_yield stays a short busy loop: as a system call (~1 us here) it made every host round
+ * trip that found the loop past its spin rounds ~1 us slower. The loop parks only after
+ * ~4000 of them (about 0.3 ms idle on PoCL): with cpu_sim's 256 (~20 us), a K2K hop through
+ * the host forwarder that once took longer than that found the kernel parked, and stayed
+ * 20x slower, each hop now paying a futex wake. */
+#define rk_yield() rk_opencl_spin(256u)
+#define RK_LOOP_YIELD_ROUNDS 4096u
+
+/* Sleeps while *p == expected, until woken or timeout_ns passes; spurious returns are fine
+ * (callers re-check). */
+RK_INLINE void rk_park_u32(__global uint32_t* p, uint32_t expected, int64_t timeout_ns) {
+  long timeout[2]; /* struct timespec */
+  if (timeout_ns < 0) timeout_ns = 0;
+  timeout[0] = (long)(timeout_ns / 1000000000);
+  timeout[1] = (long)(timeout_ns % 1000000000);
+  (void)rk_opencl_syscall(RK_OPENCL_SYS_FUTEX, (long)(uintptr_t)p, RK_OPENCL_FUTEX_WAIT_PRIVATE, (long)expected,
+                          (long)(uintptr_t)timeout);
+}
+
+RK_INLINE void rk_unpark_u32(__global uint32_t* p) {
+  (void)rk_opencl_syscall(RK_OPENCL_SYS_FUTEX, (long)(uintptr_t)p, RK_OPENCL_FUTEX_WAKE_PRIVATE, 0x7FFFFFFFL, 0L);
+}
+
+#else
 #define rk_yield() rk_opencl_spin(256u)
 
 /* Device code cannot sleep or be woken: poll until *p changes or the timeout passes, by
@@ -177,5 +223,7 @@ RK_INLINE void rk_park_u32(__global uint32_t* p, uint32_t expected, int64_t time
 
 /* Nothing parks on the device side, and device code cannot wake a host thread. */
 #define rk_unpark_u32(p) ((void)(p))
+
+#endif /* RK_OPENCL_HOST_FUTEX */
 
 #endif /* RINGKERNEL_RK_PRELUDE_OPENCL_H */

@@ -42,3 +42,29 @@ TEST_CASE("a kernel whose output nobody drains sleeps, and delivers everything l
   }
   k.terminate();
 }
+
+namespace {
+
+// An idle ring kernel sleeps (spin, yield, then a futex: cpu_sim, and PoCL's CPU device
+// through RK_OPENCL_HOST_FUTEX) instead of spinning on a core for as long as it runs.
+void idle_kernel_sleeps(const std::string& backend) {
+  auto rt = own_runtime(backend);
+  rk::Kernel k = rt->launch(echo_spec("idle_sleeper_" + backend));
+  REQUIRE(k.request<Pong>(Ping{1}).value == 2);  // running, and idle from here on
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // past its spin and yield rounds
+  double cpu_before = process_cpu_seconds();
+  auto wall_before = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  double cpu = process_cpu_seconds() - cpu_before;
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  // Spinning, the kernel alone would use about one core (cpu ~ wall). Load from other
+  // processes can only lower our share, never raise it.
+  CHECK(cpu < 0.5 * wall);
+  CHECK(k.request<Pong>(Ping{2}).value == 3);  // and a message wakes it
+  k.terminate();
+}
+
+}  // namespace
+
+TEST_CASE("an idle ring kernel sleeps instead of spinning (cpu_sim)", "[park]") { idle_kernel_sleeps("cpu_sim"); }
+TEST_CASE("an idle ring kernel sleeps instead of spinning (opencl)", "[park][opencl]") { idle_kernel_sleeps("opencl"); }
