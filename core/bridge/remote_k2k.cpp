@@ -335,8 +335,8 @@ uint32_t sender_address_route_locked(rk_runtime_s* local, const std::string& key
   unsigned rank = 0, handle = 0;
   int used = 0;
   if (!is_sender_address(key) || std::sscanf(key.c_str(), "@r%u#%u%n", &rank, &handle, &used) != 2 ||
-      used != static_cast<int>(key.size()))
-    return 0;
+      used != static_cast<int>(key.size()) || !group::rank_connected_locked(rank))
+    return 0;  // not an address, or of a rank this process no longer reaches (lost, or the group left)
   return rank_proxy_locked(local, rank, handle, "", group::kMaxPayloadBytes);
 }
 
@@ -440,17 +440,28 @@ rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& nam
   RemoteEnd found;
   uint32_t max_payload = 0;
   int matches = 0;
+  rk_kernel_s* twin = nullptr;  // a migration's twin: the one to name only while its original is found nowhere
   for (rk_runtime_s* other : g_runtimes) {
     if (other == local) continue;
     if (rk_kernel_s* kernel = other->kernels->find(name)) {
       const rk_kernel_state state = kernel->state.load();
-      if (kernel->migrated.load() || kernel->migration_twin.load() || state == RK_KERNEL_TERMINATING ||
-          state == RK_KERNEL_TERMINATED)
+      if (kernel->migrated.load() || state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED) continue;
+      if (kernel->migration_twin.load()) {
+        twin = kernel;
         continue;
+      }
       found = in_process(other, kernel->id);
       max_payload = kernel->config.max_payload_size;
       ++matches;
     }
+  }
+  // Mid-move the original is marked migrated before the twin is moved into: name the twin
+  // then (its route is the kernel's from the move on). Before that, the original: the move
+  // reroutes proxies to it. Never both, which would read as an ambiguous name.
+  if (matches == 0 && twin != nullptr) {
+    found = in_process(twin->runtime, twin->id);
+    max_payload = twin->config.max_payload_size;
+    matches = 1;
   }
   if (matches == 0) return RK_SUCCESS;
   if (copy_mode(local) || copy_mode(found.runtime))

@@ -113,7 +113,8 @@ uint32_t rank_proxy_locked(rk_runtime_s* local, uint32_t rank, uint32_t handle, 
 // A migration carries a message from a kernel of another process by its sender's address,
 // the proxy's own key ("@rR#H": export handle H of rank R), which means something only in
 // this process's group: the route `local` has for it (made if need be), or 0 when `key` is
-// no such address or local's K2K table is full.
+// no such address, its rank is not connected (lost, or the group was left), or local's K2K
+// table is full.
 uint32_t sender_address_route_locked(rk_runtime_s* local, const std::string& key);
 bool is_sender_address(const std::string& key);
 // The proxy of `local` that leads to "R/name", or 0.

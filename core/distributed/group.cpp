@@ -78,6 +78,11 @@ bool is_own_rank(uint32_t rank) {
   return g_group && g_group->config.rank == rank;
 }
 
+bool rank_connected_locked(uint32_t rank) {
+  return g_group && rank < g_group->peers.size() && rank != g_group->config.rank &&
+         g_group->peers[rank].state == RK_GROUP_PEER_CONNECTED;
+}
+
 rk_result join(rk_registry_s& registry, const rk_group_options* options) {
   auto g = std::make_shared<Group>();
   if (rk_result r = read_group_config(options, g->config); r != RK_SUCCESS) return r;
@@ -179,8 +184,10 @@ rk_result leave() {
         if (!all) progress_locked(joined);
       }
       if (!joined.host.out.empty()) {  // no credit came in time: dropped and said (a request fails below)
-        for (const Outbound& m : joined.host.out)
-          if (m.header.correlation_id == 0 || joined.host.requests.count(m.header.correlation_id) == 0) ++joined.dropped;
+        for (const Outbound& m : joined.host.out)  // a request failed already (its rank lost) was said to its caller
+          if ((m.header.correlation_id == 0 || joined.host.requests.count(m.header.correlation_id) == 0) &&
+              !(m.request != nullptr && m.request->done))
+            ++joined.dropped;
         joined.host.handed_on += joined.host.out.size();
         log_warn("process group: " + std::to_string(joined.host.out.size()) +
                  " host message(s) to other ranks were still waiting for credit when this rank left; dropped");

@@ -48,6 +48,8 @@ rk_result host_request(const std::string& peer, uint32_t type_id, const void* pa
 bool split_rank_name(const std::string& peer, uint32_t& rank, std::string& name);
 // This process is in a group as `rank`. Not with the directory held.
 bool is_own_rank(uint32_t rank);
+// Rank `rank` is another member of this process's group, still connected. Directory held.
+bool rank_connected_locked(uint32_t rank);
 
 // The route id for peer "R/name" in `local`'s table. For another rank it asks that rank for
 // the kernel and waits (bounded) for the answer; for this process's own rank, `name` is a

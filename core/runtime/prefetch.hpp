@@ -14,8 +14,11 @@ namespace rk::core {
 
 inline void prefetch_for_write(const void* p, uint32_t bytes) {
 #if defined(__x86_64__) || defined(__i386__)
-  const auto* line = static_cast<const char*>(p);
-  for (uint32_t at = 0; at < bytes; at += 64u) __asm__ volatile("prefetchw %0" ::"m"(line[at]));
+  // Every line [p, p + bytes) touches: a 40-byte object may straddle two.
+  const auto first = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63};
+  const auto last = (reinterpret_cast<uintptr_t>(p) + (bytes ? bytes - 1u : 0u)) & ~uintptr_t{63};
+  for (uintptr_t line = first; line <= last; line += 64u)
+    __asm__ volatile("prefetchw %0" ::"m"(*reinterpret_cast<const char*>(line)));
 #else
   (void)p;
   (void)bytes;

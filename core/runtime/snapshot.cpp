@@ -213,8 +213,9 @@ rk_result restore_into(rk_kernel_s* kernel, const Snapshot& s, bool directory_he
     uint32_t id = kernel->id;
     if (directory_held && is_sender_address(n.name)) {
       if ((id = sender_address_route_locked(runtime, n.name)) == 0)
-        return fail(RK_ERROR_OUT_OF_MEMORY, "kernel '" + kernel->config.name + "': the runtime's K2K table is full; "
-                                            "cannot route back to the sender of a message it holds");
+        return fail(RK_ERROR_UNKNOWN_KERNEL, "kernel '" + kernel->config.name + "': a message it holds came from a "
+                                             "kernel of another process (" + n.name + ") that this process no longer "
+                                             "reaches, or the runtime's K2K table is full; nothing moved");
     } else if (n.name != s.kernel_name && n.name != kernel->config.name) {
       if (rk_result r = kernel_id_for_name(runtime, n.name, id, directory_held); r != RK_SUCCESS) return r;
     }
