@@ -18,6 +18,17 @@ double process_cpu_seconds() {
          double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+// CPU time the process used over 300 ms of wall time, as a fraction of that time. A
+// spinning kernel alone would make it about 1 (one core); a sleeping one a few percent.
+// Load from other processes can only lower our share, never raise it.
+double cpu_share_over_300ms() {
+  double cpu_before = process_cpu_seconds();
+  auto wall_before = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  double cpu = process_cpu_seconds() - cpu_before;
+  return cpu / std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+}
+
 }  // namespace
 
 TEST_CASE("a kernel whose output nobody drains sleeps, and delivers everything later", "[output][backpressure]") {
@@ -27,14 +38,7 @@ TEST_CASE("a kernel whose output nobody drains sleeps, and delivers everything l
   for (uint64_t i = 0; i < 8; ++i) k.send(Ping{i});
   // Two replies fill the output queue; the third handler waits inside rk_reply.
   REQUIRE(wait_until([&] { return k.status().output_depth == 2 && k.status().messages_processed == 2; }));
-  double cpu_before = process_cpu_seconds();
-  auto wall_before = std::chrono::steady_clock::now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  double cpu = process_cpu_seconds() - cpu_before;
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
-  // A spinning kernel would use about one core (cpu ~ wall); a napping one a few percent.
-  // Load from other processes can only lower our share, never raise it.
-  CHECK(cpu < 0.5 * wall);
+  CHECK(cpu_share_over_300ms() < 0.5);
   for (uint64_t i = 0; i < 8; ++i) {
     auto reply = k.receive<Pong>(30'000'000'000ull);
     REQUIRE(reply);
@@ -52,14 +56,7 @@ void idle_kernel_sleeps(const std::string& backend) {
   rk::Kernel k = rt->launch(echo_spec("idle_sleeper_" + backend));
   REQUIRE(k.request<Pong>(Ping{1}).value == 2);  // running, and idle from here on
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // past its spin and yield rounds
-  double cpu_before = process_cpu_seconds();
-  auto wall_before = std::chrono::steady_clock::now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  double cpu = process_cpu_seconds() - cpu_before;
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
-  // Spinning, the kernel alone would use about one core (cpu ~ wall). Load from other
-  // processes can only lower our share, never raise it.
-  CHECK(cpu < 0.5 * wall);
+  CHECK(cpu_share_over_300ms() < 0.5);
   CHECK(k.request<Pong>(Ping{2}).value == 3);  // and a message wakes it
   k.terminate();
 }
