@@ -342,8 +342,8 @@ void Bridge::idle(uint32_t round) {
   // has): a missed wake then delays only what the bridge thread alone does (timeouts,
   // periodic work), never a reply. A device whose kernels wake the host without running
   // host code (PoCL with RK_OPENCL_HOST_FUTEX) leaves every delivery to this thread.
-  if (only != nullptr && runtime_->kernel_wakes_host && kernel_assist_enabled() &&
-      only->async.assisted.load(std::memory_order_acquire) && !only->async.wants_output()) {
+  if (only != nullptr && runtime_->kernel_wakes_host && only->async.assisted.load(std::memory_order_acquire) &&
+      !only->async.wants_output()) {
     runtime_->bridge_resting.store(true, std::memory_order_seq_cst);
     if (!only->async.wants_output()) {  // again, after the flag: a request entered meanwhile
       auto rest = std::chrono::nanoseconds(kDoorbellSliceNs);

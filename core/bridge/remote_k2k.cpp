@@ -316,7 +316,7 @@ uint32_t rank_proxy_locked(rk_runtime_s* local, uint32_t rank, uint32_t handle, 
                            uint32_t max_payload) {
   if (ensure_egress(local) != RK_SUCCESS) return 0;
   Egress& egress = *local->egress;
-  const std::string key = "@r" + std::to_string(rank) + "#" + std::to_string(handle);
+  const std::string key = sender_address(rank, handle);
   uint32_t id = local->kernels->id_for(key);
   if (id == 0) return 0;
   auto [it, made] = egress.proxies.try_emplace(id);
@@ -327,6 +327,10 @@ uint32_t rank_proxy_locked(rk_runtime_s* local, uint32_t rank, uint32_t handle, 
   it->second = RemoteEnd{nullptr, 0, 0, rank, handle, name};
   open_proxy_route(local, id, key, max_payload);
   return id;
+}
+
+std::string sender_address(uint32_t rank, uint32_t handle) {
+  return "@r" + std::to_string(rank) + "#" + std::to_string(handle);  // read back by sender_address_route_locked
 }
 
 bool is_sender_address(const std::string& key) { return key.rfind("@r", 0) == 0 && key.find('#') != std::string::npos; }

@@ -117,6 +117,7 @@ uint32_t rank_proxy_locked(rk_runtime_s* local, uint32_t rank, uint32_t handle, 
 // table is full.
 uint32_t sender_address_route_locked(rk_runtime_s* local, const std::string& key);
 bool is_sender_address(const std::string& key);
+std::string sender_address(uint32_t rank, uint32_t handle);  // also the rank proxy's key in the kernel table
 // The proxy of `local` that leads to "R/name", or 0.
 uint32_t find_rank_proxy_locked(rk_runtime_s* local, uint32_t rank, const std::string& name);
 // Closes every route to a kernel of `rank` (a lost peer, or this process left the group):

@@ -184,9 +184,9 @@ rk_result leave() {
         if (!all) progress_locked(joined);
       }
       if (!joined.host.out.empty()) {  // no credit came in time: dropped and said (a request fails below)
-        for (const Outbound& m : joined.host.out)  // a request failed already (its rank lost) was said to its caller
+        for (const Outbound& m : joined.host.out)
           if ((m.header.correlation_id == 0 || joined.host.requests.count(m.header.correlation_id) == 0) &&
-              !(m.request != nullptr && m.request->done))
+              !m.caller_told())
             ++joined.dropped;
         joined.host.handed_on += joined.host.out.size();
         log_warn("process group: " + std::to_string(joined.host.out.size()) +

@@ -180,10 +180,7 @@ bool send_host_out(Group& g) {
       if (m.header.correlation_id != 0 && waiting != g.host.requests.end()) {
         complete(*waiting->second, r, why);
         g.host.requests.erase(waiting);
-      } else if (m.request != nullptr && m.request->done) {
-        // Failed already, its caller told why (fail_host_requests: the rank was lost or this
-        // process left): counting it dropped as well would count one loss twice.
-      } else {
+      } else if (!m.caller_told()) {
         ++g.dropped;
         log_warn("process group: a host message for rank " + std::to_string(m.rank) + " was dropped: " + why);
       }

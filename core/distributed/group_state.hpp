@@ -32,18 +32,6 @@ namespace rk::core::group {
 // A launch waits this long for a remote peer to exist (RINGKERNEL_GROUP_LOOKUP_MS).
 uint32_t lookup_wait_ms();
 
-// A message the host sends to a kernel of another rank (group_host.cpp), waiting for the
-// forwarding thread to send it within the credits.
-struct HostRequest;
-
-struct Outbound {
-  uint32_t rank = 0;
-  uint32_t handle = 0;
-  rk_msg_header header{};
-  std::vector<uint8_t> payload;
-  std::shared_ptr<HostRequest> request;  // a blocking rk_group_request's message: who waits for it
-};
-
 // A blocking rk_group_request: completed by its reply (to the mailbox), or by a lost peer.
 struct HostRequest {
   bool done = false;
@@ -52,6 +40,20 @@ struct HostRequest {
   uint32_t rank = 0;
   rk_msg_header header{};
   std::vector<uint8_t> payload;
+};
+
+// A message the host sends to a kernel of another rank (group_host.cpp), waiting for the
+// forwarding thread to send it within the credits.
+struct Outbound {
+  uint32_t rank = 0;
+  uint32_t handle = 0;
+  rk_msg_header header{};
+  std::vector<uint8_t> payload;
+  std::shared_ptr<HostRequest> request;  // a blocking rk_group_request's message: who waits for it
+
+  // A request whose caller was told it failed (fail_host_requests: its rank was lost, or
+  // this process left): should the message then never leave, that is not a second loss.
+  bool caller_told() const { return request != nullptr && request->done; }
 };
 
 struct HostSide {
