@@ -57,6 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case WireKind::leaving:
       case WireKind::gone:
       case WireKind::farewell:
+      case WireKind::back:
         if (payload_size != 0 || header_size != sizeof(WireHeader)) std::abort();
         break;
       default:

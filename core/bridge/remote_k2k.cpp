@@ -359,6 +359,18 @@ void close_rank_handle_routes_locked(uint32_t rank, uint32_t handle) {
   }
 }
 
+void reopen_rank_handle_routes_locked(uint32_t rank, uint32_t handle, uint32_t max_payload) {
+  for (rk_runtime_s* runtime : g_runtimes) {
+    if (!runtime->egress) continue;
+    for (auto& [id, end] : runtime->egress->proxies) {
+      if (end.rank != rank || end.handle != handle) continue;
+      rk_k2k_route& route = runtime->kernels->routes[id];
+      route.max_payload = std::min(max_payload, kEgressPayload);
+      rk_store_release_u32(&route.state, RK_ROUTE_LIVE);  // after the field: senders acquire it
+    }
+  }
+}
+
 void forget_rank_routes_locked() {
   for (rk_runtime_s* runtime : g_runtimes) {
     if (!runtime->egress) continue;
@@ -437,6 +449,7 @@ void reopen_proxies_to(rk_kernel_s* kernel) {
     via.max_payload = std::min(kernel->config.max_payload_size, kEgressPayload);
     rk_store_release_u32(&via.state, RK_ROUTE_LIVE);  // after the field: senders acquire it
   });
+  group::kernel_back_locked(runtime, kernel->id, kernel->config.max_payload_size);  // and other processes' routes
 }
 
 rk_result resolve_remote_peer_locked(rk_runtime_s* local, const std::string& name, uint32_t& id) {

@@ -80,7 +80,8 @@ rk_result prepare_egress(rk_runtime_s* a, rk_runtime_s* b);
 rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint32_t to_id, uint32_t max_payload);
 
 // A kernel was launched (its route is live): other runtimes' proxies to its runtime and id,
-// closed when an earlier kernel of that name ended, open again, as a local route does.
+// closed when an earlier kernel of that name ended, open again, as a local route does; and
+// other processes told that kernel was gone are told it is back (group::kernel_back_locked).
 // Takes the directory; a kernel's lifecycle lock may be held.
 void reopen_proxies_to(rk_kernel_s* kernel);
 
@@ -125,6 +126,8 @@ uint32_t find_rank_proxy_locked(rk_runtime_s* local, uint32_t rank, const std::s
 void close_rank_routes_locked(uint32_t rank);
 // The same for the routes to one kernel of `rank`, by its export handle there (it is gone).
 void close_rank_handle_routes_locked(uint32_t rank, uint32_t handle);
+// They open again: that rank launched a kernel under the handle again (WireKind::back).
+void reopen_rank_handle_routes_locked(uint32_t rank, uint32_t handle, uint32_t max_payload);
 // Forgets every route to another process (this process left its group): a later group
 // makes them again, live.
 void forget_rank_routes_locked();

@@ -377,6 +377,7 @@ bool pass_locked() {
   moved |= retry_held(g);
   moved |= send_lookups(g);
   moved |= answer_asked(g);
+  moved |= send_backs(g);
   moved |= send_host_out(g);
   moved |= send_credits(g);
   moved |= send_farewells(g);

@@ -83,6 +83,11 @@ bool idle_wait(uint64_t timeout_ns);
 // of `from` goes to `to_id` of `to` from now on.
 void reroute_exports_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint32_t to_id);
 
+// A kernel of `runtime` was launched under `kernel_id`: the ranks told its export was gone
+// (an earlier kernel of that name ended) are told it is back by the next pass, so their
+// routes to it open again, as routes within the process do.
+void kernel_back_locked(rk_runtime_s* runtime, uint32_t kernel_id, uint32_t max_payload);
+
 // Before a launch parks anything: asks the ranks named by `peers` ("R/name") for their
 // kernels, so the launch itself finds them without waiting on the network.
 rk_result look_up_peers(const std::vector<std::string>& peers);

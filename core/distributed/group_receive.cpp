@@ -68,6 +68,12 @@ void tell_gone(Group& g, uint32_t rank, uint32_t handle) {
   send_control(g, rank, gone);
 }
 
+void on_back(uint32_t from, const WireHeader& wire) {
+  reopen_rank_handle_routes_locked(from, wire.target, wire.value2);
+  log_info("process group: rank " + std::to_string(from) + " says its kernel (handle " + std::to_string(wire.target) +
+           ") is launched again; routes to it are open again");
+}
+
 Delivery deliver_here(Group& g, uint32_t from, uint32_t target, uint32_t source, rk_msg_header header,
                       const void* payload, std::string& why) {
   if (target < g.exports.size() && g.exports[target].mailbox) {  // a reply to this host's rk_group_request
@@ -214,8 +220,40 @@ void deliver_callback(void* user, const rk_transport_delivery* d) {
       peer.farewell_owed = true;  // sent by the next pass: not from inside the transport's callback
       return mark_lost(g, from, "it left the group", true);
     case WireKind::gone: return on_gone(g, from, in.wire);
+    case WireKind::back: return on_back(from, in.wire);
     case WireKind::farewell: return;  // taken above
   }
+}
+
+void kernel_back_locked(rk_runtime_s* runtime, uint32_t kernel_id, uint32_t max_payload) {
+  if (!g_group) return;
+  Group& g = *g_group;
+  auto it = g.export_ids.find({runtime, kernel_id});
+  if (it == g.export_ids.end()) return;  // no other rank ever asked for it
+  const uint32_t handle = it->second;
+  for (auto told = g.gone_told.begin(); told != g.gone_told.end();) {
+    if (told->second != handle) {
+      ++told;
+      continue;
+    }
+    g.back_due.push_back({told->first, handle, max_payload});
+    told = g.gone_told.erase(told);  // gone again later: told again
+  }
+}
+
+bool send_backs(Group& g) {
+  bool sent_any = false;
+  std::erase_if(g.back_due, [&](const Group::BackDue& due) {
+    if (g.peers[due.rank].state != RK_GROUP_PEER_CONNECTED) return true;
+    WireHeader back{};
+    back.kind = WireKind::back;
+    back.target = due.handle;
+    back.value2 = due.max_payload;
+    if (send_control(g, due.rank, back) == RK_ERROR_QUEUE_FULL) return false;  // the next pass
+    sent_any = true;
+    return true;
+  });
+  return sent_any;
 }
 
 void peer_lost_callback(void* user, uint32_t rank, const char* detail) {

@@ -136,6 +136,10 @@ struct Group {
   bool in_pass = false;
   bool published = false;  // g_group: until then (connect_all) lookups from others wait
   std::set<std::pair<uint32_t, uint32_t>> gone_told;  // (rank, our handle) told "gone" once
+  struct BackDue {
+    uint32_t rank, handle, max_payload;
+  };
+  std::vector<BackDue> back_due;  // told "gone", launched again: to tell "back" (kernel_back_locked)
   std::vector<Peer> peers;
   std::vector<Export> exports;
   std::map<std::pair<rk_runtime_s*, uint32_t>, uint32_t> export_ids;
@@ -182,7 +186,8 @@ void deliver_callback(void* user, const rk_transport_delivery* d);
 void peer_lost_callback(void* user, uint32_t rank, const char* detail);
 bool retry_held(Group& g);
 bool send_farewells(Group& g);  // to every rank whose leaving we took
-bool answer_asked(Group& g);  // lookups from other ranks whose kernel is there now, or whose time is up
+bool answer_asked(Group& g);
+bool send_backs(Group& g);  // the `back` messages kernel_back_locked queued  // lookups from other ranks whose kernel is there now, or whose time is up
 
 // group_host.cpp
 bool send_host_out(Group& g);  // the forwarding thread: host messages within the credits

@@ -52,6 +52,7 @@ bool check_incoming(const void* header, uint32_t header_size, const void* payloa
     case WireKind::leaving:
     case WireKind::gone:
     case WireKind::farewell:
+    case WireKind::back:
       if (payload_size != 0) {
         why = "a payload on a control message";
         return false;

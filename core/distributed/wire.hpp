@@ -22,6 +22,7 @@ enum class WireKind : uint16_t {
   leaving = 5,       // the sender leaves the group: what it sent before this is all it sends
   gone = 6,          // target: a handle of the sender's whose kernel is gone; routes to it close
   farewell = 7,      // answers `leaving`: everything its sender sent before that is taken here
+  back = 8,          // target: a handle said `gone` before, launched again; value2: max payload
 };
 
 struct WireHeader {

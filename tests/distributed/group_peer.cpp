@@ -9,6 +9,9 @@
 //   die             waits to be killed, its sink never taking anything
 //   echo            launches "echo" too and answers rank 0's host until rank 0 leaves
 //   volley          launches "volley_b", which names rank 0's "volley_a", until rank 0 leaves
+//   pulse           its pump sends to "0/sink" one value at a time until rank 0 leaves, the
+//                   next value only after a send succeeded; at the first that fails it
+//                   writes READY.closed
 // and writes what it saw to the report file ("key value" lines). Exit 0: it ran through.
 #include <chrono>
 #include <cstdio>
@@ -38,7 +41,7 @@ bool rank0_lost(const std::function<uint64_t()>& progress) {
 
 int main(int argc, char** argv) try {
   if (argc != 5) {
-    std::fprintf(stderr, "usage: %s both|backpressure|send|receive|die|echo|volley N REPORT READY\n", argv[0]);
+    std::fprintf(stderr, "usage: %s both|backpressure|send|receive|die|echo|volley|pulse N REPORT READY\n", argv[0]);
     return 2;
   }
   const std::string mode = argv[1];
@@ -56,6 +59,23 @@ int main(int argc, char** argv) try {
     rk::Kernel echo = runtime.launch(mode == "echo" ? echo_spec() : volley_spec("volley_b", "0/volley_a"));
     bool gone = rank0_lost([] { return group_status().messages_received; });
     report << "rank0_left " << gone << "\nanswered " << echo.telemetry().messages_processed << "\n";
+    report.flush();
+    rk::check(rk_group_leave(), "leave");
+    return 0;
+  }
+  if (mode == "pulse") {
+    rk::Kernel pump = runtime.launch(pump_spec("0/sink"));
+    uint64_t next = 0, failed = 0;
+    for (rk_group_peer_state state = RK_GROUP_PEER_CONNECTED; state == RK_GROUP_PEER_CONNECTED;) {
+      if (pump.request<BurstDone>(Burst{1, next}, 600'000'000'000ull).sent == 1) {
+        ++next;
+      } else {
+        if (failed++ == 0) std::ofstream(std::string(argv[4]) + ".closed") << "closed\n";
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      rk::check(rk_group_peer_state_get(0, &state, nullptr, 0), "peer state");
+    }
+    report << "sent " << next << "\nfailed " << failed << "\n";
     report.flush();
     rk::check(rk_group_leave(), "leave");
     return 0;

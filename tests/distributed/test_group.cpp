@@ -37,13 +37,14 @@ const std::vector<uint8_t>& job_key() {
 // Rank 1 in its own process.
 struct PeerProcess {
   pid_t pid = -1;
-  std::string stem, report_path, ready_path, address_path;
+  std::string stem, report_path, ready_path, address_path, closed_path;
   PeerProcess(const std::string& mode, uint64_t n) {
     static int serial = 0;
     stem = "/tmp/rk-group-peer-" + std::to_string(getpid()) + "-" + std::to_string(serial++);
     report_path = stem + ".report";
     ready_path = stem + ".ready";
     address_path = stem + ".address";
+    closed_path = ready_path + ".closed";
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
     env.push_back("RINGKERNEL_RANK=1");
@@ -101,7 +102,7 @@ struct PeerProcess {
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
     }
-    for (const std::string& path : {report_path, ready_path, address_path}) std::remove(path.c_str());
+    for (const std::string& path : {report_path, ready_path, address_path, closed_path}) std::remove(path.c_str());
   }
 };
 
@@ -266,6 +267,34 @@ TEST_CASE("a kernel moves between runtimes while another process sends to it, an
   auto theirs = peer.report();
   CHECK(theirs["sent"] == n);
   CHECK(theirs["failed"] == 0);  // never told the kernel was gone
+}
+
+// Within a process a route closed on a terminated kernel opens again when a kernel of that
+// name is launched again; across processes it stayed closed for good.
+TEST_CASE("a kernel launched again under its name is reached again from another process", "[group]") {
+  lookups_wait_long();
+  PeerProcess peer("pulse", 0);
+  Joined joined(peer.read_when_there(peer.address_path));
+  rk::Runtime runtime("cpu_sim");
+  uint64_t first_life = 0;
+  {
+    rk::Kernel sink = runtime.launch(sink_spec());
+    auto got = [&] { return sink.request<Got>(Report{0}); };
+    REQUIRE(wait_while_moving([&] { return got().received >= 100; }, [&] { return got().received; }));
+    first_life = got().received;
+  }  // destroyed: what rank 1 sends now is dropped here, and rank 1 is told the kernel is gone
+  peer.read_when_there(peer.closed_path);  // its route is closed: its sends fail
+  rk::Kernel sink = runtime.launch(sink_spec());
+  auto got = [&] { return sink.request<Got>(Report{0}); };
+  REQUIRE(wait_while_moving([&] { return got().received >= 1000; }, [&] { return got().received; }));
+  // Its first value follows one the old kernel took (or one dropped meanwhile); after it,
+  // every value in turn: nothing sent to the new kernel is lost.
+  CHECK(got().out_of_order == 1);
+  REQUIRE(rk_group_leave() == RK_SUCCESS);
+  REQUIRE(peer.wait_exit() == 0);
+  auto theirs = peer.report();
+  CHECK(theirs["failed"] >= 1);
+  CHECK(theirs["sent"] >= first_life + 1000);
 }
 
 // rk_group_send queues a host's message for the forwarding thread; rk_group_flush used to
