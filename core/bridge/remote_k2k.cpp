@@ -228,8 +228,14 @@ Delivery deliver(rk_runtime_s* runtime, Egress& egress, const rk_msg_header& mes
   }
   uint32_t source = RK_KERNEL_ID_HOST;
   if (message.source_kernel != RK_KERNEL_ID_HOST) {  // so a K2K reply finds its way back
-    rk_kernel_s* sender = runtime->kernels->find_id(message.source_kernel);
-    source = proxy_id(end.runtime, runtime, message.source_kernel, sender ? sender->config.max_payload_size : 64u);
+    // To where the sender is now: one that moved since this left would be answered at its old place.
+    rk_runtime_s* sender_runtime = runtime;
+    source = message.source_kernel;
+    where_sender_is_now_locked(sender_runtime, source);
+    if (sender_runtime != end.runtime) {
+      rk_kernel_s* sender = sender_runtime->kernels->find_id(source);
+      source = proxy_id(end.runtime, sender_runtime, source, sender ? sender->config.max_payload_size : 64u);
+    }
     if (source == 0) return drop(runtime, message, "the target runtime's K2K table is full");
   }
   rk_msg_header header = message;
@@ -289,7 +295,11 @@ Delivery write_to_kernel_locked(rk_runtime_s* runtime, rk_kernel_s* target, cons
     why = "the target kernel '" + target->config.name + "' is terminated";
     return Delivery::dropped;
   }
-  if (rk_load_acquire_u32(&runtime->kernels->routes[target->id].state) != RK_ROUTE_LIVE) {
+  // A migration's twin takes messages from the move on: its inbox is filled by the move.
+  if (target->migration_twin.load()) return Delivery::target_full;
+  // Its id's route may be live while it is Created: the proxy an earlier kernel of that name
+  // left when it moved away. Its queues do not exist yet.
+  if (state == RK_KERNEL_CREATED || rk_load_acquire_u32(&runtime->kernels->routes[target->id].state) != RK_ROUTE_LIVE) {
     why = "the target kernel '" + target->config.name + "' is not launched yet";
     return Delivery::dropped;
   }
@@ -356,6 +366,19 @@ void close_rank_handle_routes_locked(uint32_t rank, uint32_t handle) {
     if (!runtime->egress) continue;
     for (auto& [id, end] : runtime->egress->proxies)
       if (end.rank == rank && end.handle == handle) close_proxy(runtime, id);
+  }
+}
+
+void where_sender_is_now_locked(rk_runtime_s*& runtime, uint32_t& id) {
+  // Each move leaves the id behind as a proxy to where the kernel went (reroute_locked): the
+  // route there leads into the egress queue. Anything else (the kernel itself, a move not
+  // rerouted yet, a closed route) means "here".
+  for (int hop = 0; hop < 64 && runtime->egress; ++hop) {  // the bound only guards against a cycle
+    if (runtime->kernels->routes[id].inbox_ptr != runtime->egress->queue_device) return;
+    auto it = runtime->egress->proxies.find(id);
+    if (it == runtime->egress->proxies.end() || it->second.rank != kThisProcess || !still_there(it->second)) return;
+    runtime = it->second.runtime;
+    id = it->second.kernel_id;
   }
 }
 
@@ -441,6 +464,90 @@ rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint
   return RK_SUCCESS;
 }
 
+rk_result EgressCarry::prepare_locked(rk_kernel_s* old, rk_kernel_s* twin) {
+  from_ = old->runtime;
+  to_ = twin->runtime;
+  twin_id_ = twin->id;
+  if (!from_->egress) return RK_SUCCESS;
+  if (rk_result r = ensure_egress(to_); r != RK_SUCCESS) return r;
+  Egress& from = *from_->egress;
+  // Every slot is published: the old runtime's kernels are parked at message boundaries.
+  const uint64_t tail = rk_load_acquire_u64(&from.queue->tail);
+  for (uint64_t index = rk_load_acquire_u64(&from.queue->head); index < tail; ++index) {
+    if (rk_load_acquire_u64(&from.sequence[index & (from.capacity - 1u)]) != index + 1u) continue;
+    if (std::find(from.carried.begin(), from.carried.end(), index) != from.carried.end()) continue;
+    const rk_msg_header& message = *egress_message(from, index);
+    if (message.source_kernel != old->id || message.payload_size > from.slot_size - RK_MSG_HEADER_SIZE) continue;
+    auto end = from.proxies.find(message.dest_kernel);
+    if (end == from.proxies.end()) continue;  // dropped and counted there, as it would have been
+    uint32_t dest = 0;
+    if (end->second.rank != kThisProcess) {
+      dest = rank_proxy_locked(to_, end->second.rank, end->second.handle, end->second.name, kEgressPayload);
+    } else if (still_there(end->second) && end->second.runtime != to_) {
+      dest = proxy_id(to_, end->second.runtime, end->second.kernel_id, from.slot_size - RK_MSG_HEADER_SIZE);
+    } else {
+      continue;  // to a kernel of the runtime it moves to (or of one gone): handed on from here
+    }
+    if (dest == 0) return fail(RK_ERROR_OUT_OF_MEMORY, "the target runtime's K2K table is full");
+    moves_.push_back({index, dest});
+  }
+  Egress& to = *to_->egress;
+  for (size_t n = 0; n < moves_.size(); ++n) {
+    rk_reservation claim = rk_mpsc_try_claim_in(to.queue, to.sequence, to.capacity);
+    if (claim.count == 0) {
+      cancel_locked();
+      return fail(RK_ERROR_QUEUE_FULL, std::to_string(moves_.size()) +
+                                           " message(s) it sent to other runtimes wait in its runtime's egress queue, "
+                                           "and the target runtime's has no room for them now");
+    }
+    claimed_.push_back(claim.index);
+  }
+  return RK_SUCCESS;
+}
+
+void EgressCarry::commit_locked() {
+  if (claimed_.empty()) return;
+  Egress& from = *from_->egress;
+  Egress& to = *to_->egress;
+  for (size_t n = 0; n < moves_.size(); ++n) {
+    const rk_msg_header& message = *egress_message(from, moves_[n].first);
+    auto* slot = const_cast<rk_msg_header*>(egress_message(to, claimed_[n]));
+    rk_msg_header header = message;
+    header.dest_kernel = moves_[n].second;
+    header.source_kernel = twin_id_;
+    std::memcpy(slot, &header, sizeof header);
+    std::memcpy(slot + 1, &message + 1, message.payload_size);
+    rk_mpsc_publish_in(to.sequence, to.capacity, claimed_[n]);
+    from.carried.push_back(moves_[n].first);
+  }
+  std::sort(from.carried.begin(), from.carried.end());
+  claimed_.clear();
+}
+
+void EgressCarry::cancel_locked() {
+  if (claimed_.empty()) return;
+  Egress& to = *to_->egress;
+  for (uint64_t index : claimed_) {  // published, and passed over by the forwarding
+    to.carried.push_back(index);
+    rk_mpsc_publish_in(to.sequence, to.capacity, index);
+  }
+  std::sort(to.carried.begin(), to.carried.end());
+  claimed_.clear();
+}
+
+rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original) {
+  auto lock = hold_directory();
+  rk_runtime_s* here = twin->runtime;
+  rk_k2k_route& route = here->kernels->routes[twin->id];
+  // Live already: the proxy the kernel left when it last moved away from here, which leads
+  // to it (each move since left one more).
+  if (rk_load_acquire_u32(&route.state) == RK_ROUTE_LIVE) return RK_SUCCESS;
+  if (rk_result r = ensure_egress(here); r != RK_SUCCESS) return r;
+  here->egress->proxies[twin->id] = in_process(original->runtime, original->id);
+  open_proxy_route(here, twin->id, twin->config.name, original->config.max_payload_size);
+  return RK_SUCCESS;
+}
+
 void reopen_proxies_to(rk_kernel_s* kernel) {
   auto lock = hold_directory();
   rk_runtime_s* runtime = kernel->runtime;
@@ -520,7 +627,11 @@ bool forward_pass(rk_runtime_s* runtime) {
   for (uint32_t n = 0; n < kForwardBatch; ++n) {
     rk_reservation slot = rk_mpsc_peek_in(egress.queue, egress.sequence, egress.capacity);
     if (slot.count == 0) break;
-    if (deliver(runtime, egress, *egress_message(egress, slot.index)) == Delivery::target_full) break;  // retried next pass
+    if (!egress.carried.empty() && egress.carried.front() == slot.index) {
+      egress.carried.pop_front();  // its sender moved and took it along (EgressCarry)
+    } else if (deliver(runtime, egress, *egress_message(egress, slot.index)) == Delivery::target_full) {
+      break;  // retried next pass
+    }
     rk_mpsc_release_in(egress.queue, egress.sequence, egress.capacity, slot.index);
     moved = true;
   }
@@ -542,9 +653,13 @@ rk_result wait_egress_handed_on(rk_runtime_s* runtime, std::chrono::steady_clock
       for (;;) {
         rk_reservation slot = rk_mpsc_peek_in(egress->queue, egress->sequence, egress->capacity);
         if (slot.count == 0) break;
-        drop(runtime, *egress_message(*egress, slot.index), "", false);
+        if (!egress->carried.empty() && egress->carried.front() == slot.index) {
+          egress->carried.pop_front();  // went along with its sender
+        } else {
+          drop(runtime, *egress_message(*egress, slot.index), "", false);
+          ++dropped;
+        }
         rk_mpsc_release_in(egress->queue, egress->sequence, egress->capacity, slot.index);
-        ++dropped;
       }
       if (dropped != 0)
         log_warn(std::to_string(dropped) + " K2K message(s) to kernels of other runtimes were dropped: their "

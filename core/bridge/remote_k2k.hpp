@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -49,6 +50,9 @@ struct Egress {
   uint32_t capacity = 0;
   uint32_t slot_size = 0;
   std::unordered_map<uint32_t, RemoteEnd> proxies;  // proxy id -> target (directory lock held)
+  // Slots the forwarding passes over, ascending: sends carried along by their moving sender
+  // (EgressCarry), or slots claimed for that and not needed. Directory lock held.
+  std::deque<uint64_t> carried;
 };
 
 // Every runtime joins the process-wide directory when it opens and leaves it before its
@@ -78,6 +82,33 @@ rk_result prepare_egress(rk_runtime_s* a, rk_runtime_s* b);
 // route `id` of `from`, whose kernel moved away, leads through the forwarder to kernel
 // `to_id` of `to` from now on, and so does every other runtime's proxy that led to it.
 rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint32_t to_id, uint32_t max_payload);
+
+// What a moving kernel sent to other runtimes and processes and left waiting in its old
+// runtime's egress queue goes along with it (migrate.cpp, move_locked), ahead of anything
+// its twin sends: the order per target holds across the move, and nothing waits for the old
+// queue to drain (which, with the kernel parked, could wait on the kernel itself). The new
+// runtime's slots are claimed first, so the move can still fail with nothing lost. Sends to
+// kernels of the runtime it moves to stay and are handed on from the old queue. All with the
+// directory held.
+class EgressCarry {
+ public:
+  // Finds them and claims room for them. RK_ERROR_QUEUE_FULL: not enough room now.
+  rk_result prepare_locked(rk_kernel_s* old, rk_kernel_s* twin);
+  void commit_locked();  // the move is done: they are written in under the twin's id
+  void cancel_locked();  // the move failed: the claimed slots are passed over
+
+ private:
+  rk_runtime_s* from_ = nullptr;
+  rk_runtime_s* to_ = nullptr;
+  uint32_t twin_id_ = 0;
+  std::vector<std::pair<uint64_t, uint32_t>> moves_;  // old slot -> the target's id in to_
+  std::vector<uint64_t> claimed_;
+};
+
+// A migration's twin was made (rk_kernel_migrate): until the move, its id in its runtime
+// leads to the kernel it was made for, so kernels there that name it reach the kernel, not
+// the twin's inbox, which the move fills. Takes the directory.
+rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original);
 
 // A kernel was launched (its route is live): other runtimes' proxies to its runtime and id,
 // closed when an earlier kernel of that name ended, open again, as a local route does; and
@@ -126,6 +157,10 @@ uint32_t find_rank_proxy_locked(rk_runtime_s* local, uint32_t rank, const std::s
 void close_rank_routes_locked(uint32_t rank);
 // The same for the routes to one kernel of `rank`, by its export handle there (it is gone).
 void close_rank_handle_routes_locked(uint32_t rank, uint32_t handle);
+// A kernel that sent a message from `runtime` as `id` and has moved since (rk_kernel_migrate;
+// the message left the old runtime's egress queue after the move): where it is now, followed
+// through every move. Left as they are when it has not moved.
+void where_sender_is_now_locked(rk_runtime_s*& runtime, uint32_t& id);
 // They open again: that rank launched a kernel under the handle again (WireKind::back).
 void reopen_rank_handle_routes_locked(uint32_t rank, uint32_t handle, uint32_t max_payload);
 // Forgets every route to another process (this process left its group): a later group

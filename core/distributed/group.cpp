@@ -345,8 +345,12 @@ Delivery send_locked(rk_runtime_s* runtime, const RemoteEnd& end, const rk_msg_h
     why = "rank " + std::to_string(end.rank) + " is lost (" + peer.why + ")";
     return Delivery::dropped;
   }
-  const uint32_t source =
-      message.source_kernel == RK_KERNEL_ID_HOST ? kFromHost : export_handle(g, runtime, message.source_kernel);
+  // Named by where it is now: a sender that moved since this left its old runtime would
+  // otherwise get an export of its old place, and the answer would find it gone.
+  rk_runtime_s* sender_runtime = runtime;
+  uint32_t sender_id = message.source_kernel;
+  if (sender_id != RK_KERNEL_ID_HOST) where_sender_is_now_locked(sender_runtime, sender_id);
+  const uint32_t source = sender_id == RK_KERNEL_ID_HOST ? kFromHost : export_handle(g, sender_runtime, sender_id);
   rk_result r = send_data(g, end.rank, end.handle, source, message, &message + 1);
   if (r == RK_ERROR_QUEUE_FULL) return Delivery::target_full;  // no credit: wait at the egress head
   if (r != RK_SUCCESS) {

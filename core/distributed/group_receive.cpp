@@ -94,9 +94,12 @@ Delivery deliver_here(Group& g, uint32_t from, uint32_t target, uint32_t source,
   }
   // Moving to another runtime (rk_kernel_migrate): held, in order, until the move ends. Then
   // the export leads to its twin (reroute_exports_locked), or, if the move failed, here again.
-  if (kernel->migrated.load()) return Delivery::target_full;
-  if (rk_load_acquire_u32(&end.runtime->kernels->routes[end.kernel_id].state) != RK_ROUTE_LIVE)
-    return Delivery::target_full;  // created, not launched yet: held until it is
+  if (kernel->migrated.load() || kernel->migration_twin.load()) return Delivery::target_full;
+  // Created, not launched yet: held until it is. (Its id's route can be live before: the
+  // proxy an earlier kernel of that name left when it moved away.)
+  if (state == RK_KERNEL_CREATED ||
+      rk_load_acquire_u32(&end.runtime->kernels->routes[end.kernel_id].state) != RK_ROUTE_LIVE)
+    return Delivery::target_full;
   uint32_t source_id = RK_KERNEL_ID_HOST;
   if (source != kFromHost) {  // the sender's address here, so rk_reply_later finds it again
     // A route back needs this runtime's egress queue. On a backend that parks its kernels

@@ -67,7 +67,9 @@ rk_result compile_kernel(rk_runtime_s* runtime, rk_kernel_s* kernel) {
 
 // Closing only flips the state: senders that saw LIVE may still be reading the fields.
 void close_route(rk_kernel_s* kernel) {
-  if (kernel->migrated.load()) return;  // the id leads to where the kernel went (remote_k2k.hpp, reroute_locked)
+  // Moved: the id leads to where the kernel went (remote_k2k.hpp, reroute_locked). A twin
+  // never opened its route: the id leads to the kernel it was made for.
+  if (kernel->migrated.load() || kernel->migration_twin.load()) return;
   StepHold steps = hold_steps(kernel->runtime);  // a copied table is still while a step copies it
   rk_store_release_u32(&kernel->runtime->kernels->routes[kernel->id].state, RK_ROUTE_CLOSED);
 }
@@ -171,7 +173,9 @@ rk_result launch_locked(rk_kernel_s* kernel) {
     if (rk_result r = restore_snapshot(kernel); r != RK_SUCCESS) return r;
   if (rk_result r = backend_stream_create(runtime, &kernel->stream); r != RK_SUCCESS) return r;
   if (kernel->config.auto_activate) rk_store_release_u32(reinterpret_cast<uint32_t*>(&kernel->views.control->is_active), 1u);
-  if (!copy_mode(runtime)) {  // else the first step opens it, once the device has the block
+  // A migration's twin: its route opens with the move (migrate.cpp, move_locked). Until then
+  // its id leads where the kernel is, as before.
+  if (!copy_mode(runtime) && !kernel->migration_twin.load()) {  // copy mode: the first step opens it
     publish_live_route(kernel);
     reopen_proxies_to(kernel);  // other runtimes that routed to an earlier kernel of this name
   }

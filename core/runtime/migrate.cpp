@@ -195,15 +195,24 @@ rk_result park_twin(rk_kernel_s* fresh, Clock::time_point deadline) {
 
 // Step 3, everything parked and the directory held.
 rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
+  EgressCarry carry;  // its sends still waiting in the old runtime's egress queue go along
+  if (rk_result r = carry.prepare_locked(old, fresh); r != RK_SUCCESS) return r;
   Snapshot copy;
-  if (rk_result r = capture_snapshot(old, false, copy, true); r != RK_SUCCESS) return r;
-  if (rk_result r = restore_into(fresh, copy, true); r != RK_SUCCESS) return r;
+  rk_result r = capture_snapshot(old, false, copy, true);
+  if (r == RK_SUCCESS) r = restore_into(fresh, copy, true);
+  if (r != RK_SUCCESS) {
+    carry.cancel_locked();
+    return r;
+  }
   // Everything that can fail has run: the take cannot fail, and takes the same messages,
   // since every sender is parked and nothing forwards. (A kernel launched into the source
   // runtime during these milliseconds is not parked: a K2K message it sends to the old
   // kernel right now is counted as dropped there, not lost silently.)
   Snapshot taken;
-  if (rk_result r = capture_snapshot(old, true, taken, true); r != RK_SUCCESS) return r;
+  if (rk_result taking = capture_snapshot(old, true, taken, true); taking != RK_SUCCESS) {
+    carry.cancel_locked();
+    return taking;
+  }
   if (taken.inbox.size() > copy.inbox.size()) {
     const uint64_t late = taken.inbox.size() - copy.inbox.size();
     old->host_dropped.fetch_add(late, std::memory_order_relaxed);
@@ -211,8 +220,17 @@ rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
               " K2K message(s) from a kernel launched during its migration came too late to move; dropped (counted)");
   }
   rk_result rerouted = reroute_locked(old->runtime, old->id, fresh->runtime, fresh->id, fresh->config.max_payload_size);
-  if (rerouted == RK_SUCCESS) fresh->migration_twin.store(false);  // the directory held: found by name from now on
-  return rerouted;
+  if (rerouted != RK_SUCCESS) {
+    carry.cancel_locked();
+    return rerouted;
+  }
+  carry.commit_locked();  // ahead of anything the twin sends: it is parked
+  // Its own runtime's route opens only now: until the move, kernels there that sent to it by
+  // id reached the kernel where it was (through the proxy an earlier move left), not an
+  // inbox the move then fills in behind what they wrote.
+  publish_live_route(fresh);
+  fresh->migration_twin.store(false);  // the directory held: found by name from now on
+  return RK_SUCCESS;
 }
 
 }  // namespace
@@ -245,6 +263,7 @@ rk_result kernel_migrate(rk_kernel_s* old, rk_runtime_s* target, uint64_t timeou
   if (rk_result r = kernel_launch(fresh); r != RK_SUCCESS) return give_up(r, last_error_text());
   if (rk_result r = park_twin(fresh, deadline); r != RK_SUCCESS) return give_up(r, last_error_text());
   if (rk_result r = prepare_egress(source, target); r != RK_SUCCESS) return give_up(r, last_error_text());
+  if (rk_result r = route_twin_to_original(fresh, old); r != RK_SUCCESS) return give_up(r, last_error_text());
 
   rk_kernel_state was = RK_KERNEL_STATE_UNDEFINED;
   rk_result moved_result = RK_SUCCESS;

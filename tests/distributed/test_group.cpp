@@ -269,6 +269,42 @@ TEST_CASE("a kernel moves between runtimes while another process sends to it, an
   CHECK(theirs["failed"] == 0);  // never told the kernel was gone
 }
 
+// Messages a kernel sent to another process just before it moved leave from its old runtime
+// afterwards; they named it by its old place there, so the answers found it gone.
+TEST_CASE("answers from another process to a kernel that moved since it asked reach it", "[group][migrate]") {
+  lookups_wait_long();
+  PeerProcess peer("echo", 0);
+  Joined joined(peer.read_when_there(peer.address_path));
+  {
+    rk::Runtime one("cpu_sim"), other("cpu_sim");
+    rk::KernelSpec spec = asker_spec("1/echo");
+    spec.outbox_capacity = 256;
+    rk::Kernel asker = one.launch(spec);
+    auto got = [&] { return asker.request<Got>(Report{0}); };
+    // It moves back and forth while its questions and their answers are on their way (each
+    // handler sends at most its outbox's capacity: docs/runtime.md, "K2K sends never
+    // deadlock the loop").
+    const uint64_t bursts = 40, per = 200;
+    for (uint64_t b = 0; b < bursts; ++b) {
+      asker.send(Burst{per, b * per});
+      if (b % 2 == 0) continue;
+      rk_kernel moved = nullptr;
+      rk_result r = rk_kernel_migrate(asker.get(), b % 4 == 1 ? other.get() : one.get(), 60'000'000'000ull, &moved);
+      INFO(rk_last_error());
+      REQUIRE(r == RK_SUCCESS);
+      asker = rk::Kernel(moved);
+    }
+    REQUIRE(wait_while_moving([&] { return got().received >= bursts * per; }, [&] { return got().received; }));
+    CHECK(got().received == bursts * per);  // none lost, none twice
+    CHECK(got().out_of_order == 0);
+    CHECK(group_status().messages_dropped == 0);
+    REQUIRE(rk_group_leave() == RK_SUCCESS);
+    REQUIRE(peer.wait_exit() == 0);
+  }
+  auto theirs = peer.report();
+  CHECK(theirs["answered"] == 40 * 200);
+}
+
 // Within a process a route closed on a terminated kernel opens again when a kernel of that
 // name is launched again; across processes it stayed closed for good.
 TEST_CASE("a kernel launched again under its name is reached again from another process", "[group]") {

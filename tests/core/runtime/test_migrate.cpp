@@ -83,7 +83,101 @@ void chain_survives_a_move(rk::Runtime& target) {
   CHECK(!tail.receive<Value>(0).has_value());  // and nothing extra came
 }
 
+// An asker sends numbers to its peer 0, which answers each by K2K to its reply address.
+struct Burst {
+  static constexpr uint32_t type_id = 1;
+  uint64_t count, first;
+};
+struct Answers {
+  static constexpr uint32_t type_id = 10;
+  uint64_t answers, out_of_order;
+};
+struct AskReport {
+  static constexpr uint32_t type_id = 9;
+  uint64_t unused;
+};
+const char* const kAskerSource = R"(
+typedef struct { uint64_t answers; uint64_t last; uint64_t out_of_order; } asker_state;
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  rk_global asker_state* s = (rk_global asker_state*)rk_state(ctx);
+  if (msg->type_id == 9u) {
+    uint64_t got[2] = {s->answers, s->out_of_order};
+    return rk_reply(ctx, 10u, got, 16u);
+  }
+  if (msg->type_id == 5u) {
+    uint64_t value = *(rk_global const uint64_t*)payload;  /* the question + 1 */
+    if (value != s->last + 1u) s->out_of_order += 1u;
+    s->last = value;
+    s->answers += 1u;
+    return 0;
+  }
+  uint64_t count = ((rk_global const uint64_t*)payload)[0];
+  uint64_t first = ((rk_global const uint64_t*)payload)[1];
+  for (uint64_t i = 0u; i < count; ++i) {
+    uint64_t value = first + i;
+    int32_t sent = rk_send_to_kernel_wait(ctx, rk_peer(ctx, 0), 4u, &value, 8u);
+    if (sent != RK_SUCCESS) return sent;
+  }
+  return 0;
+}
+)";
+const char* const kAnswererSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint64_t answer = *(rk_global const uint64_t*)payload + 1u;
+  (void)msg;
+  return rk_reply_later(ctx, rk_reply_address(ctx), 5u, &answer, 8u);
+}
+)";
+
 }  // namespace
+
+// What a kernel sent to another runtime just before it moved can leave its old runtime's
+// egress queue afterwards, naming it by its old place: the answers found it gone.
+TEST_CASE("answers to a kernel that moved since it asked reach it where it is now", "[migrate][k2k]") {
+  auto answering = own_runtime("cpu_sim");
+  auto one = own_runtime("cpu_sim");
+  auto other = own_runtime("cpu_sim");
+  rk::KernelSpec answerer;
+  answerer.name = "mig_answerer";
+  answerer.source = kAnswererSource;
+  answerer.accepted_types = {4u};
+  answerer.inbox_capacity = 16;
+  rk::Kernel answers = answering->launch(answerer);
+  rk::KernelSpec asker;
+  asker.name = "mig_asker";
+  asker.source = kAskerSource;
+  asker.state_bytes = 24;
+  asker.accepted_types = {Burst::type_id, 5u, AskReport::type_id};
+  asker.peers = {"mig_answerer"};
+  asker.inbox_capacity = 16;
+  rk::Kernel asking = one->launch(asker);
+  auto got = [&] { return asking.request<Answers>(AskReport{0}, kLong); };
+  // The asker moves back and forth while its questions and their answers are on their way
+  // (each handler sends at most its outbox's capacity, 64: the rule of docs/runtime.md, "K2K
+  // sends never deadlock the loop"). Every other round the answerer takes a pause, so
+  // questions certainly wait in the asker's runtime's egress queue when it moves.
+  constexpr uint64_t kBursts = 40, kPer = 48;
+  for (uint64_t b = 0; b < kBursts; ++b) {
+    const bool pause = b % 4 == 0;
+    if (pause) answers.deactivate();
+    asking.send(Burst{kPer, b * kPer});
+    if (pause) REQUIRE(wait_until([&] { return answers.status().inbox_depth >= 16; }));  // full: the rest waits
+    if (b % 2 == 0) asking = migrate(asking, b % 4 == 0 ? *other : *one);
+    if (pause) answers.reactivate();
+  }
+  const bool all =
+      wait_while_progressing([&] { return got().answers >= kBursts * kPer; }, [&] { return got().answers; });
+  INFO("answers " << got().answers << ", questions answered " << answers.telemetry().messages_processed
+                  << ", dropped: asker " << asking.telemetry().messages_dropped << ", answerer "
+                  << answers.telemetry().messages_dropped);
+  INFO((all ? std::string() : answering->dump() + one->dump() + other->dump()));
+  REQUIRE(all);
+  CHECK(got().answers == kBursts * kPer);  // none lost, none twice
+  CHECK(got().out_of_order == 0);
+  CHECK(answers.telemetry().messages_dropped == 0);
+  asking.terminate();
+  answers.terminate();
+}
 
 TEST_CASE("a kernel in a K2K chain moves to another cpu_sim runtime under load", "[migrate][k2k]") {
   auto target = own_runtime("cpu_sim");
