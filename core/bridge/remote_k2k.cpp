@@ -122,13 +122,16 @@ bool leads_to(const RemoteEnd& end, const rk_runtime_s* runtime, uint32_t id) {
   return end.rank == kThisProcess && end.runtime == runtime && end.serial == runtime->serial && end.kernel_id == id;
 }
 
-// Every other runtime's proxy that leads to kernel `id` of `runtime`, with its route there.
+// Every proxy that leads to kernel `id` of `runtime`, with its route there. `runtime`'s own
+// count too: a proxy there that led to a kernel of another runtime leads home once that
+// kernel moved into `runtime`, and must follow it when it moves on. (Not the kernel's own
+// id there: that route is the kernel's.)
 template <class Fn>
 void for_each_proxy_to(const rk_runtime_s* runtime, uint32_t id, Fn fn) {
   for (rk_runtime_s* other : g_runtimes) {
-    if (other == runtime || !other->egress) continue;
+    if (!other->egress) continue;
     for (auto& [proxy, end] : other->egress->proxies)
-      if (leads_to(end, runtime, id)) fn(end, other->kernels->routes[proxy]);
+      if (leads_to(end, runtime, id) && !(other == runtime && proxy == id)) fn(end, other->kernels->routes[proxy]);
   }
 }
 
@@ -176,7 +179,10 @@ void open_proxy_route(rk_runtime_s* local, uint32_t id, const std::string& key, 
 // named "@<runtime serial>#<id>" in local's table (no kernel can take such a name).
 uint32_t proxy_id(rk_runtime_s* local, rk_runtime_s* remote, uint32_t remote_id, uint32_t max_payload) {
   Egress& egress = *local->egress;
-  const std::string key = "@" + std::to_string(remote->serial) + "#" + std::to_string(remote_id);
+  std::string key = "@";  // appended, not "@" + ...: GCC 12 -O3 warns (-Wrestrict) on the insert that builds
+  key += std::to_string(remote->serial);
+  key += '#';
+  key += std::to_string(remote_id);
   uint32_t id = local->kernels->id_for(key);
   if (id == 0 || egress.proxies.count(id) != 0) return id;
   egress.proxies[id] = in_process(remote, remote_id);
@@ -483,10 +489,14 @@ rk_result EgressCarry::prepare_locked(rk_kernel_s* old, rk_kernel_s* twin) {
     uint32_t dest = 0;
     if (end->second.rank != kThisProcess) {
       dest = rank_proxy_locked(to_, end->second.rank, end->second.handle, end->second.name, kEgressPayload);
-    } else if (still_there(end->second) && end->second.runtime != to_) {
-      dest = proxy_id(to_, end->second.runtime, end->second.kernel_id, from.slot_size - RK_MSG_HEADER_SIZE);
+    } else if (!still_there(end->second)) {
+      continue;  // to a runtime gone: dropped and counted there, as it would have been
+    } else if (end->second.runtime == to_) {
+      local_.push_back(&message);  // to a kernel of the runtime it moves to: ahead of its outbox
+      local_slots_.push_back(index);
+      continue;
     } else {
-      continue;  // to a kernel of the runtime it moves to (or of one gone): handed on from here
+      dest = proxy_id(to_, end->second.runtime, end->second.kernel_id, from.slot_size - RK_MSG_HEADER_SIZE);
     }
     if (dest == 0) return fail(RK_ERROR_OUT_OF_MEMORY, "the target runtime's K2K table is full");
     moves_.push_back({index, dest});
@@ -506,8 +516,10 @@ rk_result EgressCarry::prepare_locked(rk_kernel_s* old, rk_kernel_s* twin) {
 }
 
 void EgressCarry::commit_locked() {
-  if (claimed_.empty()) return;
+  if (claimed_.empty() && local_slots_.empty()) return;
   Egress& from = *from_->egress;
+  from.carried.insert(from.carried.end(), local_slots_.begin(), local_slots_.end());  // in the twin's outbox now
+  local_slots_.clear();
   Egress& to = *to_->egress;
   for (size_t n = 0; n < moves_.size(); ++n) {
     const rk_msg_header& message = *egress_message(from, moves_[n].first);

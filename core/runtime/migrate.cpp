@@ -199,6 +199,15 @@ rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
   if (rk_result r = carry.prepare_locked(old, fresh); r != RK_SUCCESS) return r;
   Snapshot copy;
   rk_result r = capture_snapshot(old, false, copy, true);
+  // Sends for kernels of the target runtime go ahead of the outbox where it has room; else
+  // they are handed on from the old queue, and one the twin sends such a target at once
+  // may overtake them (docs/runtime.md, "Snapshots and migration").
+  if (copy.outbox.size() + carry.local_sends().size() > fresh->config.outbox_capacity) {
+    log_info("kernel '" + old->config.name + "': " + std::to_string(carry.local_sends().size()) +
+             " send(s) to kernels of the runtime it moves to do not fit its outbox; they go from the old runtime");
+    carry.leave_local_sends();
+  }
+  if (r == RK_SUCCESS) r = carry_sends_ahead(old, carry.local_sends(), copy);
   if (r == RK_SUCCESS) r = restore_into(fresh, copy, true);
   if (r != RK_SUCCESS) {
     carry.cancel_locked();

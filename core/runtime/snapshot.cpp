@@ -205,6 +205,20 @@ rk_result restore_snapshot(rk_kernel_s* kernel) {
   return restore_into(kernel, s, false);
 }
 
+rk_result carry_sends_ahead(rk_kernel_s* old, const std::vector<const rk_msg_header*>& sends, Snapshot& copy) {
+  std::vector<SnapshotMessage> ahead;
+  for (const rk_msg_header* header : sends) {
+    if (rk_result r = add_name(old, header->dest_kernel, copy, true); r != RK_SUCCESS) return r;
+    SnapshotMessage message;
+    message.header = *header;
+    const auto* payload = reinterpret_cast<const uint8_t*>(header + 1);
+    message.payload.assign(payload, payload + header->payload_size);
+    ahead.push_back(std::move(message));
+  }
+  copy.outbox.insert(copy.outbox.begin(), std::make_move_iterator(ahead.begin()), std::make_move_iterator(ahead.end()));
+  return RK_SUCCESS;
+}
+
 rk_result restore_into(rk_kernel_s* kernel, const Snapshot& s, bool directory_held) {
   rk_runtime_s* runtime = kernel->runtime;
   // The snapshot's ids, by name, to ours.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "ringkernel.h"
 #include "runtime/snapshot_format.hpp"
@@ -27,5 +28,10 @@ rk_result restore_snapshot(rk_kernel_s* kernel);
 // The same from a decoded snapshot, into a kernel whose loop is parked (migration):
 // input and outbox messages go behind any already there.
 rk_result restore_into(rk_kernel_s* kernel, const Snapshot& snapshot, bool directory_held);
+
+// Migration (the directory held): sends `old` made that still wait outside its outbox (in
+// its runtime's egress queue, for kernels of the runtime it moves to) go into `copy` ahead
+// of its outbox's, which are newer. Each is a header followed by its payload.
+rk_result carry_sends_ahead(rk_kernel_s* old, const std::vector<const rk_msg_header*>& sends, Snapshot& copy);
 
 }  // namespace rk::core

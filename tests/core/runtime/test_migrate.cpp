@@ -129,20 +129,18 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
 }
 )";
 
-}  // namespace
-
-// What a kernel sent to another runtime just before it moved can leave its old runtime's
-// egress queue afterwards, naming it by its old place: the answers found it gone.
-TEST_CASE("answers to a kernel that moved since it asked reach it where it is now", "[migrate][k2k]") {
-  auto answering = own_runtime("cpu_sim");
-  auto one = own_runtime("cpu_sim");
-  auto other = own_runtime("cpu_sim");
+// An asker moves back and forth between `one` and `other` while `answering` (a third
+// runtime, or one of the two) answers its questions by K2K.
+void answers_follow_a_moving_asker(rk::Runtime& answering, rk::Runtime& one, rk::Runtime& other, bool in_order) {
   rk::KernelSpec answerer;
   answerer.name = "mig_answerer";
   answerer.source = kAnswererSource;
   answerer.accepted_types = {4u};
   answerer.inbox_capacity = 16;
-  rk::Kernel answers = answering->launch(answerer);
+  // Its answers never wait on sends (a K2K handler should not): room for every one, so
+  // none is refused however far the asker falls behind.
+  answerer.outbox_capacity = 2048;
+  rk::Kernel answers = answering.launch(answerer);
   rk::KernelSpec asker;
   asker.name = "mig_asker";
   asker.source = kAskerSource;
@@ -150,11 +148,14 @@ TEST_CASE("answers to a kernel that moved since it asked reach it where it is no
   asker.accepted_types = {Burst::type_id, 5u, AskReport::type_id};
   asker.peers = {"mig_answerer"};
   asker.inbox_capacity = 16;
-  rk::Kernel asking = one->launch(asker);
+  // Room for what waits in the egress queue (256) besides its own: sends for a kernel of the
+  // runtime it moves to go along in its outbox (docs/runtime.md, "Snapshots and migration").
+  asker.outbox_capacity = 512;
+  rk::Kernel asking = one.launch(asker);
   auto got = [&] { return asking.request<Answers>(AskReport{0}, kLong); };
   // The asker moves back and forth while its questions and their answers are on their way
   // (each handler sends at most its outbox's capacity, 64: the rule of docs/runtime.md, "K2K
-  // sends never deadlock the loop"). Every other round the answerer takes a pause, so
+  // sends never deadlock the loop"). Every other move the answerer takes a pause, so
   // questions certainly wait in the asker's runtime's egress queue when it moves.
   constexpr uint64_t kBursts = 40, kPer = 48;
   for (uint64_t b = 0; b < kBursts; ++b) {
@@ -162,7 +163,7 @@ TEST_CASE("answers to a kernel that moved since it asked reach it where it is no
     if (pause) answers.deactivate();
     asking.send(Burst{kPer, b * kPer});
     if (pause) REQUIRE(wait_until([&] { return answers.status().inbox_depth >= 16; }));  // full: the rest waits
-    if (b % 2 == 0) asking = migrate(asking, b % 4 == 0 ? *other : *one);
+    if (b % 2 == 0) asking = migrate(asking, b % 4 == 0 ? other : one);
     if (pause) answers.reactivate();
   }
   const bool all =
@@ -170,13 +171,36 @@ TEST_CASE("answers to a kernel that moved since it asked reach it where it is no
   INFO("answers " << got().answers << ", questions answered " << answers.telemetry().messages_processed
                   << ", dropped: asker " << asking.telemetry().messages_dropped << ", answerer "
                   << answers.telemetry().messages_dropped);
-  INFO((all ? std::string() : answering->dump() + one->dump() + other->dump()));
+  INFO((all ? std::string() : answering.dump() + one.dump() + other.dump()));
   REQUIRE(all);
   CHECK(got().answers == kBursts * kPer);  // none lost, none twice
-  CHECK(got().out_of_order == 0);
+  if (in_order) CHECK(got().out_of_order == 0);
   CHECK(answers.telemetry().messages_dropped == 0);
+  CHECK(answers.status().k2k_refused == 0);  // no route to it closed on the way
   asking.terminate();
   answers.terminate();
+}
+
+}  // namespace
+
+// What a kernel sent to another runtime just before it moved can leave its old runtime's
+// egress queue afterwards, naming it by its old place: the answers came late, out of order.
+TEST_CASE("answers to a kernel that moved since it asked reach it where it is now", "[migrate][k2k]") {
+  auto answering = own_runtime("cpu_sim");
+  auto one = own_runtime("cpu_sim");
+  auto other = own_runtime("cpu_sim");
+  answers_follow_a_moving_asker(*answering, *one, *other, true);
+}
+
+// Moving into (and out of) the runtime of the kernel it asks: the answerer then holds
+// reply addresses that lead home through the egress queue. One of them, followed after a
+// second move, led to the kernel's old, terminated place: answers dropped and the route
+// closed. (Answers by such an address and by the direct one can still swap places:
+// docs/runtime.md, "Snapshots and migration", so order is not checked here.)
+TEST_CASE("a kernel moving in and out of the runtime of the kernel it asks gets every answer", "[migrate][k2k]") {
+  auto one = own_runtime("cpu_sim");
+  auto other = own_runtime("cpu_sim");
+  answers_follow_a_moving_asker(*other, *one, *other, false);
 }
 
 TEST_CASE("a kernel in a K2K chain moves to another cpu_sim runtime under load", "[migrate][k2k]") {
