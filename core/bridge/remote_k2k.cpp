@@ -122,16 +122,23 @@ bool leads_to(const RemoteEnd& end, const rk_runtime_s* runtime, uint32_t id) {
   return end.rank == kThisProcess && end.runtime == runtime && end.serial == runtime->serial && end.kernel_id == id;
 }
 
+// Whether route `id` of `runtime` is a proxy: it leads into the runtime's egress queue.
+// (An id a kernel left behind when it moved is one until a kernel takes it over again; its
+// entry in Egress::proxies stays, for messages sent through it before.)
+bool is_proxy_route(const rk_runtime_s* runtime, uint32_t id) {
+  return runtime->egress && runtime->kernels->routes[id].inbox_ptr == runtime->egress->queue_device;
+}
+
 // Every proxy that leads to kernel `id` of `runtime`, with its route there. `runtime`'s own
 // count too: a proxy there that led to a kernel of another runtime leads home once that
-// kernel moved into `runtime`, and must follow it when it moves on. (Not the kernel's own
-// id there: that route is the kernel's.)
+// kernel moved into `runtime`, and must follow it when it moves on. Entries whose id is a
+// kernel's own route by now do not.
 template <class Fn>
 void for_each_proxy_to(const rk_runtime_s* runtime, uint32_t id, Fn fn) {
   for (rk_runtime_s* other : g_runtimes) {
     if (!other->egress) continue;
     for (auto& [proxy, end] : other->egress->proxies)
-      if (leads_to(end, runtime, id) && !(other == runtime && proxy == id)) fn(end, other->kernels->routes[proxy]);
+      if (leads_to(end, runtime, id) && is_proxy_route(other, proxy)) fn(end, other->kernels->routes[proxy]);
   }
 }
 
@@ -380,7 +387,7 @@ void where_sender_is_now_locked(rk_runtime_s*& runtime, uint32_t& id) {
   // route there leads into the egress queue. Anything else (the kernel itself, a move not
   // rerouted yet, a closed route) means "here".
   for (int hop = 0; hop < 64 && runtime->egress; ++hop) {  // the bound only guards against a cycle
-    if (runtime->kernels->routes[id].inbox_ptr != runtime->egress->queue_device) return;
+    if (id >= runtime->kernels->max_kernels() || !is_proxy_route(runtime, id)) return;  // the id is device-written
     auto it = runtime->egress->proxies.find(id);
     if (it == runtime->egress->proxies.end() || it->second.rank != kThisProcess || !still_there(it->second)) return;
     runtime = it->second.runtime;
@@ -552,8 +559,13 @@ rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original) {
   rk_runtime_s* here = twin->runtime;
   rk_k2k_route& route = here->kernels->routes[twin->id];
   // Live already: the proxy the kernel left when it last moved away from here, which leads
-  // to it (each move since left one more).
-  if (rk_load_acquire_u32(&route.state) == RK_ROUTE_LIVE) return RK_SUCCESS;
+  // to it (each move since left one more). Unless it is another kernel's of that name.
+  if (rk_load_acquire_u32(&route.state) == RK_ROUTE_LIVE && is_proxy_route(here, twin->id)) {
+    rk_runtime_s* runtime = here;
+    uint32_t id = twin->id;
+    where_sender_is_now_locked(runtime, id);
+    if (runtime == original->runtime && id == original->id) return RK_SUCCESS;
+  }
   if (rk_result r = ensure_egress(here); r != RK_SUCCESS) return r;
   here->egress->proxies[twin->id] = in_process(original->runtime, original->id);
   open_proxy_route(here, twin->id, twin->config.name, original->config.max_payload_size);
@@ -562,6 +574,10 @@ rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original) {
 
 void reopen_proxies_to(rk_kernel_s* kernel) {
   auto lock = hold_directory();
+  reopen_proxies_to_locked(kernel);
+}
+
+void reopen_proxies_to_locked(rk_kernel_s* kernel) {
   rk_runtime_s* runtime = kernel->runtime;
   if (!joined(runtime)) return;
   for_each_proxy_to(runtime, kernel->id, [&](RemoteEnd&, rk_k2k_route& via) {

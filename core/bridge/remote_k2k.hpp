@@ -125,6 +125,7 @@ rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original);
 // other processes told that kernel was gone are told it is back (group::kernel_back_locked).
 // Takes the directory; a kernel's lifecycle lock may be held.
 void reopen_proxies_to(rk_kernel_s* kernel);
+void reopen_proxies_to_locked(rk_kernel_s* kernel);  // the same, the directory held
 
 // The name of the kernel of another runtime that `local` routes to under proxy id `id`;
 // "" when the id is no proxy or its kernel is gone.

@@ -33,10 +33,15 @@ RK_INLINE void rk_k2k_publish(rk_global rk_k2k_route* route, rk_global rk_queue_
   if (target_control != 0) rk_ring_doorbell(&target_control->kernel_doorbell, &target_control->kernel_parked);
 }
 
-/* Straight into the target's inbox: RK_SUCCESS, or RK_ERROR_QUEUE_FULL (nothing counted). */
+/* Straight into the target's inbox: RK_SUCCESS, or RK_ERROR_QUEUE_FULL (nothing counted).
+ * The size is checked against the inbox written, read once here: a route can be rewritten
+ * while live (a kernel that moved back into this runtime takes over the proxy route its
+ * earlier move left, whose egress slots are larger), and a send that checked the old inbox
+ * then waits in the outbox, where the flush drops it if it does not fit. */
 RK_INLINE int32_t rk_k2k_deliver(rk_ctx* ctx, rk_global rk_k2k_route* route, uint32_t target, uint32_t type_id,
                                  rk_payload payload, uint32_t size, uint64_t correlation_id, uint32_t flags) {
   rk_global rk_queue_header* inbox = rk_k2k_inbox(route);
+  if (size > inbox->slot_size - RK_MSG_HEADER_SIZE) return RK_ERROR_QUEUE_FULL;
   rk_reservation slot = rk_mpsc_try_claim(inbox);
   if (slot.count == 0u) return RK_ERROR_QUEUE_FULL;
   rk_global rk_msg_header* header = (rk_global rk_msg_header*)rk_queue_slot(inbox, slot.index);
@@ -47,9 +52,12 @@ RK_INLINE int32_t rk_k2k_deliver(rk_ctx* ctx, rk_global rk_k2k_route* route, uin
   return RK_SUCCESS;
 }
 
-/* A message already stamped in the outbox, copied into the target's inbox as it is. */
+/* A message already stamped in the outbox, copied into the target's inbox as it is.
+ * RK_ERROR_MESSAGE_TOO_LARGE: its route changed since it was sent (see rk_k2k_deliver) and
+ * it does not fit the inbox it leads to now. */
 RK_INLINE int32_t rk_k2k_deliver_waiting(rk_global rk_k2k_route* route, rk_global const rk_msg_header* waiting) {
   rk_global rk_queue_header* inbox = rk_k2k_inbox(route);
+  if (waiting->payload_size > inbox->slot_size - RK_MSG_HEADER_SIZE) return RK_ERROR_MESSAGE_TOO_LARGE;
   rk_reservation slot = rk_mpsc_try_claim(inbox);
   if (slot.count == 0u) return RK_ERROR_QUEUE_FULL;
   /* By 8-byte words (slots are 64-byte multiples, so the rounded-up tail stays inside
@@ -123,8 +131,9 @@ RK_INLINE uint64_t rk_outbox_flush(rk_ctx* ctx) {
     if (target != RK_OUTBOX_DELIVERED && !rk_outbox_is_blocked(blocked, blocked_count, target)) {
       rk_global rk_k2k_route* route = rk_k2k_live_route(ctx, target);
       int delivered = 1;
-      if (route == 0) rk_count_dropped(ctx, RK_ERROR_UNKNOWN_KERNEL);
-      else delivered = rk_k2k_deliver_waiting(route, waiting) == RK_SUCCESS;
+      int32_t result = route == 0 ? RK_ERROR_UNKNOWN_KERNEL : rk_k2k_deliver_waiting(route, waiting);
+      if (result == RK_ERROR_UNKNOWN_KERNEL || result == RK_ERROR_MESSAGE_TOO_LARGE) rk_count_dropped(ctx, result);
+      else delivered = result == RK_SUCCESS;
       if (delivered) {
         waiting->dest_kernel = RK_OUTBOX_DELIVERED;
         waiting_count -= 1u;

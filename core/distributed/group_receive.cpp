@@ -62,10 +62,21 @@ bool try_answer(Group& g, const Asked& asked) {
 // there, so its handlers' sends fail instead of vanishing here.
 void tell_gone(Group& g, uint32_t rank, uint32_t handle) {
   if (!g.gone_told.insert({rank, handle}).second) return;
+  // Launched again and gone again before the "back" left: neither is said, in that order.
+  std::erase_if(g.back_due, [&](const Group::BackDue& due) { return due.rank == rank && due.handle == handle; });
   WireHeader gone{};
   gone.kind = WireKind::gone;
   gone.target = handle;
   send_control(g, rank, gone);
+}
+
+// Whether export `handle` leads to a launched kernel that is not ending.
+bool export_launched(Group& g, uint32_t handle) {
+  const Export& end = g.exports[handle];
+  rk_kernel_s* kernel = end.runtime ? end.runtime->kernels->find_id(end.kernel_id) : nullptr;
+  if (kernel == nullptr) return false;
+  const rk_kernel_state state = kernel->state.load();
+  return state != RK_KERNEL_CREATED && state != RK_KERNEL_TERMINATING && state != RK_KERNEL_TERMINATED;
 }
 
 void on_back(uint32_t from, const WireHeader& wire) {
@@ -248,6 +259,10 @@ bool send_backs(Group& g) {
   bool sent_any = false;
   std::erase_if(g.back_due, [&](const Group::BackDue& due) {
     if (g.peers[due.rank].state != RK_GROUP_PEER_CONNECTED) return true;
+    if (!export_launched(g, due.handle)) {  // gone again meanwhile: the rank still has it closed
+      g.gone_told.insert({due.rank, due.handle});
+      return true;
+    }
     WireHeader back{};
     back.kind = WireKind::back;
     back.target = due.handle;

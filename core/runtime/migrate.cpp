@@ -202,7 +202,10 @@ rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
   // Sends for kernels of the target runtime go ahead of the outbox where it has room; else
   // they are handed on from the old queue, and one the twin sends such a target at once
   // may overtake them (docs/runtime.md, "Snapshots and migration").
-  if (copy.outbox.size() + carry.local_sends().size() > fresh->config.outbox_capacity) {
+  // (Or larger than its outbox slots: a send through a proxy fits the egress queue's slots.)
+  bool fit = copy.outbox.size() + carry.local_sends().size() <= fresh->config.outbox_capacity;
+  for (const rk_msg_header* send : carry.local_sends()) fit = fit && send->payload_size <= fresh->config.max_payload_size;
+  if (!fit) {
     log_info("kernel '" + old->config.name + "': " + std::to_string(carry.local_sends().size()) +
              " send(s) to kernels of the runtime it moves to do not fit its outbox; they go from the old runtime");
     carry.leave_local_sends();
@@ -238,6 +241,7 @@ rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
   // id reached the kernel where it was (through the proxy an earlier move left), not an
   // inbox the move then fills in behind what they wrote.
   publish_live_route(fresh);
+  reopen_proxies_to_locked(fresh);  // closed on an earlier kernel of this name here, as a launch does
   fresh->migration_twin.store(false);  // the directory held: found by name from now on
   return RK_SUCCESS;
 }

@@ -10,6 +10,8 @@
 
 #include <ringkernel/ringkernel.hpp>
 
+#include "asker_kernel.hpp"
+
 namespace grouptest {
 
 // To the pump: send values first .. first+count-1 to peer 0, one K2K message each.
@@ -96,39 +98,11 @@ inline rk::KernelSpec echo_spec() {
   return spec;
 }
 
-// Asks the echo of another rank (peer 0): {count, first} (a Burst) sends Asks first ..
-// first+count-1; each Answer (type 5) is counted and checked to follow the one before; a
-// Report is answered with Got {answers, out of order}.
-inline const char* const kAskerSource = R"(
-typedef struct { uint64_t answers; uint64_t last; uint64_t out_of_order; } asker_state;
-RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
-  rk_global asker_state* s = (rk_global asker_state*)rk_state(ctx);
-  if (msg->type_id == 9u) {
-    uint64_t got[2] = {s->answers, s->out_of_order};
-    return rk_reply(ctx, 10u, got, 16u);
-  }
-  if (msg->type_id == 5u) {
-    uint64_t value = ((rk_global const uint64_t*)payload)[0];  /* the ask's value + 1 */
-    if (value != s->last + 1u) s->out_of_order += 1u;
-    s->last = value;
-    s->answers += 1u;
-    return 0;
-  }
-  uint64_t count = ((rk_global const uint64_t*)payload)[0];
-  uint64_t first = ((rk_global const uint64_t*)payload)[1];
-  for (uint64_t i = 0u; i < count; ++i) {
-    uint64_t value = first + i;
-    int32_t sent = rk_send_to_kernel_wait(ctx, rk_peer(ctx, 0), 4u, &value, 8u);
-    if (sent != RK_SUCCESS) return sent;
-  }
-  return 0;
-}
-)";
-
+// Asks the echo of another rank (peer 0): tests/support/asker_kernel.hpp.
 inline rk::KernelSpec asker_spec(const std::string& echo) {
   rk::KernelSpec spec;
   spec.name = "asker";
-  spec.source = kAskerSource;
+  spec.source = rk::test::kAskerSource;
   spec.state_bytes = 24;
   spec.accepted_types = {Burst::type_id, Answer::type_id, Report::type_id};
   spec.peers = {echo};

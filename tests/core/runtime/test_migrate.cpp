@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "asker_kernel.hpp"
 #include "ring_test_support.hpp"
 
 using namespace ringtest;
@@ -83,7 +84,8 @@ void chain_survives_a_move(rk::Runtime& target) {
   CHECK(!tail.receive<Value>(0).has_value());  // and nothing extra came
 }
 
-// An asker sends numbers to its peer 0, which answers each by K2K to its reply address.
+// The asker (tests/support/asker_kernel.hpp) asks its peer 0, the answerer below, which
+// answers each question by K2K to its reply address.
 struct Burst {
   static constexpr uint32_t type_id = 1;
   uint64_t count, first;
@@ -96,31 +98,6 @@ struct AskReport {
   static constexpr uint32_t type_id = 9;
   uint64_t unused;
 };
-const char* const kAskerSource = R"(
-typedef struct { uint64_t answers; uint64_t last; uint64_t out_of_order; } asker_state;
-RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
-  rk_global asker_state* s = (rk_global asker_state*)rk_state(ctx);
-  if (msg->type_id == 9u) {
-    uint64_t got[2] = {s->answers, s->out_of_order};
-    return rk_reply(ctx, 10u, got, 16u);
-  }
-  if (msg->type_id == 5u) {
-    uint64_t value = *(rk_global const uint64_t*)payload;  /* the question + 1 */
-    if (value != s->last + 1u) s->out_of_order += 1u;
-    s->last = value;
-    s->answers += 1u;
-    return 0;
-  }
-  uint64_t count = ((rk_global const uint64_t*)payload)[0];
-  uint64_t first = ((rk_global const uint64_t*)payload)[1];
-  for (uint64_t i = 0u; i < count; ++i) {
-    uint64_t value = first + i;
-    int32_t sent = rk_send_to_kernel_wait(ctx, rk_peer(ctx, 0), 4u, &value, 8u);
-    if (sent != RK_SUCCESS) return sent;
-  }
-  return 0;
-}
-)";
 const char* const kAnswererSource = R"(
 RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
   uint64_t answer = *(rk_global const uint64_t*)payload + 1u;
@@ -143,7 +120,7 @@ void answers_follow_a_moving_asker(rk::Runtime& answering, rk::Runtime& one, rk:
   rk::Kernel answers = answering.launch(answerer);
   rk::KernelSpec asker;
   asker.name = "mig_asker";
-  asker.source = kAskerSource;
+  asker.source = rk::test::kAskerSource;
   asker.state_bytes = 24;
   asker.accepted_types = {Burst::type_id, 5u, AskReport::type_id};
   asker.peers = {"mig_answerer"};
