@@ -70,13 +70,14 @@ void tell_gone(Group& g, uint32_t rank, uint32_t handle) {
   send_control(g, rank, gone);
 }
 
-// Whether export `handle` leads to a launched kernel that is not ending.
-bool export_launched(Group& g, uint32_t handle) {
+// Whether export `handle`'s kernel ended (or is ending). A kernel being launched is still
+// Created when its launch queues the back: that one has not ended.
+bool export_ended(Group& g, uint32_t handle) {
   const Export& end = g.exports[handle];
   rk_kernel_s* kernel = end.runtime ? end.runtime->kernels->find_id(end.kernel_id) : nullptr;
-  if (kernel == nullptr) return false;
+  if (kernel == nullptr) return true;
   const rk_kernel_state state = kernel->state.load();
-  return state != RK_KERNEL_CREATED && state != RK_KERNEL_TERMINATING && state != RK_KERNEL_TERMINATED;
+  return state == RK_KERNEL_TERMINATING || state == RK_KERNEL_TERMINATED;
 }
 
 void on_back(uint32_t from, const WireHeader& wire) {
@@ -259,7 +260,7 @@ bool send_backs(Group& g) {
   bool sent_any = false;
   std::erase_if(g.back_due, [&](const Group::BackDue& due) {
     if (g.peers[due.rank].state != RK_GROUP_PEER_CONNECTED) return true;
-    if (!export_launched(g, due.handle)) {  // gone again meanwhile: the rank still has it closed
+    if (export_ended(g, due.handle)) {  // gone again meanwhile: the rank still has it closed
       g.gone_told.insert({due.rank, due.handle});
       return true;
     }
