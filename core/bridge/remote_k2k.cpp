@@ -129,6 +129,14 @@ bool is_proxy_route(const rk_runtime_s* runtime, uint32_t id) {
   return runtime->egress && runtime->kernels->routes[id].inbox_ptr == runtime->egress->queue_device;
 }
 
+// Whether the slot at `index`, the egress queue's head, is one a moving sender took along
+// (EgressCarry): then it is passed over, and forgotten.
+bool pass_over_carried(Egress& egress, uint64_t index) {
+  if (egress.carried.empty() || egress.carried.front() != index) return false;
+  egress.carried.pop_front();
+  return true;
+}
+
 // Every proxy that leads to kernel `id` of `runtime`, with its route there. `runtime`'s own
 // count too: a proxy there that led to a kernel of another runtime leads home once that
 // kernel moved into `runtime`, and must follow it when it moves on. Entries whose id is a
@@ -655,11 +663,9 @@ bool forward_pass(rk_runtime_s* runtime) {
   for (uint32_t n = 0; n < kForwardBatch; ++n) {
     rk_reservation slot = rk_mpsc_peek_in(egress.queue, egress.sequence, egress.capacity);
     if (slot.count == 0) break;
-    if (!egress.carried.empty() && egress.carried.front() == slot.index) {
-      egress.carried.pop_front();  // its sender moved and took it along (EgressCarry)
-    } else if (deliver(runtime, egress, *egress_message(egress, slot.index)) == Delivery::target_full) {
+    if (!pass_over_carried(egress, slot.index) &&
+        deliver(runtime, egress, *egress_message(egress, slot.index)) == Delivery::target_full)
       break;  // retried next pass
-    }
     rk_mpsc_release_in(egress.queue, egress.sequence, egress.capacity, slot.index);
     moved = true;
   }
@@ -681,9 +687,7 @@ rk_result wait_egress_handed_on(rk_runtime_s* runtime, std::chrono::steady_clock
       for (;;) {
         rk_reservation slot = rk_mpsc_peek_in(egress->queue, egress->sequence, egress->capacity);
         if (slot.count == 0) break;
-        if (!egress->carried.empty() && egress->carried.front() == slot.index) {
-          egress->carried.pop_front();  // went along with its sender
-        } else {
+        if (!pass_over_carried(*egress, slot.index)) {
           drop(runtime, *egress_message(*egress, slot.index), "", false);
           ++dropped;
         }
