@@ -104,6 +104,14 @@ RK_API rk_result rk_runtime_find_kernel(rk_runtime runtime, const char* name, rk
     return find_remote_kernel(runtime, name, kernel);
   *kernel = runtime->kernels->find(local);
   if (*kernel == nullptr) return fail(RK_ERROR_UNKNOWN_KERNEL, std::string("no kernel named '") + name + "' in this runtime");
+  // A migration's twin is not the kernel until the move lands (it is freed if the move
+  // fails): until then the kernel is where it was, and a handle to the twin would dangle.
+  if ((*kernel)->migration_twin.load()) {
+    *kernel = nullptr;
+    return fail(RK_ERROR_UNKNOWN_KERNEL, std::string("kernel '") + name +
+                                             "' is still moving into this runtime (rk_kernel_migrate): it is found "
+                                             "here once the move lands, and where it was until then");
+  }
   return RK_SUCCESS;
 }
 

@@ -45,6 +45,7 @@ std::string kernel_dump(rk_kernel_s* kernel, int64_t now) {
   std::snprintf(line, sizeof(line), "  kernel '%s' (id %u): %s\n", kernel->config.name.c_str(), kernel->id,
                 rk_kernel_state_name(kernel->state.load()));
   out += line;
+  if (kernel->migration_twin.load()) out += "    MOVING IN: a migration's twin, parked until the move lands\n";
   if (kernel->state.load() == RK_KERNEL_FAULTED) {
     std::lock_guard lock(kernel->supervision.reason_mutex);
     out += "    FAULTED: " + kernel->supervision.fault_reason + "\n";

@@ -75,6 +75,9 @@ std::string metrics_text(rk_runtime_s* runtime) {
   {
     auto directory = hold_directory();  // kernels leave their tables under it: none is freed meanwhile
     for (rk_kernel_s* kernel : runtime->kernels->all()) {
+      // A migration's twin is counted where the kernel is until the move lands: one series
+      // per kernel, not two for a scrape that falls inside a move.
+      if (kernel->migration_twin.load()) continue;
       KernelSample sample;
       sample.labels = "{kernel=\"" + escaped(kernel->config.name) + "\",backend=\"" + backend + "\"}";
       sample.status.struct_size = sizeof(sample.status);

@@ -215,6 +215,61 @@ TEST_CASE("a moved kernel keeps its state, queued input and unread output", "[mi
   moved.terminate();
 }
 
+// While a move is under way, the target runtime holds the kernel's twin; it is not the
+// kernel until the move lands (a failed move frees it). The move is held up by a handler
+// waiting for room in the output (it parks only between messages), which it gets when
+// the host receives.
+const char* const kThreeRepliesSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  (void)msg;
+  uint64_t first = *(rk_global const uint64_t*)payload;
+  for (uint64_t i = 0u; i < 3u; ++i) {
+    uint64_t value = first + i;
+    int32_t sent = rk_enqueue_output(ctx, 3u, &value, 8u);
+    if (sent != RK_SUCCESS) return sent;
+  }
+  return RK_SUCCESS;
+})";
+
+TEST_CASE("a kernel moving in is found by name only once the move lands", "[migrate]") {
+  auto source = own_runtime("cpu_sim");
+  auto target = own_runtime("cpu_sim");
+  rk::KernelSpec spec = forward("mig_found_late", "");
+  spec.source = kThreeRepliesSource;
+  spec.output_capacity = 2;
+  rk::Kernel three = source->launch(spec);
+  three.send(Value{10});
+  // Two values fill the output; the handler waits for room for the third.
+  // (Its message stays in the input queue until the handler returns.)
+  REQUIRE(wait_until([&] { return three.status().output_depth == 2; }));
+  rk_kernel moved = nullptr;
+  rk_result migrated = RK_ERROR_INVALID_STATE;
+  std::thread mover([&] { migrated = rk_kernel_migrate(three.get(), target->get(), kLong, &moved); });
+  // The twin is there (the dump says so) while the move waits for the handler.
+  bool twin_seen = wait_until([&] { return target->dump().find("MOVING IN") != std::string::npos; });
+  rk_kernel found = reinterpret_cast<rk_kernel>(uintptr_t{1});
+  rk_result during = rk_runtime_find_kernel(target->get(), "mig_found_late", &found);
+  std::string why = rk_last_error();
+  bool counted_there = target->metrics_text().find("mig_found_late") != std::string::npos;
+  CHECK(three.receive<Value>(kLong)->message.value == 10);  // room: the handler returns, the move goes on
+  mover.join();
+  REQUIRE(twin_seen);
+  CHECK(during == RK_ERROR_UNKNOWN_KERNEL);
+  CHECK(found == nullptr);
+  CHECK(why.find("still moving") != std::string::npos);
+  CHECK_FALSE(counted_there);  // counted where it is until the move lands
+  REQUIRE(migrated == RK_SUCCESS);
+  rk_kernel after = nullptr;
+  REQUIRE(rk_runtime_find_kernel(target->get(), "mig_found_late", &after) == RK_SUCCESS);
+  CHECK(after == moved);
+  CHECK(target->dump().find("MOVING IN") == std::string::npos);
+  rk::Kernel there(moved);
+  for (uint64_t v : {11u, 12u}) CHECK(there.receive<Value>(kLong)->message.value == v);
+  there.send(Value{20});
+  for (uint64_t v : {20u, 21u, 22u}) CHECK(there.receive<Value>(kLong)->message.value == v);
+  there.terminate();
+}
+
 TEST_CASE("migrations that cannot be are refused, and nothing moves", "[migrate]") {
   auto source = own_runtime("cpu_sim");
   auto target = own_runtime("cpu_sim");
