@@ -69,6 +69,7 @@ typedef struct rk_loop_cursor {
   uint64_t batch_end;   /* one past the last peeked index: the input head once the batch is released */
   uint32_t prefer_inbox;
   uint32_t idle_rounds;
+  uint32_t outbox_spin; /* flush retries before a yield while sends wait (rk_loop_idle) */
 #if RK_HAS_BUSY_ASSIST
   uint64_t output_offered; /* the output tail when the loop last offered it (rk_loop_offer_output) */
 #endif
@@ -240,10 +241,14 @@ RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
      * inboxes on 2 cores: 0.71 -> 0.8-0.96 M msg/s, docs/benchmarks.md). Then give the
      * core to the peers (host input, paused meanwhile, must not keep us spinning), and
      * retry the flush soon rather than sleep. */
-    if (round < RK_LOOP_OUTBOX_SPIN_ROUNDS) {
+    if (round < cursor->outbox_spin) {
       rk_pause();
       return;
     }
+    /* The retries saw nothing arrive: the peers are not running beside us (on one core
+     * they cannot while we spin: 0.50 -> 0.75 M msg/s there, docs/benchmarks.md). Fewer
+     * next time; a message that arrives while the loop spins restores them (rk_loop_poll). */
+    if (round <= RK_LOOP_OUTBOX_SPIN_ROUNDS) cursor->outbox_spin /= 2u;
     cursor->idle_rounds = RK_LOOP_SPIN_ROUNDS;
     rk_yield();
     return;
@@ -370,6 +375,8 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
       }
       return step;
     }
+    if (cursor->idle_rounds != 0u && cursor->idle_rounds < RK_LOOP_SPIN_ROUNDS)
+      cursor->outbox_spin = RK_LOOP_OUTBOX_SPIN_ROUNDS; /* it came while we spun: spinning pays */
     cursor->idle_rounds = 0u;
 #ifdef RK_LOOP_ELASTIC
     cursor->took = 1u;
@@ -402,6 +409,7 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
   cursor.batch_end = 0u;
   cursor.prefer_inbox = 0u;
   cursor.idle_rounds = 0u;
+  cursor.outbox_spin = RK_LOOP_OUTBOX_SPIN_ROUNDS;
 #if RK_HAS_BUSY_ASSIST
   cursor.output_offered = 0u;
 #endif
