@@ -398,6 +398,7 @@ void where_sender_is_now_locked(rk_runtime_s*& runtime, uint32_t& id) {
     if (id >= runtime->kernels->max_kernels() || !is_proxy_route(runtime, id)) return;  // the id is device-written
     auto it = runtime->egress->proxies.find(id);
     if (it == runtime->egress->proxies.end() || it->second.rank != kThisProcess || !still_there(it->second)) return;
+    if (leads_to(it->second, runtime, id)) return;  // a kernel's own id leading home (route_home_through_egress_locked)
     runtime = it->second.runtime;
     id = it->second.kernel_id;
   }
@@ -578,6 +579,21 @@ rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original) {
   here->egress->proxies[twin->id] = in_process(original->runtime, original->id);
   open_proxy_route(here, twin->id, twin->config.name, original->config.max_payload_size);
   return RK_SUCCESS;
+}
+
+bool route_home_through_egress_locked(rk_kernel_s* twin) {
+  rk_runtime_s* here = twin->runtime;
+  if (!here->egress) return false;
+  bool home = false;
+  for (const auto& [proxy, end] : here->egress->proxies)
+    if (proxy != twin->id && leads_to(end, here, twin->id) && is_proxy_route(here, proxy)) home = true;
+  if (!home) return false;
+  here->egress->proxies[twin->id] = in_process(here, twin->id);
+  // Already a live proxy (route_twin_to_original): kernels there may be reading it now, and
+  // only where it leads changed, which is the map's. Else it opens as one.
+  if (rk_load_acquire_u32(&here->kernels->routes[twin->id].state) != RK_ROUTE_LIVE || !is_proxy_route(here, twin->id))
+    open_proxy_route(here, twin->id, twin->config.name, twin->config.max_payload_size);
+  return true;
 }
 
 void reopen_proxies_to(rk_kernel_s* kernel) {

@@ -120,6 +120,15 @@ class EgressCarry {
 // the twin's inbox, which the move fills. Takes the directory.
 rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original);
 
+// A migration's twin lands in its runtime (migrate.cpp, move_locked; the directory held,
+// after reroute_locked). Kernels there may hold proxies that lead to it, made while it was
+// elsewhere (reply addresses, peers named then), with messages through them still waiting
+// in the runtime's egress queue. A direct route for its own id would let what they send
+// next overtake those: then its id stays a proxy too, leading home through the egress
+// queue, so everything sent to it from there keeps one order. False: no such proxy, and the
+// caller publishes the direct route.
+bool route_home_through_egress_locked(rk_kernel_s* twin);
+
 // A kernel was launched (its route is live): other runtimes' proxies to its runtime and id,
 // closed when an earlier kernel of that name ended, open again, as a local route does; and
 // other processes told that kernel was gone are told it is back (group::kernel_back_locked).

@@ -239,8 +239,9 @@ rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
   carry.commit_locked();  // ahead of anything the twin sends: it is parked
   // Its own runtime's route opens only now: until the move, kernels there that sent to it by
   // id reached the kernel where it was (through the proxy an earlier move left), not an
-  // inbox the move then fills in behind what they wrote.
-  publish_live_route(fresh);
+  // inbox the move then fills in behind what they wrote. And it opens straight into the
+  // inbox only where nothing there still reaches the kernel through the egress queue.
+  if (!route_home_through_egress_locked(fresh)) publish_live_route(fresh);
   reopen_proxies_to_locked(fresh);  // closed on an earlier kernel of this name here, as a launch does
   fresh->migration_twin.store(false);  // the directory held: found by name from now on
   return RK_SUCCESS;
