@@ -52,7 +52,7 @@ std::string kernel_dump(rk_kernel_s* kernel, int64_t now) {
   }
   if (kernel->supervision.stalled_now.load() != 0) out += "    STALLED (the supervisor reported it)\n";
   const RingViews& v = kernel->views;
-  if (v.control == nullptr) return out + "    not launched\n";
+  if (!views_published(kernel->state.load()) || v.control == nullptr) return out + "    not launched\n";
   rk_control_block* c = v.control;
   const uint32_t has_terminated = rk_load_acquire_u32(reinterpret_cast<uint32_t*>(&c->has_terminated));
   std::snprintf(line, sizeof(line), "    loop %s, is_active %u, should_terminate %u, errors %u\n",

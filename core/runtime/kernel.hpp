@@ -49,6 +49,12 @@ struct RingViews {
   rk_trace_ring* trace = nullptr;  // traced kernels only
 };
 
+// Whether a kernel in `state` has its views written for good. A launch writes them, then
+// stores the state it leaves the kernel in: a thread that reads the state (acquire) first
+// may read them from then on. Threads that look at every kernel of a runtime (the dump, the
+// metrics) can meet one whose launch is writing them now, which is still Created.
+inline bool views_published(rk_kernel_state state) { return state != RK_KERNEL_CREATED; }
+
 }  // namespace rk::core
 
 struct rk_kernel_s {

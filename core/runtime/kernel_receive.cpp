@@ -398,6 +398,7 @@ namespace {
 // The live status, field by field (the device keeps writing while we read).
 void fill_status(rk_kernel_s* kernel, rk_kernel_status& status) {
   status.state = kernel->state.load();
+  if (!views_published(status.state)) return;
   const RingViews& v = kernel->views;
   if (v.control == nullptr) return;  // never launched
   status.has_terminated = static_cast<int32_t>(rk_load_acquire_u32(reinterpret_cast<uint32_t*>(&v.control->has_terminated)));
@@ -449,7 +450,7 @@ rk_result kernel_latency(rk_kernel_s* kernel, rk_kernel_latency* out) {
   now.struct_size = sizeof(now);
   now.bucket_count = RK_LATENCY_BUCKETS;
   const RingViews& v = kernel->views;
-  if (v.histograms != nullptr) {
+  if (views_published(kernel->state.load()) && v.histograms != nullptr) {
     // The count first, with acquire: the loop stores the buckets before it.
     now.messages_processed = rk_load_acquire_u64(&v.telemetry->messages_processed);
     rk_latency_histograms* h = v.histograms;
@@ -467,6 +468,7 @@ rk_result kernel_telemetry(rk_kernel_s* kernel, rk_telemetry* out) {
   if (out == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "telemetry is NULL");
   *out = rk_telemetry{};
   out->messages_dropped = kernel->host_dropped.load(std::memory_order_relaxed);
+  if (!views_published(kernel->state.load())) return RK_SUCCESS;
   rk_telemetry* t = kernel->views.telemetry;
   if (t == nullptr) return RK_SUCCESS;
   // A copied block's counters reach the mirror after its output (copy_out_device_parts):
