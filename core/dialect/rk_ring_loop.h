@@ -32,6 +32,7 @@
 #define RK_LOOP_YIELD_ROUNDS 256u
 #endif
 #define RK_LOOP_OUTBOX_SPIN_ROUNDS 32u /* with sends waiting in the outbox: see rk_loop_idle */
+#define RK_LOOP_OUTBOX_SPIN_FLOOR 2u   /* the fewest it adapts down to (one retry) */
 #define RK_LOOP_PARK_NS 50000000    /* 50 ms: doorbells wake us sooner; this bounds a missed wake */
 
 /* Elastic kernels (docs/runtime.md, "Idle exit and time slices"): the runtime defines
@@ -70,6 +71,7 @@ typedef struct rk_loop_cursor {
   uint32_t prefer_inbox;
   uint32_t idle_rounds;
   uint32_t outbox_spin; /* flush retries before a yield while sends wait (rk_loop_idle) */
+  uint64_t outbox_seen; /* sends waiting at the last of those retries; 0: the last round did not retry */
 #if RK_HAS_BUSY_ASSIST
   uint64_t output_offered; /* the output tail when the loop last offered it (rk_loop_offer_output) */
 #endif
@@ -241,14 +243,20 @@ RK_INLINE void rk_loop_idle(rk_ctx* ctx, rk_loop_cursor* cursor) {
      * inboxes on 2 cores: 0.71 -> 0.8-0.96 M msg/s, docs/benchmarks.md). Then give the
      * core to the peers (host input, paused meanwhile, must not keep us spinning), and
      * retry the flush soon rather than sleep. */
+    uint64_t waiting = ctx->loop[RK_LOOP_OUTBOX];
+    /* A flush went through between two retries (or a message came while the loop spun,
+     * rk_loop_poll): a peer runs beside us, so the retries pay; all of them again. */
+    if (waiting < cursor->outbox_seen) cursor->outbox_spin = RK_LOOP_OUTBOX_SPIN_ROUNDS;
     if (round < cursor->outbox_spin) {
+      cursor->outbox_seen = waiting;
       rk_pause();
       return;
     }
-    /* The retries saw nothing arrive: the peers are not running beside us (on one core
-     * they cannot while we spin: 0.50 -> 0.75 M msg/s there, docs/benchmarks.md). Fewer
-     * next time; a message that arrives while the loop spins restores them (rk_loop_poll). */
-    if (round <= RK_LOOP_OUTBOX_SPIN_ROUNDS) cursor->outbox_spin /= 2u;
+    /* The retries moved nothing: the peers are not running beside us (on one core they
+     * cannot while we spin: 0.50 -> 0.75 M msg/s there, docs/benchmarks.md). Half as many
+     * next time, down to a floor that still lets a retry see a peer that runs again. */
+    if (round <= RK_LOOP_OUTBOX_SPIN_ROUNDS && cursor->outbox_spin > RK_LOOP_OUTBOX_SPIN_FLOOR) cursor->outbox_spin /= 2u;
+    cursor->outbox_seen = 0u;
     cursor->idle_rounds = RK_LOOP_SPIN_ROUNDS;
     rk_yield();
     return;
@@ -378,6 +386,7 @@ RK_INLINE rk_loop_step rk_loop_poll(rk_ctx* ctx, rk_loop_cursor* cursor) {
     if (cursor->idle_rounds != 0u && cursor->idle_rounds < RK_LOOP_SPIN_ROUNDS)
       cursor->outbox_spin = RK_LOOP_OUTBOX_SPIN_ROUNDS; /* it came while we spun: spinning pays */
     cursor->idle_rounds = 0u;
+    cursor->outbox_seen = 0u;
 #ifdef RK_LOOP_ELASTIC
     cursor->took = 1u;
 #endif
@@ -410,6 +419,7 @@ RK_KERNEL void rk_ring_main(rk_global rk_ring_env* env) {
   cursor.prefer_inbox = 0u;
   cursor.idle_rounds = 0u;
   cursor.outbox_spin = RK_LOOP_OUTBOX_SPIN_ROUNDS;
+  cursor.outbox_seen = 0u;
 #if RK_HAS_BUSY_ASSIST
   cursor.output_offered = 0u;
 #endif
