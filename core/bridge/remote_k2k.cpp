@@ -573,7 +573,10 @@ rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original) {
     rk_runtime_s* runtime = here;
     uint32_t id = twin->id;
     where_sender_is_now_locked(runtime, id);
-    if (runtime == original->runtime && id == original->id) return RK_SUCCESS;
+    if (runtime == original->runtime && id == original->id) {
+      twin->id_was_home_proxy = true;  // kernels here may be sending through it now
+      return RK_SUCCESS;
+    }
   }
   if (rk_result r = ensure_egress(here); r != RK_SUCCESS) return r;
   here->egress->proxies[twin->id] = in_process(original->runtime, original->id);
@@ -584,7 +587,7 @@ rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original) {
 bool route_home_through_egress_locked(rk_kernel_s* twin) {
   rk_runtime_s* here = twin->runtime;
   if (!here->egress) return false;
-  bool home = false;
+  bool home = twin->id_was_home_proxy;
   for (const auto& [proxy, end] : here->egress->proxies)
     if (proxy != twin->id && leads_to(end, here, twin->id) && is_proxy_route(here, proxy)) home = true;
   if (!home) return false;

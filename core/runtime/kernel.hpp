@@ -84,6 +84,10 @@ struct rk_kernel_s {
   // Made by rk_kernel_migrate for a kernel not yet moved into it: lookups by name pass it
   // over (the kernel it will be is still where it was), until the move clears it.
   std::atomic<bool> migration_twin{false};
+  // A twin whose id was a live proxy in its runtime already when it was made (the kernel
+  // lived there before and moved away): kernels there may have sent through it, so its id
+  // stays a proxy at the move (remote_k2k.hpp, route_home_through_egress_locked). Directory held.
+  bool id_was_home_proxy = false;
   std::atomic<uint32_t> sends_in_flight{0};
   // Messages the host refused or found too late. Kept here, not in the device's telemetry
   // word: host and GPU read-modify-writing one word over PCIe is not atomic without native

@@ -180,6 +180,72 @@ TEST_CASE("a kernel moving in and out of the runtime of the kernel it asks gets 
   answers_follow_a_moving_asker(*other, *one, *other, true);
 }
 
+// Counts the values (type 4) it gets and how many did not follow the one before; type 9
+// asks for {count, out of order} (type 10).
+const char* const kOrderCheckerSource = R"(
+typedef struct { uint64_t count; uint64_t last; uint64_t out_of_order; } checker_state;
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  rk_global checker_state* s = (rk_global checker_state*)rk_state(ctx);
+  if (msg->type_id == 9u) {
+    uint64_t got[2] = {s->count, s->out_of_order};
+    return rk_reply(ctx, 10u, got, 16u);
+  }
+  uint64_t value = *(rk_global const uint64_t*)payload;
+  if (s->count != 0u && value != s->last + 1u) s->out_of_order += 1u;
+  s->last = value;
+  s->count += 1u;
+  return 0;
+}
+)";
+
+// A kernel that sends to a peer of its own runtime by the peer's id: the peer moves away
+// and back while sends wait for it in the runtime's egress queue (its id there is a proxy
+// while it is away). Back home, its id opened straight into its inbox and the sends after
+// the move overtook those still queued (found in review).
+TEST_CASE("a kernel moving back to the runtime of a kernel that sends to it keeps that sender's order", "[migrate][k2k]") {
+  auto home = own_runtime("cpu_sim");
+  auto away = own_runtime("cpu_sim");
+  rk::KernelSpec checker;
+  checker.name = "mig_checker";
+  checker.source = kOrderCheckerSource;
+  checker.state_bytes = 24;
+  checker.accepted_types = {4u, AskReport::type_id};
+  checker.inbox_capacity = 4;
+  rk::Kernel checking = home->launch(checker);
+  rk::KernelSpec sender;
+  sender.name = "mig_sender";
+  sender.source = rk::test::kAskerSource;  // a burst {count, first} sends count values to peer 0
+  sender.state_bytes = 24;
+  sender.accepted_types = {Burst::type_id};
+  sender.peers = {"mig_checker"};
+  sender.outbox_capacity = 64;
+  rk::Kernel sending = home->launch(sender);
+  constexpr uint64_t kRounds = 6, kPer = 48;
+  auto bursts_handled = [&] { return sending.telemetry().messages_processed; };
+  for (uint64_t r = 0; r < kRounds; ++r) {
+    checking = migrate(checking, *away);
+    // Away and not taking anything: the sends fill its inbox and wait in the home egress queue.
+    checking.deactivate();
+    sending.send(Burst{kPer, 2 * r * kPer});
+    REQUIRE(wait_until([&] { return checking.status().inbox_depth >= 4; }));
+    checking = migrate(checking, *home);
+    // Home again, still not taking anything: these must queue behind the ones above.
+    sending.send(Burst{kPer, (2 * r + 1) * kPer});
+    REQUIRE(wait_while_progressing([&] { return bursts_handled() == 2 * r + 2; }, bursts_handled));
+    checking.reactivate();
+  }
+  auto report = [&] { return checking.request<Answers>(AskReport{0}, kLong); };
+  const bool all = wait_while_progressing([&] { return report().answers >= 2 * kRounds * kPer; },
+                                          [&] { return report().answers; });
+  INFO("got " << report().answers << ", dropped: sender " << sending.telemetry().messages_dropped);
+  REQUIRE(all);
+  CHECK(report().answers == 2 * kRounds * kPer);
+  CHECK(report().out_of_order == 0);
+  CHECK(sending.status().k2k_refused == 0);
+  sending.terminate();
+  checking.terminate();
+}
+
 TEST_CASE("a kernel in a K2K chain moves to another cpu_sim runtime under load", "[migrate][k2k]") {
   auto target = own_runtime("cpu_sim");
   chain_survives_a_move(*target);
