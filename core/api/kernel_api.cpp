@@ -102,6 +102,8 @@ RK_API rk_result rk_runtime_find_kernel(rk_runtime runtime, const char* name, rk
   std::string local = name;
   if (group::split_rank_name(name, rank, local) && !group::is_own_rank(rank))
     return find_remote_kernel(runtime, name, kernel);
+  // Under the directory: a twin leaves its table under it, so it is not freed while we look.
+  auto directory = hold_directory();
   *kernel = runtime->kernels->find(local);
   if (*kernel == nullptr) return fail(RK_ERROR_UNKNOWN_KERNEL, std::string("no kernel named '") + name + "' in this runtime");
   // A migration's twin is not the kernel until the move lands (it is freed if the move

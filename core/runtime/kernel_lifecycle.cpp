@@ -119,7 +119,7 @@ rk_result finish_without_loop(rk_kernel_s* kernel);
 
 }  // namespace
 
-rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options, rk_kernel_s** out) {
+rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options, rk_kernel_s** out, bool migration_twin) {
   if (runtime == nullptr || out == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "runtime and kernel must not be NULL");
   auto kernel = std::make_unique<rk_kernel_s>();
   kernel->runtime = runtime;
@@ -142,6 +142,7 @@ rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options,
   if (rk_result r = with_ring_kernels_parked(runtime, [&] { return compile_kernel(runtime, kernel.get()); });
       r != RK_SUCCESS)
     return r;
+  kernel->migration_twin.store(migration_twin);  // before the table shows it to lookups
   table.add(kernel.get());
   *out = kernel.release();
   return RK_SUCCESS;

@@ -18,7 +18,9 @@ inline uint32_t* word(int32_t& field) { return reinterpret_cast<uint32_t*>(&fiel
 // Deadline for a timeout in ns: RK_WAIT_FOREVER maps to time_point::max().
 Clock::time_point deadline_after(uint64_t timeout_ns);
 
-rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options, rk_kernel_s** kernel);
+// `migration_twin`: made by rk_kernel_migrate, marked so before any lookup can find it.
+rk_result kernel_create(rk_runtime_s* runtime, const rk_kernel_options* options, rk_kernel_s** kernel,
+                        bool migration_twin = false);
 rk_result kernel_launch(rk_kernel_s* kernel);
 rk_result kernel_set_active(rk_kernel_s* kernel, bool activate, bool reactivate);
 rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns);

@@ -268,8 +268,7 @@ rk_result kernel_migrate(rk_kernel_s* old, rk_runtime_s* target, uint64_t timeou
   // 1. Its twin, compiled and launched in the target, inactive and empty.
   OptionsOf options(old->config);
   rk_kernel_s* fresh = nullptr;
-  if (rk_result r = kernel_create(target, &options.options, &fresh); r != RK_SUCCESS) return r;
-  fresh->migration_twin.store(true);
+  if (rk_result r = kernel_create(target, &options.options, &fresh, /*migration_twin=*/true); r != RK_SUCCESS) return r;
   auto give_up = [&](rk_result r, const std::string& why) {
     kernel_destroy(fresh);
     return fail(r, why);
