@@ -584,10 +584,30 @@ rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original) {
   return RK_SUCCESS;
 }
 
+namespace {
+
+// Whether another kernel of `kernel`'s runtime names it as a peer: its peer id there is the
+// kernel's id, which led through the egress queue while the kernel was not there (a proxy
+// to where it was, opened by route_twin_to_original if not before).
+bool named_by_a_neighbour(rk_kernel_s* kernel) {
+  for (const rk_kernel_s* other : kernel->runtime->kernels->all()) {
+    if (other == kernel) continue;
+    for (const std::string& peer : other->config.peers) {
+      uint32_t rank = 0;
+      std::string local = peer;
+      if (group::split_rank_name(peer, rank, local) && !group::is_own_rank(rank)) continue;
+      if (local == kernel->config.name) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 bool route_home_through_egress_locked(rk_kernel_s* twin) {
   rk_runtime_s* here = twin->runtime;
   if (!here->egress) return false;
-  bool home = twin->id_was_home_proxy;
+  bool home = twin->id_was_home_proxy || named_by_a_neighbour(twin);
   for (const auto& [proxy, end] : here->egress->proxies)
     if (proxy != twin->id && leads_to(end, here, twin->id) && is_proxy_route(here, proxy)) home = true;
   if (!home) return false;

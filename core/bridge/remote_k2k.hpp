@@ -123,8 +123,9 @@ rk_result route_twin_to_original(rk_kernel_s* twin, rk_kernel_s* original);
 // A migration's twin lands in its runtime (migrate.cpp, move_locked; the directory held,
 // after reroute_locked). Kernels there may hold proxies that lead to it, made while it was
 // elsewhere (reply addresses, peers named then), or its own id, which a move away from
-// there left a proxy, with messages through them still waiting in the runtime's egress
-// queue. A direct route for its own id would let what they send
+// there left a proxy and which kernels there that name it as a peer hold (it led to the
+// kernel through the egress queue while it was away), with messages through them still
+// waiting in the runtime's egress queue. A direct route for its own id would let what they send
 // next overtake those: then its id stays a proxy too, leading home through the egress
 // queue, so everything sent to it from there keeps one order. False: no such proxy, and the
 // caller publishes the direct route.
