@@ -11,6 +11,7 @@
 #include <ringkernel/ringkernel.hpp>
 
 #include "asker_kernel.hpp"
+#include "order_sink_kernel.hpp"
 
 namespace grouptest {
 
@@ -49,22 +50,6 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
   }
   (void)msg;
   return rk_reply(ctx, 2u, done, 16u);
-}
-)";
-
-inline const char* const kSinkSource = R"(
-typedef struct { uint64_t next; uint64_t received; uint64_t out_of_order; } sink_state;
-RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
-  rk_global sink_state* s = (rk_global sink_state*)rk_state(ctx);
-  if (msg->type_id == 9u) {
-    uint64_t got[2] = {s->received, s->out_of_order};
-    return rk_reply(ctx, 10u, got, 16u);
-  }
-  uint64_t value = *(rk_global const uint64_t*)payload;
-  if (value != s->next) s->out_of_order += 1u;
-  s->next = value + 1u;
-  s->received += 1u;
-  return 0;
 }
 )";
 
@@ -148,7 +133,7 @@ inline rk::KernelSpec pump_spec(const std::string& peer) {
 inline rk::KernelSpec sink_spec(uint32_t inbox_capacity = 0, bool auto_activate = true) {
   rk::KernelSpec spec;
   spec.name = "sink";
-  spec.source = kSinkSource;
+  spec.source = rk::test::kOrderSinkSource;
   spec.state_bytes = 24;
   spec.inbox_capacity = inbox_capacity;
   spec.accepted_types = {3u, Report::type_id};

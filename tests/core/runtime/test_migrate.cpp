@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "asker_kernel.hpp"
+#include "order_sink_kernel.hpp"
 #include "ring_test_support.hpp"
 
 using namespace ringtest;
@@ -180,24 +181,6 @@ TEST_CASE("a kernel moving in and out of the runtime of the kernel it asks gets 
   answers_follow_a_moving_asker(*other, *one, *other, true);
 }
 
-// Counts the values (type 4) it gets and how many did not follow the one before; type 9
-// asks for {count, out of order} (type 10).
-const char* const kOrderCheckerSource = R"(
-typedef struct { uint64_t count; uint64_t last; uint64_t out_of_order; } checker_state;
-RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
-  rk_global checker_state* s = (rk_global checker_state*)rk_state(ctx);
-  if (msg->type_id == 9u) {
-    uint64_t got[2] = {s->count, s->out_of_order};
-    return rk_reply(ctx, 10u, got, 16u);
-  }
-  uint64_t value = *(rk_global const uint64_t*)payload;
-  if (s->count != 0u && value != s->last + 1u) s->out_of_order += 1u;
-  s->last = value;
-  s->count += 1u;
-  return 0;
-}
-)";
-
 // A kernel that sends to a peer of its own runtime by the peer's id: the peer moves away
 // and back while sends wait for it in the runtime's egress queue (its id there is a proxy
 // while it is away). Back home, its id opened straight into its inbox and the sends after
@@ -207,7 +190,7 @@ TEST_CASE("a kernel moving back to the runtime of a kernel that sends to it keep
   auto away = own_runtime("cpu_sim");
   rk::KernelSpec checker;
   checker.name = "mig_checker";
-  checker.source = kOrderCheckerSource;
+  checker.source = rk::test::kOrderSinkSource;
   checker.state_bytes = 24;
   checker.accepted_types = {4u, AskReport::type_id};
   checker.inbox_capacity = 4;
