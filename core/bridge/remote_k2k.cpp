@@ -130,7 +130,8 @@ bool is_proxy_route(const rk_runtime_s* runtime, uint32_t id) {
 }
 
 // Whether the slot at `index`, the egress queue's head, is one a moving sender took along
-// (EgressCarry): then it is passed over, and forgotten.
+// (EgressCarry) or one handed on out of turn (forward_pass): then it is passed over, and
+// forgotten.
 bool pass_over_carried(Egress& egress, uint64_t index) {
   if (egress.carried.empty() || egress.carried.front() != index) return false;
   egress.carried.pop_front();
@@ -695,18 +696,76 @@ std::string remote_kernel_name_locked(rk_runtime_s* local, uint32_t id) {
 
 namespace {
 
-// One pass over a runtime's egress queue (g_mutex held, the runtime joined).
+// The targets a forwarding pass found full: messages behind one of them for the same target
+// wait their turn, so the order per target holds while the pass goes on to other targets.
+// A kernel of this process by (runtime, id): proxies of several ids can lead to one kernel
+// (a reply address, a peer, its own id leading home). Another process by its rank: its
+// credits are the rank's.
+class FullTargets {
+ public:
+  // The target of `message`, or false when none is known (the pass drops it, out of turn).
+  static bool target_of(const Egress& egress, const rk_msg_header& message, std::pair<const void*, uint32_t>& key) {
+    auto it = egress.proxies.find(message.dest_kernel);
+    if (it == egress.proxies.end()) return false;
+    key = it->second.rank != kThisProcess ? std::pair<const void*, uint32_t>{nullptr, it->second.rank}
+                                          : std::pair<const void*, uint32_t>{it->second.runtime, it->second.kernel_id};
+    return true;
+  }
+  bool none() const { return count_ == 0; }
+  bool holds(const std::pair<const void*, uint32_t>& key) const {
+    return std::find(keys_, keys_ + count_, key) != keys_ + count_;
+  }
+  bool add(const std::pair<const void*, uint32_t>& key) {  // false: no room to remember more
+    if (count_ == kMax) return false;
+    keys_[count_++] = key;
+    return true;
+  }
+
+ private:
+  static constexpr uint32_t kMax = 8;
+  std::pair<const void*, uint32_t> keys_[kMax];
+  uint32_t count_ = 0;
+};
+
+// One pass over a runtime's egress queue (g_mutex held, the runtime joined). A full target
+// does not hold up the others: the pass steps around its messages (they stay, in order) and
+// hands on what follows for other targets; those slots join Egress::carried, passed over
+// once the head gets there (before, the first full inbox stopped the runtime's whole
+// egress: every kernel's messages to every other runtime and process waited behind it).
 bool forward_pass(rk_runtime_s* runtime) {
   Egress& egress = *runtime->egress;
   bool moved = false;
-  for (uint32_t n = 0; n < kForwardBatch; ++n) {
-    rk_reservation slot = rk_mpsc_peek_in(egress.queue, egress.sequence, egress.capacity);
-    if (slot.count == 0) break;
-    if (!pass_over_carried(egress, slot.index) &&
-        deliver(runtime, egress, *egress_message(egress, slot.index)) == Delivery::target_full)
-      break;  // retried next pass
-    rk_mpsc_release_in(egress.queue, egress.sequence, egress.capacity, slot.index);
+  FullTargets full;
+  uint64_t head = rk_load_relaxed_u64(&egress.queue->head);  // ours: one forwarder at a time (g_mutex)
+  // Bounded by the messages it hands on (or tries to), not by the slots it steps over: a
+  // window from the head would hold the same waiting and handed-on slots pass after pass.
+  for (uint64_t index = head, tries = 0; tries < kForwardBatch && index - head < egress.capacity; ++index) {
+    const uint64_t seq = rk_load_acquire_u64(&egress.sequence[index & (egress.capacity - 1u)]);
+    if (seq != index + 1u) break;  // not published yet: what follows waits for the next pass
+    const bool at_head = index == head;
+    if (at_head && pass_over_carried(egress, index)) {
+      rk_mpsc_release_in(egress.queue, egress.sequence, egress.capacity, index);
+      ++head;
+      moved = true;
+      continue;
+    }
+    if (!at_head && std::binary_search(egress.carried.begin(), egress.carried.end(), index)) continue;
+    const rk_msg_header& message = *egress_message(egress, index);
+    std::pair<const void*, uint32_t> target;
+    const bool known = FullTargets::target_of(egress, message, target);
+    if (known && full.holds(target)) continue;  // behind one for the same target
+    ++tries;
+    if (deliver(runtime, egress, message) == Delivery::target_full) {
+      if (!known || !full.add(target)) break;  // retried next pass
+      continue;
+    }
     moved = true;
+    if (at_head) {
+      rk_mpsc_release_in(egress.queue, egress.sequence, egress.capacity, index);
+      ++head;
+    } else {
+      egress.carried.insert(std::lower_bound(egress.carried.begin(), egress.carried.end(), index), index);
+    }
   }
   return moved;
 }

@@ -8,7 +8,7 @@
 // a proxy id in the target's runtime so K2K replies find their way back the same way. A
 // full target inbox leaves the message at the egress head: the egress queue fills, then
 // senders' outboxes, then their waiting sends; nothing is dropped for lack of room, and
-// nothing is buffered on the host.
+// nothing is buffered on the host. Messages for other targets go on past it (forward_pass).
 #pragma once
 
 #include <chrono>
@@ -51,7 +51,9 @@ struct Egress {
   uint32_t slot_size = 0;
   std::unordered_map<uint32_t, RemoteEnd> proxies;  // proxy id -> target (directory lock held)
   // Slots the forwarding passes over, ascending: sends carried along by their moving sender
-  // (EgressCarry), or slots claimed for that and not needed. Directory lock held.
+  // (EgressCarry), slots claimed for that and not needed, and messages already handed on
+  // out of turn while one for a full target waited ahead of them (forward_pass). Directory
+  // lock held.
   std::deque<uint64_t> carried;
 };
 

@@ -11,6 +11,7 @@
 
 #include <catch2/matchers/catch_matchers_string.hpp>
 
+#include "order_sink_kernel.hpp"
 #include "ring_test_support.hpp"
 
 using namespace ringtest;
@@ -234,4 +235,66 @@ TEST_CASE("a route to a terminated remote kernel opens again when a kernel of th
   auto out = b->receive<Value>(30'000'000'000ull);
   REQUIRE(out.has_value());
   CHECK(out->message.value == 12);  // each kernel adds one
+}
+
+namespace {
+
+// Type 1 {peer, count, first}: sends values first .. first+count-1 (type 4) to that peer.
+const char* const kSprayerSource = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  (void)msg;
+  rk_global const uint64_t* words = (rk_global const uint64_t*)payload;
+  for (uint64_t i = 0u; i < words[1]; ++i) {
+    uint64_t value = words[2] + i;
+    int32_t sent = rk_send_to_kernel_wait(ctx, rk_peer(ctx, (uint32_t)words[0]), 4u, &value, 8u);
+    if (sent != RK_SUCCESS) return sent;
+  }
+  return RK_SUCCESS;
+}
+)";
+
+struct Spray {
+  static constexpr uint32_t type_id = 1;
+  uint64_t peer, count, first;
+};
+struct SinkReport {
+  static constexpr uint32_t type_id = 9;
+  uint64_t unused;
+};
+struct SinkCounts {
+  static constexpr uint32_t type_id = 10;
+  uint64_t received, out_of_order;
+};
+
+}  // namespace
+
+// One runtime's messages to kernels of another pass through one egress queue. The first
+// full target stopped it for everyone: a kernel that did not take its messages held up
+// every other kernel's K2K traffic out of the runtime. Now the forwarding steps around it.
+TEST_CASE("a full inbox in another runtime holds up only the messages for that kernel", "[bridge][cross]") {
+  auto one = own_runtime("cpu_sim");
+  auto two = own_runtime("cpu_sim");
+  rk::KernelSpec sink = spec_of("xr_stuck", rk::test::kOrderSinkSource, {}, 2);
+  sink.state_bytes = 24;
+  rk::Kernel stuck = two->launch(sink);
+  sink.name = "xr_free";
+  rk::Kernel free_sink = two->launch(sink);
+  rk::Kernel sprayer = one->launch(spec_of("xr_sprayer", kSprayerSource, {"xr_stuck", "xr_free"}));
+  stuck.deactivate();  // takes nothing: two in its inbox, the rest wait in the egress queue
+  constexpr uint64_t kEach = 40;
+  sprayer.send(Spray{0, kEach, 0});
+  REQUIRE(wait_until([&] { return stuck.status().inbox_depth == 2; }));
+  sprayer.send(Spray{1, kEach, 0});
+  auto counts = [&](rk::Kernel& k) { return k.request<SinkCounts>(SinkReport{0}, 30'000'000'000ull); };
+  // Bounded: before, this waited behind the stuck kernel's messages for good.
+  CHECK(wait_until([&] { return counts(free_sink).received == kEach; }));
+  CHECK(counts(free_sink).out_of_order == 0);
+  stuck.reactivate();
+  REQUIRE(wait_until([&] { return counts(stuck).received == kEach; }));
+  CHECK(counts(stuck).out_of_order == 0);  // its own messages kept their order
+  CHECK(sprayer.telemetry().messages_dropped == 0);
+  CHECK(sprayer.status().k2k_refused == 0);
+  sprayer.terminate();
+  stuck.terminate();
+  free_sink.terminate();
 }
