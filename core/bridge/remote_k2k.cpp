@@ -711,7 +711,6 @@ class FullTargets {
                                           : std::pair<const void*, uint32_t>{it->second.runtime, it->second.kernel_id};
     return true;
   }
-  bool none() const { return count_ == 0; }
   bool holds(const std::pair<const void*, uint32_t>& key) const {
     return std::find(keys_, keys_ + count_, key) != keys_ + count_;
   }
@@ -756,7 +755,7 @@ bool forward_pass(rk_runtime_s* runtime) {
     if (known && full.holds(target)) continue;  // behind one for the same target
     ++tries;
     if (deliver(runtime, egress, message) == Delivery::target_full) {
-      if (!known || !full.add(target)) break;  // retried next pass
+      if (!known || !full.add(target)) break;  // (known: deliver names only known targets full) retried next pass
       continue;
     }
     moved = true;
