@@ -220,13 +220,13 @@ Delivery drop(rk_runtime_s* runtime, const rk_msg_header& message, const std::st
   return Delivery::dropped;
 }
 
-Delivery deliver(rk_runtime_s* runtime, Egress& egress, const rk_msg_header& message) {
+// `to`: where its proxy id leads (Egress::proxies, looked up by the pass), or null.
+Delivery deliver(rk_runtime_s* runtime, Egress& egress, const rk_msg_header& message, const RemoteEnd* to) {
   if (message.payload_size > egress.slot_size - RK_MSG_HEADER_SIZE)  // a slot's header is device-written
     return drop(runtime, message, "its header claims " + std::to_string(message.payload_size) +
                                       " payload bytes, more than an egress slot holds");
-  auto it = egress.proxies.find(message.dest_kernel);
-  if (it == egress.proxies.end()) return drop(runtime, message, "no route to another runtime has that id");
-  const RemoteEnd& end = it->second;
+  if (to == nullptr) return drop(runtime, message, "no route to another runtime has that id");
+  const RemoteEnd& end = *to;
   if (end.rank != kThisProcess) {  // a kernel of another process
     std::string why;
     Delivery sent = group::send_locked(runtime, end, message, why);
@@ -703,18 +703,12 @@ namespace {
 // credits are the rank's.
 class FullTargets {
  public:
-  // The target of `message`, or false when none is known (the pass drops it, out of turn).
-  static bool target_of(const Egress& egress, const rk_msg_header& message, std::pair<const void*, uint32_t>& key) {
-    auto it = egress.proxies.find(message.dest_kernel);
-    if (it == egress.proxies.end()) return false;
-    key = it->second.rank != kThisProcess ? std::pair<const void*, uint32_t>{nullptr, it->second.rank}
-                                          : std::pair<const void*, uint32_t>{it->second.runtime, it->second.kernel_id};
-    return true;
+  using Key = std::pair<const void*, uint32_t>;
+  static Key key_of(const RemoteEnd& end) {
+    return end.rank != kThisProcess ? Key{nullptr, end.rank} : Key{end.runtime, end.kernel_id};
   }
-  bool holds(const std::pair<const void*, uint32_t>& key) const {
-    return std::find(keys_, keys_ + count_, key) != keys_ + count_;
-  }
-  bool add(const std::pair<const void*, uint32_t>& key) {  // false: no room to remember more
+  bool holds(const Key& key) const { return std::find(keys_, keys_ + count_, key) != keys_ + count_; }
+  bool add(const Key& key) {  // false: no room to remember more
     if (count_ == kMax) return false;
     keys_[count_++] = key;
     return true;
@@ -722,7 +716,7 @@ class FullTargets {
 
  private:
   static constexpr uint32_t kMax = 8;
-  std::pair<const void*, uint32_t> keys_[kMax];
+  Key keys_[kMax];
   uint32_t count_ = 0;
 };
 
@@ -742,20 +736,22 @@ bool forward_pass(rk_runtime_s* runtime) {
     const uint64_t seq = rk_load_acquire_u64(&egress.sequence[index & (egress.capacity - 1u)]);
     if (seq != index + 1u) break;  // not published yet: what follows waits for the next pass
     const bool at_head = index == head;
-    if (at_head && pass_over_carried(egress, index)) {
-      rk_mpsc_release_in(egress.queue, egress.sequence, egress.capacity, index);
-      ++head;
-      moved = true;
+    if (std::binary_search(egress.carried.begin(), egress.carried.end(), index)) {  // handed on already
+      if (at_head) {
+        egress.carried.pop_front();
+        rk_mpsc_release_in(egress.queue, egress.sequence, egress.capacity, index);
+        ++head;
+        moved = true;
+      }
       continue;
     }
-    if (!at_head && std::binary_search(egress.carried.begin(), egress.carried.end(), index)) continue;
     const rk_msg_header& message = *egress_message(egress, index);
-    std::pair<const void*, uint32_t> target;
-    const bool known = FullTargets::target_of(egress, message, target);
-    if (known && full.holds(target)) continue;  // behind one for the same target
+    auto it = egress.proxies.find(message.dest_kernel);
+    const RemoteEnd* to = it == egress.proxies.end() ? nullptr : &it->second;  // none: dropped, out of turn
+    if (to && full.holds(FullTargets::key_of(*to))) continue;  // behind one for the same target
     ++tries;
-    if (deliver(runtime, egress, message) == Delivery::target_full) {
-      if (!known || !full.add(target)) break;  // (known: deliver names only known targets full) retried next pass
+    if (deliver(runtime, egress, message, to) == Delivery::target_full) {
+      if (!full.add(FullTargets::key_of(*to))) break;  // (only a known target is full) retried next pass
       continue;
     }
     moved = true;
