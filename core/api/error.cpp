@@ -1,5 +1,6 @@
 #include "api/error.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <string_view>
@@ -14,15 +15,19 @@ namespace {
 // static runtime's destructor may still report through here; once this thread's slot is
 // gone, its errors go to a string that is never freed (only in that rare case, so threads
 // that come and go leak nothing).
-thread_local bool error_slot_gone = false;  // trivially destructible: readable until the thread ends
+// One trivially destructible word says whether text is held and whether the slot is gone:
+// every API call clears the error, and in a shared library each thread_local is a call
+// into the loader's TLS lookup, so the common case (nothing held) reads this word alone.
+constexpr uint8_t kErrorHeld = 1, kErrorSlotGone = 2;
+thread_local uint8_t error_flags = 0;  // readable until the thread ends
 
 struct ErrorSlot {
   std::string text;
-  ~ErrorSlot() { error_slot_gone = true; }
+  ~ErrorSlot() { error_flags |= kErrorSlotGone; }
 };
 
 std::string& last_error_storage() {
-  if (error_slot_gone) {
+  if (error_flags & kErrorSlotGone) {
     thread_local std::string* after_exit = new std::string();
     return *after_exit;
   }
@@ -65,11 +70,16 @@ spdlog::level::level_enum to_spdlog(rk_log_level level) {
 
 rk_result fail(rk_result code, const std::string& detail) {
   last_error_storage() = detail;
+  error_flags |= kErrorHeld;
   logger().debug("{}: {}", rk_result_name(code), detail);
   return code;
 }
 
-void clear_error() { last_error_storage().clear(); }
+void clear_error() {
+  if ((error_flags & kErrorHeld) == 0) return;
+  last_error_storage().clear();
+  error_flags &= static_cast<uint8_t>(~kErrorHeld);
+}
 const std::string& last_error_text() { return last_error_storage(); }
 
 void log_debug(const std::string& message) { logger().debug("{}", message); }

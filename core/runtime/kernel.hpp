@@ -76,9 +76,10 @@ struct rk_kernel_s {
   // Relaunch-copy mode: the ring block is device memory and ring_host its host mirror.
   std::shared_ptr<rk::core::CopiedBlock> copied;
 
-  // Terminate raises `closing`, then waits until no send is in flight, then lets the loop
-  // drain: every send either publishes before the drain or is refused (never accepted and
-  // then lost). Both are seq_cst so at least one side sees the other.
+  // Terminate raises `closing`, then waits until no send holds send_mutex, then lets the
+  // loop drain: every send looks at `closing` under send_mutex before it takes a slot, so
+  // it either publishes before the drain or is refused (never accepted and then lost).
+  // No count of sends in flight: its two locked instructions were on every send's path.
   std::atomic<bool> closing{false};
   std::atomic<bool> migrated{false};  // moved to another runtime (runtime/migrate.hpp): its route is a proxy now
   // Made by rk_kernel_migrate for a kernel not yet moved into it: lookups by name pass it
@@ -88,7 +89,6 @@ struct rk_kernel_s {
   // lived there before and moved away): kernels there may have sent through it, so its id
   // stays a proxy at the move (remote_k2k.hpp, route_home_through_egress_locked). Directory held.
   bool id_was_home_proxy = false;
-  std::atomic<uint32_t> sends_in_flight{0};
   // Messages the host refused or found too late. Kept here, not in the device's telemetry
   // word: host and GPU read-modify-writing one word over PCIe is not atomic without native
   // host atomics (absent on PCIe H100s). The telemetry snapshot adds the two.
@@ -100,7 +100,9 @@ struct rk_kernel_s {
   // thread between messages) while the caller sends, and a shared line would move between
   // their cores on every message.
   alignas(64) std::mutex send_mutex;  // one host producer at a time on the SPSC input queue
-  bool slot_open = false;             // an rk_kernel_reserve awaits its commit (send_mutex held)
+  // An rk_kernel_reserve awaits its commit (send_mutex held meanwhile). Atomic: terminate
+  // reads it without the lock, which its own thread may be holding.
+  std::atomic<bool> slot_open{false};
   uint64_t next_message_id = 0;
   std::atomic<uint64_t> next_correlation_id{0};  // host request ids: unique, in no lock (next_request_id)
   alignas(64) std::mutex receive_mutex;    // one host consumer at a time on the SPSC output queue

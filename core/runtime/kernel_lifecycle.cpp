@@ -285,12 +285,9 @@ rk_result kernel_terminate(rk_kernel_s* kernel, uint64_t timeout_ns) {
   if (rk_result r = resume_if_parked(kernel); r != RK_SUCCESS) return r;
   auto deadline = deadline_after(timeout_ns);
   // Sends already past their check publish first (or give up); then the loop may drain.
-  for (uint32_t round = 0; kernel->sends_in_flight.load() != 0; ++round) {
-    if (Clock::now() >= deadline)
-      return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name +
-                                        "': a send or an open reservation is still in flight; it stays Terminating");
-    backoff(round);
-  }
+  if (!wait_out_sends(kernel, deadline))
+    return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name +
+                                      "': a send or an open reservation is still in flight; it stays Terminating");
   auto* should_terminate = reinterpret_cast<uint32_t*>(&kernel->views.control->should_terminate);
   // A park asked for by the supervisor (a restart, a fault) becomes a drain: the loop that
   // parks anyway is launched again below with the drain kept.

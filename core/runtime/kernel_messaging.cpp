@@ -42,19 +42,6 @@ rk_result refuse_faulted(rk_kernel_s* kernel) {
                                            "); rk_kernel_restart or rk_kernel_terminate it");
 }
 
-// Counts a send as in flight for terminate's handshake (see rk_kernel_s::closing).
-class SendInFlight {
- public:
-  explicit SendInFlight(rk_kernel_s* kernel) : kernel_(kernel) { kernel_->sends_in_flight.fetch_add(1); }
-  ~SendInFlight() {
-    if (kernel_) kernel_->sends_in_flight.fetch_sub(1);
-  }
-  void keep_open() { kernel_ = nullptr; }  // a reservation stays in flight until its commit
-
- private:
-  rk_kernel_s* kernel_;
-};
-
 rk_result check_can_send(rk_kernel_s* kernel, uint32_t type_id, uint32_t size) {
   if (kernel->closing.load()) return refuse_closed(kernel);
   rk_kernel_state state = kernel->state.load();
@@ -82,16 +69,14 @@ rk_result check_can_send(rk_kernel_s* kernel, uint32_t type_id, uint32_t size) {
 }
 
 // Waits for one free input slot (send_mutex held). Nothing is dropped silently: a refusal
-// is counted in the queue's rejected_full and the kernel's telemetry.
+// is counted in the queue's rejected_full and the kernel's telemetry. Its first look is at
+// `closing`, under the lock: terminate's handshake (wait_out_sends) rests on it.
 rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t& index) {
   rk_queue_header* input = kernel->views.input;
   // Read the clock only once the queue was found full: most sends find room at once, and
   // a reading is ~30 ns on a VM's clock (the deadline then counts from the first refusal,
   // a few instructions after the call).
   std::optional<Clock::time_point> deadline;
-  // A callback on the kernel's own thread (cpu_sim delivers a kernel's output there) would
-  // wait for the one loop that drains this queue: it gives up at once.
-  const bool own_thread = timeout_ns != 0 && Bridge::assisting_kernel() == kernel;
   for (uint32_t round = 0;; ++round) {
     if (kernel->closing.load()) return refuse_closed(kernel);  // waiting would delay terminate
     rk_reservation slot = rk_spsc_try_reserve_in(input, kernel->config.input_capacity, 1u);  // our geometry
@@ -100,6 +85,10 @@ rk_result wait_for_input_slot(rk_kernel_s* kernel, uint64_t timeout_ns, uint64_t
       return RK_SUCCESS;
     }
     if (!deadline && timeout_ns != 0) deadline = deadline_after(timeout_ns);
+    // A callback on the kernel's own thread (cpu_sim delivers a kernel's output there)
+    // would wait for the one loop that drains this queue: it gives up at once. Asked only
+    // of a full queue (a thread_local, a call into the loader's TLS lookup here).
+    const bool own_thread = timeout_ns != 0 && Bridge::assisting_kernel() == kernel;
     if (timeout_ns == 0 || own_thread || Clock::now() >= *deadline) {
       rk_queue_count_rejected(input);
       count_dropped(kernel);
@@ -189,7 +178,6 @@ rk_result send_copy(rk_kernel_s* kernel, uint32_t type_id, const void* payload, 
   given.timeout_ns = RK_WAIT_FOREVER;  // no options: block
   if (options)
     if (rk_result r = read_struct(*options, given); r != RK_SUCCESS) return r;
-  SendInFlight in_flight(kernel);
   if (rk_result r = check_can_send(kernel, type_id, size); r != RK_SUCCESS) return r;
   uint64_t timeout = given.timeout_ns;
   std::lock_guard lock(kernel->send_mutex);
@@ -205,9 +193,8 @@ rk_result send_copy(rk_kernel_s* kernel, uint32_t type_id, const void* payload, 
 
 }  // namespace
 
-// The send is complete (no lock of the kernel held, not counted in flight) before an
-// elastic kernel's loop is launched again: terminate holds the lifecycle lock while it
-// waits for sends in flight.
+// The send is complete (send_mutex released) before an elastic kernel's loop is launched
+// again: terminate holds the lifecycle lock while it waits for sends to let go of it.
 rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
                       const rk_send_options* options, uint64_t* message_id) {
   rk_result r = send_copy(kernel, type_id, payload, size, options, message_id);
@@ -217,7 +204,6 @@ rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload
 
 rk_result kernel_reserve(rk_kernel_s* kernel, uint32_t type_id, uint32_t size, uint64_t timeout_ns, rk_slot* slot) {
   if (slot == nullptr) return fail(RK_ERROR_INVALID_ARGUMENT, "slot is NULL");
-  SendInFlight in_flight(kernel);
   if (rk_result r = check_can_send(kernel, type_id, size); r != RK_SUCCESS) return r;
   kernel->send_mutex.lock();  // held until commit: one open reservation per kernel
   uint64_t index = 0;
@@ -226,7 +212,6 @@ rk_result kernel_reserve(rk_kernel_s* kernel, uint32_t type_id, uint32_t size, u
     return r;
   }
   kernel->slot_open = true;
-  in_flight.keep_open();
   rk_msg_header* header = input_slot(kernel, index);
   stamp(kernel, header, type_id, size, 0u, 0u);
   slot->header = header;
@@ -250,9 +235,21 @@ rk_result kernel_commit(rk_kernel_s* kernel, rk_slot* slot, uint64_t* message_id
   kernel->slot_open = false;
   publish_input(kernel, slot->token);
   kernel->send_mutex.unlock();
-  kernel->sends_in_flight.fetch_sub(1);  // taken in reserve
   if (kernel->config.elastic()) relaunch_after_send(kernel);
   return RK_SUCCESS;
+}
+
+bool wait_out_sends(rk_kernel_s* kernel, Clock::time_point deadline) {
+  // An open reservation holds send_mutex until its commit, perhaps on this very thread
+  // (try_lock on a mutex this thread owns would be undefined): wait for the commit first.
+  for (uint32_t round = 0;; ++round) {
+    if (!kernel->slot_open.load() && kernel->send_mutex.try_lock()) {
+      kernel->send_mutex.unlock();  // a send that takes it from now on sees `closing`
+      return true;
+    }
+    if (Clock::now() >= deadline) return false;
+    backoff(round);
+  }
 }
 
 }  // namespace rk::core

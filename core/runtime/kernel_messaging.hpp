@@ -3,6 +3,7 @@
 // kernel_receive.cpp.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 
 #include "ringkernel.h"
@@ -11,6 +12,11 @@ namespace rk::core {
 
 // Spin, then yield, then short sleeps: waits that last must not burn a core.
 void backoff(uint32_t round);
+
+// Terminate's and migration's handshake with host sends, once `closing` is raised: waits
+// until no send holds the input queue (send_mutex) and no reservation is open, so every
+// send has published or will see `closing` and be refused. False at the deadline.
+bool wait_out_sends(rk_kernel_s* kernel, std::chrono::steady_clock::time_point deadline);
 
 rk_result kernel_send(rk_kernel_s* kernel, uint32_t type_id, const void* payload, uint32_t size,
                       const rk_send_options* options, uint64_t* message_id);

@@ -173,13 +173,10 @@ rk_result movable(rk_kernel_s* kernel) {
 rk_result close_to_host(rk_kernel_s* kernel, Clock::time_point deadline) {
   kernel->migrated.store(true);
   kernel->closing.store(true);
-  for (uint32_t round = 0; kernel->sends_in_flight.load() != 0; ++round) {
-    if (Clock::now() >= deadline) {
-      kernel->closing.store(false);
-      kernel->migrated.store(false);
-      return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name + "': a send or an open reservation is still in flight; nothing moved");
-    }
-    backoff(round);
+  if (!wait_out_sends(kernel, deadline)) {
+    kernel->closing.store(false);
+    kernel->migrated.store(false);
+    return fail(RK_ERROR_TIMEOUT, "kernel '" + kernel->config.name + "': a send or an open reservation is still in flight; nothing moved");
   }
   return RK_SUCCESS;
 }

@@ -65,6 +65,31 @@ TEST_CASE("in-place reserve, fill, commit", "[messaging]") {
   CHECK(rk_kernel_commit(k.get(), &slot, nullptr) == RK_ERROR_INVALID_ARGUMENT);  // nothing open
 }
 
+// Terminate's handshake with sends is the input queue's send lock: an open reservation
+// holds it until its commit, so terminate waits for the commit (and drains the message it
+// publishes), and gives up at its deadline when the commit never comes, as on the thread
+// that holds the reservation itself.
+TEST_CASE("terminate waits for an open reservation and drains what it commits", "[messaging]") {
+  rk::Kernel k = runtime().launch(echo_spec("msg_reserve_terminate"));
+  rk_slot slot{};
+  REQUIRE(rk_kernel_reserve(k.get(), Ping::type_id, sizeof(Ping), RK_WAIT_FOREVER, &slot) == RK_SUCCESS);
+  CHECK(rk_kernel_terminate(k.get(), 20'000'000) == RK_ERROR_TIMEOUT);  // this thread holds it
+  CHECK(k.state() == RK_KERNEL_TERMINATING);
+  CHECK(k.try_send(Ping{1}) == RK_ERROR_TERMINATED);  // closing: no new send gets in
+
+  std::atomic<rk_result> terminated{RK_ERROR_INTERNAL};
+  std::thread terminator([&] { terminated = rk_kernel_terminate(k.get(), 60'000'000'000ull); });
+  Ping ping{41};
+  std::memcpy(slot.payload, &ping, sizeof(ping));
+  REQUIRE(rk_kernel_commit(k.get(), &slot, nullptr) == RK_SUCCESS);  // accepted before closing: published
+  terminator.join();
+  CHECK(terminated == RK_SUCCESS);
+  auto pong = k.receive<Pong>(0);
+  REQUIRE(pong.has_value());
+  CHECK(pong->message.value == 42);
+  CHECK(!k.receive<Pong>(0).has_value());
+}
+
 TEST_CASE("a full queue rejects or times out, as the caller chooses, and counts it", "[messaging]") {
   rk::KernelSpec spec = echo_spec("msg_full", false);
   spec.input_capacity = 4;
