@@ -3,6 +3,7 @@
 // sending to it by name; nothing is lost, duplicated or reordered.
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -285,22 +286,24 @@ TEST_CASE("a kernel moving in is found by name only once the move lands", "[migr
   auto target = own_runtime("cpu_sim");
   rk::KernelSpec spec = forward("mig_found_late", "");
   spec.source = kThreeRepliesSource;
-  spec.output_capacity = 2;
   rk::Kernel three = source->launch(spec);
-  three.send(Value{10});
-  // Two values fill the output; the handler waits for room for the third.
-  // (Its message stays in the input queue until the handler returns.)
-  REQUIRE(wait_until([&] { return three.status().output_depth == 2; }));
+  // An open reservation holds the move up after its twin is made: the move closes the
+  // kernel to host sends, and waits for the commit first (whatever the threads' speeds;
+  // a handler waiting for output room did not, since the move drains output as it parks).
+  rk_slot slot{};
+  REQUIRE(rk_kernel_reserve(three.get(), Value::type_id, sizeof(Value), RK_WAIT_FOREVER, &slot) == RK_SUCCESS);
   rk_kernel moved = nullptr;
   rk_result migrated = RK_ERROR_INVALID_STATE;
   std::thread mover([&] { migrated = rk_kernel_migrate(three.get(), target->get(), kLong, &moved); });
-  // The twin is there (the dump says so) while the move waits for the handler.
+  // The twin is there (the dump says so) while the move waits for the commit.
   bool twin_seen = wait_until([&] { return target->dump().find("MOVING IN") != std::string::npos; });
   rk_kernel found = reinterpret_cast<rk_kernel>(uintptr_t{1});
   rk_result during = rk_runtime_find_kernel(target->get(), "mig_found_late", &found);
   std::string why = rk_last_error();
   bool counted_there = target->metrics_text().find("mig_found_late") != std::string::npos;
-  CHECK(three.receive<Value>(kLong)->message.value == 10);  // room: the handler returns, the move goes on
+  Value first{10};
+  std::memcpy(slot.payload, &first, sizeof first);
+  REQUIRE(rk_kernel_commit(three.get(), &slot, nullptr) == RK_SUCCESS);  // the move goes on
   mover.join();
   REQUIRE(twin_seen);
   CHECK(during == RK_ERROR_UNKNOWN_KERNEL);
@@ -313,9 +316,14 @@ TEST_CASE("a kernel moving in is found by name only once the move lands", "[migr
   CHECK(after == moved);
   CHECK(target->dump().find("MOVING IN") == std::string::npos);
   rk::Kernel there(moved);
-  for (uint64_t v : {11u, 12u}) CHECK(there.receive<Value>(kLong)->message.value == v);
+  // The committed message went along, handled there or before the move (its output moved).
+  auto next_value = [&] {
+    auto out = there.receive<Value>(kLong);
+    return out ? out->message.value : ~uint64_t{0};
+  };
+  for (uint64_t v : {10u, 11u, 12u}) CHECK(next_value() == v);
   there.send(Value{20});
-  for (uint64_t v : {20u, 21u, 22u}) CHECK(there.receive<Value>(kLong)->message.value == v);
+  for (uint64_t v : {20u, 21u, 22u}) CHECK(next_value() == v);
   there.terminate();
 }
 
