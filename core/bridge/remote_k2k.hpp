@@ -90,20 +90,15 @@ rk_result reroute_locked(rk_runtime_s* from, uint32_t id, rk_runtime_s* to, uint
 // its twin sends: the order per target holds across the move, and nothing waits for the old
 // queue to drain (which, with the kernel parked, could wait on the kernel itself). The new
 // runtime's slots are claimed first, so the move can still fail with nothing lost. Sends to
-// kernels of the runtime it moves to go ahead of its outbox instead, where it has room
-// (local_sends: the move puts them into the snapshot it restores). All with the directory
-// held.
+// kernels of the runtime it moves to go ahead of its outbox instead (local_sends: the move
+// puts them into the snapshot it restores; where they do not fit, it refuses to move). All
+// with the directory held.
 class EgressCarry {
  public:
   // Finds them and claims room for them. RK_ERROR_QUEUE_FULL: not enough room now.
   rk_result prepare_locked(rk_kernel_s* old, rk_kernel_s* twin);
   // Those for kernels of the twin's runtime, oldest first: header, then payload.
   const std::vector<const rk_msg_header*>& local_sends() const { return local_; }
-  // They do not fit the twin's outbox: they stay, and are handed on from the old queue.
-  void leave_local_sends() {
-    local_.clear();
-    local_slots_.clear();
-  }
   void commit_locked();  // the move is done: they are written in under the twin's id
   void cancel_locked();  // the move failed: the claimed slots are passed over
 

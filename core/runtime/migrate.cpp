@@ -190,23 +190,42 @@ rk_result park_twin(rk_kernel_s* fresh, Clock::time_point deadline) {
   return park_loop(fresh, deadline, "(the twin being made for a migration) did not park in time", false, asked);
 }
 
+// Whether the old kernel's sends still waiting in its runtime's egress queue for kernels of
+// the runtime it moves to fit in the twin's outbox ahead of the `queued` sends the snapshot
+// carries: in number, and each in an outbox slot (a send through a proxy fits the egress
+// queue's larger slots). RK_ERROR_QUEUE_FULL, nothing taken, when they do not.
+rk_result check_sends_fit_ahead(rk_kernel_s* old, rk_kernel_s* fresh, const std::vector<const rk_msg_header*>& sends,
+                                size_t queued) {
+  const KernelConfig& c = fresh->config;
+  for (const rk_msg_header* send : sends)
+    if (send->payload_size > c.max_payload_size)
+      return fail(RK_ERROR_QUEUE_FULL, "kernel '" + old->config.name + "' has a send of " +
+                                           std::to_string(send->payload_size) +
+                                           " payload bytes waiting in its runtime's egress queue for a kernel of the "
+                                           "runtime it moves to, larger than its own max_payload_size (" +
+                                           std::to_string(c.max_payload_size) +
+                                           "): it cannot go ahead in its outbox there, and left behind, what it sends that "
+                                           "kernel next could overtake it. Nothing moved: migrate again once it is delivered");
+  if (queued + sends.size() <= c.outbox_capacity) return RK_SUCCESS;
+  return fail(RK_ERROR_QUEUE_FULL, "kernel '" + old->config.name + "' has " + std::to_string(sends.size()) +
+                                       " send(s) waiting in its runtime's egress queue for kernels of the runtime it moves "
+                                       "to, and its outbox there (" + std::to_string(c.outbox_capacity) + " slots, " +
+                                       std::to_string(queued) +
+                                       " taken by its own waiting sends) cannot carry them ahead: left behind, what it "
+                                       "sends those kernels next could overtake them. Nothing moved: migrate again once "
+                                       "they are delivered, or give it a larger outbox_capacity");
+}
+
 // Step 3, everything parked and the directory held.
 rk_result move_locked(rk_kernel_s* old, rk_kernel_s* fresh) {
   EgressCarry carry;  // its sends still waiting in the old runtime's egress queue go along
   if (rk_result r = carry.prepare_locked(old, fresh); r != RK_SUCCESS) return r;
   Snapshot copy;
   rk_result r = capture_snapshot(old, false, copy, true);
-  // Sends for kernels of the target runtime go ahead of the outbox where it has room; else
-  // they are handed on from the old queue, and one the twin sends such a target at once
-  // may overtake them (docs/runtime.md, "Snapshots and migration").
-  // (Or larger than its outbox slots: a send through a proxy fits the egress queue's slots.)
-  bool fit = copy.outbox.size() + carry.local_sends().size() <= fresh->config.outbox_capacity;
-  for (const rk_msg_header* send : carry.local_sends()) fit = fit && send->payload_size <= fresh->config.max_payload_size;
-  if (!fit) {
-    log_info("kernel '" + old->config.name + "': " + std::to_string(carry.local_sends().size()) +
-             " send(s) to kernels of the runtime it moves to do not fit its outbox; they go from the old runtime");
-    carry.leave_local_sends();
-  }
+  // Sends for kernels of the target runtime go ahead of the outbox (the twin reaches those
+  // kernels directly). Where they do not fit, handing them on from the old queue would let
+  // what the twin sends those kernels next overtake them: the move is refused instead.
+  if (r == RK_SUCCESS) r = check_sends_fit_ahead(old, fresh, carry.local_sends(), copy.outbox.size());
   if (r == RK_SUCCESS) r = carry_sends_ahead(old, carry.local_sends(), copy);
   if (r == RK_SUCCESS) r = restore_into(fresh, copy, true);
   if (r != RK_SUCCESS) {

@@ -230,6 +230,48 @@ TEST_CASE("a kernel moving back to the runtime of a kernel that sends to it keep
   checking.terminate();
 }
 
+// Sends a kernel made to a kernel of the runtime it moves to, still waiting in its old
+// runtime's egress queue, go ahead of its outbox there: where they do not fit, the move is
+// refused (before, they were left to be handed on from the old queue, and what the moved
+// kernel sent that kernel next could overtake them).
+TEST_CASE("a move whose waiting sends would not fit ahead of its outbox is refused, and order holds", "[migrate][k2k]") {
+  auto home = own_runtime("cpu_sim");
+  auto away = own_runtime("cpu_sim");
+  rk::KernelSpec checker;
+  checker.name = "mig_fit_checker";
+  checker.source = rk::test::kOrderSinkSource;
+  checker.state_bytes = 24;
+  checker.accepted_types = {4u, AskReport::type_id};
+  checker.inbox_capacity = 4;
+  rk::Kernel checking = away->launch(checker);
+  rk::KernelSpec sender;
+  sender.name = "mig_fit_sender";
+  sender.source = rk::test::kAskerSource;  // a burst {count, first} sends count values to peer 0
+  sender.state_bytes = 24;
+  sender.accepted_types = {Burst::type_id};
+  sender.peers = {"mig_fit_checker"};
+  sender.outbox_capacity = 16;
+  rk::Kernel sending = home->launch(sender);
+  constexpr uint64_t kPer = 40;  // 4 fill the checker's inbox, 36 wait in home's egress queue
+  checking.deactivate();
+  sending.send(Burst{kPer, 0});
+  REQUIRE(wait_until([&] { return sending.telemetry().messages_processed == 1 && checking.status().inbox_depth >= 4; }));
+  rk_kernel moved = nullptr;
+  CHECK(rk_kernel_migrate(sending.get(), away->get(), kLong, &moved) == RK_ERROR_QUEUE_FULL);
+  CHECK(std::string(rk_last_error()).find("overtake") != std::string::npos);
+  CHECK(moved == nullptr);
+  CHECK(sending.state() == RK_KERNEL_ACTIVE);  // untouched
+  checking.reactivate();
+  auto report = [&] { return checking.request<Answers>(AskReport{0}, kLong); };
+  REQUIRE(wait_until([&] { return report().answers == kPer; }));
+  sending = migrate(sending, *away);  // delivered: nothing waits now
+  sending.send(Burst{kPer, kPer});
+  REQUIRE(wait_until([&] { return report().answers == 2 * kPer; }));
+  CHECK(report().out_of_order == 0);
+  sending.terminate();
+  checking.terminate();
+}
+
 TEST_CASE("a kernel in a K2K chain moves to another cpu_sim runtime under load", "[migrate][k2k]") {
   auto target = own_runtime("cpu_sim");
   chain_survives_a_move(*target);
