@@ -642,8 +642,12 @@ RK_API rk_result rk_kernel_snapshot(rk_kernel kernel, void* buffer, size_t capac
  * it) and refuses sends, saying where the kernel went. Output not yet received moves with
  * it. Do it with no request in flight: a reply moves along, but its request stays with the
  * old handle. RK_ERROR_TIMEOUT when a kernel of the source runtime does not reach a message
- * boundary within timeout_ns; nothing moved then. The target must not have a kernel of
- * that name. */
+ * boundary within timeout_ns; nothing moved then. RK_ERROR_QUEUE_FULL, nothing moved, when
+ * the K2K messages it sent and that still wait to be handed on do not fit where the move
+ * must put them (the target runtime's egress queue; its own outbox there, ahead of its
+ * own waiting sends, for those to kernels of the target runtime, so that nothing it sends
+ * next overtakes them): try again once they are delivered. The target must not have a
+ * kernel of that name. */
 RK_API rk_result rk_kernel_migrate(rk_kernel kernel, rk_runtime target, uint64_t timeout_ns, rk_kernel* moved);
 
 /* ---------------------------------------------------------------------------------- */
