@@ -29,6 +29,10 @@ void count_dropped(rk_kernel_s* kernel) {
 }
 
 rk_result refuse_closed(rk_kernel_s* kernel) {
+  if (kernel->migrated.load() && kernel->state.load() != RK_KERNEL_TERMINATED)  // a move under way (migrate.cpp)
+    return fail(RK_ERROR_TERMINATED, "kernel '" + kernel->config.name +
+                                         "' is moving to another runtime (rk_kernel_migrate under way): send to the "
+                                         "kernel that call returns, or here again should the move be refused");
   if (kernel->migrated.load())
     return fail(RK_ERROR_TERMINATED, "kernel '" + kernel->config.name +
                                          "' moved to another runtime (rk_kernel_migrate): send to the kernel that call returned");

@@ -81,8 +81,8 @@ TEST_CASE("terminate waits for an open reservation and drains what it commits", 
   std::thread terminator([&] { terminated = rk_kernel_terminate(k.get(), 60'000'000'000ull); });
   Ping ping{41};
   std::memcpy(slot.payload, &ping, sizeof(ping));
-  REQUIRE(rk_kernel_commit(k.get(), &slot, nullptr) == RK_SUCCESS);  // accepted before closing: published
-  terminator.join();
+  CHECK(rk_kernel_commit(k.get(), &slot, nullptr) == RK_SUCCESS);  // accepted before closing: published
+  terminator.join();  // (no REQUIRE before this: a failed one would leave the thread joinable)
   CHECK(terminated == RK_SUCCESS);
   auto pong = k.receive<Pong>(0);
   REQUIRE(pong.has_value());

@@ -260,7 +260,8 @@ TEST_CASE("a move whose waiting sends would not fit ahead of its outbox is refus
   CHECK(rk_kernel_migrate(sending.get(), away->get(), kLong, &moved) == RK_ERROR_QUEUE_FULL);
   CHECK(std::string(rk_last_error()).find("overtake") != std::string::npos);
   CHECK(moved == nullptr);
-  CHECK(sending.state() == RK_KERNEL_ACTIVE);  // untouched
+  CHECK(sending.state() == RK_KERNEL_ACTIVE);  // untouched, and open to the host again
+  CHECK(sending.try_send(Burst{0, 0}) == RK_SUCCESS);
   checking.reactivate();
   auto report = [&] { return checking.request<Answers>(AskReport{0}, kLong); };
   REQUIRE(wait_until([&] { return report().answers == kPer; }));
@@ -308,9 +309,8 @@ TEST_CASE("a moved kernel keeps its state, queued input and unread output", "[mi
 }
 
 // While a move is under way, the target runtime holds the kernel's twin; it is not the
-// kernel until the move lands (a failed move frees it). The move is held up by a handler
-// waiting for room in the output (it parks only between messages), which it gets when
-// the host receives.
+// kernel until the move lands (a failed move frees it). A message makes this kernel send
+// three values, which the test finds where the kernel went.
 const char* const kThreeRepliesSource = R"(
 RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
   (void)msg;
@@ -345,8 +345,8 @@ TEST_CASE("a kernel moving in is found by name only once the move lands", "[migr
   bool counted_there = target->metrics_text().find("mig_found_late") != std::string::npos;
   Value first{10};
   std::memcpy(slot.payload, &first, sizeof first);
-  REQUIRE(rk_kernel_commit(three.get(), &slot, nullptr) == RK_SUCCESS);  // the move goes on
-  mover.join();
+  CHECK(rk_kernel_commit(three.get(), &slot, nullptr) == RK_SUCCESS);  // the move goes on
+  mover.join();  // (no REQUIRE before this: a failed one would leave the thread joinable)
   REQUIRE(twin_seen);
   CHECK(during == RK_ERROR_UNKNOWN_KERNEL);
   CHECK(found == nullptr);
