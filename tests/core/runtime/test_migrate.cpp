@@ -273,6 +273,56 @@ TEST_CASE("a move whose waiting sends would not fit ahead of its outbox is refus
   checking.terminate();
 }
 
+// The same when a waiting send is larger than the moving kernel's own slots: a send through
+// a proxy fits the egress queue's slots, not necessarily its outbox's.
+TEST_CASE("a move whose waiting send would not fit its outbox's slots is refused, and order holds", "[migrate][k2k]") {
+  auto home = own_runtime("cpu_sim");
+  auto away = own_runtime("cpu_sim");
+  rk::KernelSpec checker;
+  checker.name = "mig_big_checker";
+  checker.source = rk::test::kOrderSinkSource;  // reads the value in a payload's first 8 bytes
+  checker.state_bytes = 24;
+  checker.accepted_types = {4u, AskReport::type_id};
+  checker.inbox_capacity = 4;
+  checker.max_payload_size = 64;
+  rk::Kernel checking = away->launch(checker);
+  rk::KernelSpec sender;
+  sender.name = "mig_big_sender";
+  sender.source = R"(
+RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
+  uint64_t count = ((rk_global const uint64_t*)payload)[0], first = ((rk_global const uint64_t*)payload)[1];
+  (void)msg;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t big[8] = {first + i, 0, 0, 0, 0, 0, 0, 0};  /* 64 bytes: more than its own slots hold */
+    int32_t sent = rk_send_to_kernel(ctx, rk_peer(ctx, 0), 4u, big, 64u);
+    if (sent != RK_SUCCESS) return sent;
+  }
+  return RK_SUCCESS;
+})";
+  sender.accepted_types = {Burst::type_id};
+  sender.peers = {"mig_big_checker"};
+  sender.max_payload_size = 16;  // a Burst
+  rk::Kernel sending = home->launch(sender);
+  constexpr uint64_t kPer = 6;  // 4 fill the checker's inbox, 2 wait in home's egress queue
+  checking.deactivate();
+  sending.send(Burst{kPer, 0});
+  REQUIRE(wait_until([&] { return sending.telemetry().messages_processed == 1 && checking.status().inbox_depth >= 4; }));
+  rk_kernel moved = nullptr;
+  CHECK(rk_kernel_migrate(sending.get(), away->get(), kLong, &moved) == RK_ERROR_QUEUE_FULL);
+  CHECK(std::string(rk_last_error()).find("max_payload_size") != std::string::npos);
+  CHECK(sending.try_send(Burst{0, 0}) == RK_SUCCESS);  // untouched, open to the host again
+  checking.reactivate();
+  auto report = [&] { return checking.request<Answers>(AskReport{0}, kLong); };
+  REQUIRE(wait_until([&] { return report().answers == kPer; }));
+  sending = migrate(sending, *away);
+  sending.send(Burst{kPer, kPer});
+  REQUIRE(wait_until([&] { return report().answers == 2 * kPer; }));
+  CHECK(report().out_of_order == 0);
+  CHECK(sending.telemetry().messages_dropped == 0);
+  sending.terminate();
+  checking.terminate();
+}
+
 TEST_CASE("a kernel in a K2K chain moves to another cpu_sim runtime under load", "[migrate][k2k]") {
   auto target = own_runtime("cpu_sim");
   chain_survives_a_move(*target);
