@@ -160,6 +160,58 @@ void answers_follow_a_moving_asker(rk::Runtime& answering, rk::Runtime& one, rk:
   answers.terminate();
 }
 
+// The order sink (tests/support/order_sink_kernel.hpp) as the peer of the senders below,
+// with a 4-slot inbox, so a few values fill it and the rest wait.
+rk::KernelSpec order_checker(const std::string& name) {
+  rk::KernelSpec checker;
+  checker.name = name;
+  checker.source = rk::test::kOrderSinkSource;  // reads the value in a payload's first 8 bytes
+  checker.state_bytes = 24;
+  checker.accepted_types = {4u, AskReport::type_id};
+  checker.inbox_capacity = 4;
+  return checker;
+}
+
+// A kernel that, for a Burst {count, first}, sends count values to `peer` (the asker of
+// tests/support/asker_kernel.hpp).
+rk::KernelSpec burst_sender(const std::string& name, const std::string& peer) {
+  rk::KernelSpec sender;
+  sender.name = name;
+  sender.source = rk::test::kAskerSource;
+  sender.state_bytes = 24;
+  sender.accepted_types = {Burst::type_id};
+  sender.peers = {peer};
+  return sender;
+}
+
+// `sending` (in another runtime) sends a burst of `per` values to `checking` (in `away`),
+// deactivated first: its inbox fills and the rest wait in the sender's runtime's egress
+// queue. The move of `sending` to `away` is refused, naming `reason`, and nothing moved;
+// once the values are delivered it goes through, and a second burst arrives after the
+// first, in order.
+void refused_until_delivered(rk::Kernel& sending, rk::Kernel& checking, rk::Runtime& away, uint64_t per,
+                             const std::string& reason) {
+  checking.deactivate();
+  sending.send(Burst{per, 0});
+  REQUIRE(wait_until([&] { return sending.telemetry().messages_processed == 1 && checking.status().inbox_depth >= 4; }));
+  rk_kernel moved = nullptr;
+  CHECK(rk_kernel_migrate(sending.get(), away.get(), kLong, &moved) == RK_ERROR_QUEUE_FULL);
+  CHECK(std::string(rk_last_error()).find(reason) != std::string::npos);
+  CHECK(moved == nullptr);
+  CHECK(sending.state() == RK_KERNEL_ACTIVE);  // untouched, and open to the host again
+  CHECK(sending.try_send(Burst{0, 0}) == RK_SUCCESS);
+  checking.reactivate();
+  auto report = [&] { return checking.request<Answers>(AskReport{0}, kLong); };
+  REQUIRE(wait_until([&] { return report().answers == per; }));
+  sending = migrate(sending, away);  // delivered: nothing waits now
+  sending.send(Burst{per, per});
+  REQUIRE(wait_until([&] { return report().answers == 2 * per; }));
+  CHECK(report().out_of_order == 0);
+  CHECK(sending.telemetry().messages_dropped == 0);
+  sending.terminate();
+  checking.terminate();
+}
+
 }  // namespace
 
 // What a kernel sent to another runtime just before it moved can leave its old runtime's
@@ -189,19 +241,8 @@ TEST_CASE("a kernel moving in and out of the runtime of the kernel it asks gets 
 TEST_CASE("a kernel moving back to the runtime of a kernel that sends to it keeps that sender's order", "[migrate][k2k]") {
   auto home = own_runtime("cpu_sim");
   auto away = own_runtime("cpu_sim");
-  rk::KernelSpec checker;
-  checker.name = "mig_checker";
-  checker.source = rk::test::kOrderSinkSource;
-  checker.state_bytes = 24;
-  checker.accepted_types = {4u, AskReport::type_id};
-  checker.inbox_capacity = 4;
-  rk::Kernel checking = home->launch(checker);
-  rk::KernelSpec sender;
-  sender.name = "mig_sender";
-  sender.source = rk::test::kAskerSource;  // a burst {count, first} sends count values to peer 0
-  sender.state_bytes = 24;
-  sender.accepted_types = {Burst::type_id};
-  sender.peers = {"mig_checker"};
+  rk::Kernel checking = home->launch(order_checker("mig_checker"));
+  rk::KernelSpec sender = burst_sender("mig_sender", "mig_checker");
   sender.outbox_capacity = 64;
   rk::Kernel sending = home->launch(sender);
   constexpr uint64_t kRounds = 6, kPer = 48;
@@ -237,40 +278,12 @@ TEST_CASE("a kernel moving back to the runtime of a kernel that sends to it keep
 TEST_CASE("a move whose waiting sends would not fit ahead of its outbox is refused, and order holds", "[migrate][k2k]") {
   auto home = own_runtime("cpu_sim");
   auto away = own_runtime("cpu_sim");
-  rk::KernelSpec checker;
-  checker.name = "mig_fit_checker";
-  checker.source = rk::test::kOrderSinkSource;
-  checker.state_bytes = 24;
-  checker.accepted_types = {4u, AskReport::type_id};
-  checker.inbox_capacity = 4;
-  rk::Kernel checking = away->launch(checker);
-  rk::KernelSpec sender;
-  sender.name = "mig_fit_sender";
-  sender.source = rk::test::kAskerSource;  // a burst {count, first} sends count values to peer 0
-  sender.state_bytes = 24;
-  sender.accepted_types = {Burst::type_id};
-  sender.peers = {"mig_fit_checker"};
+  rk::Kernel checking = away->launch(order_checker("mig_fit_checker"));
+  rk::KernelSpec sender = burst_sender("mig_fit_sender", "mig_fit_checker");
   sender.outbox_capacity = 16;
   rk::Kernel sending = home->launch(sender);
   constexpr uint64_t kPer = 40;  // 4 fill the checker's inbox, 36 wait in home's egress queue
-  checking.deactivate();
-  sending.send(Burst{kPer, 0});
-  REQUIRE(wait_until([&] { return sending.telemetry().messages_processed == 1 && checking.status().inbox_depth >= 4; }));
-  rk_kernel moved = nullptr;
-  CHECK(rk_kernel_migrate(sending.get(), away->get(), kLong, &moved) == RK_ERROR_QUEUE_FULL);
-  CHECK(std::string(rk_last_error()).find("overtake") != std::string::npos);
-  CHECK(moved == nullptr);
-  CHECK(sending.state() == RK_KERNEL_ACTIVE);  // untouched, and open to the host again
-  CHECK(sending.try_send(Burst{0, 0}) == RK_SUCCESS);
-  checking.reactivate();
-  auto report = [&] { return checking.request<Answers>(AskReport{0}, kLong); };
-  REQUIRE(wait_until([&] { return report().answers == kPer; }));
-  sending = migrate(sending, *away);  // delivered: nothing waits now
-  sending.send(Burst{kPer, kPer});
-  REQUIRE(wait_until([&] { return report().answers == 2 * kPer; }));
-  CHECK(report().out_of_order == 0);
-  sending.terminate();
-  checking.terminate();
+  refused_until_delivered(sending, checking, *away, kPer, "overtake");
 }
 
 // The same when a waiting send is larger than the moving kernel's own slots: a send through
@@ -278,16 +291,10 @@ TEST_CASE("a move whose waiting sends would not fit ahead of its outbox is refus
 TEST_CASE("a move whose waiting send would not fit its outbox's slots is refused, and order holds", "[migrate][k2k]") {
   auto home = own_runtime("cpu_sim");
   auto away = own_runtime("cpu_sim");
-  rk::KernelSpec checker;
-  checker.name = "mig_big_checker";
-  checker.source = rk::test::kOrderSinkSource;  // reads the value in a payload's first 8 bytes
-  checker.state_bytes = 24;
-  checker.accepted_types = {4u, AskReport::type_id};
-  checker.inbox_capacity = 4;
+  rk::KernelSpec checker = order_checker("mig_big_checker");
   checker.max_payload_size = 64;
   rk::Kernel checking = away->launch(checker);
-  rk::KernelSpec sender;
-  sender.name = "mig_big_sender";
+  rk::KernelSpec sender = burst_sender("mig_big_sender", "mig_big_checker");
   sender.source = R"(
 RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk_global const uint8_t* payload) {
   uint64_t count = ((rk_global const uint64_t*)payload)[0], first = ((rk_global const uint64_t*)payload)[1];
@@ -299,28 +306,11 @@ RK_INLINE int32_t rk_handler(rk_ctx* ctx, rk_global const rk_msg_header* msg, rk
   }
   return RK_SUCCESS;
 })";
-  sender.accepted_types = {Burst::type_id};
-  sender.peers = {"mig_big_checker"};
+  sender.state_bytes = 0;
   sender.max_payload_size = 16;  // a Burst
   rk::Kernel sending = home->launch(sender);
   constexpr uint64_t kPer = 6;  // 4 fill the checker's inbox, 2 wait in home's egress queue
-  checking.deactivate();
-  sending.send(Burst{kPer, 0});
-  REQUIRE(wait_until([&] { return sending.telemetry().messages_processed == 1 && checking.status().inbox_depth >= 4; }));
-  rk_kernel moved = nullptr;
-  CHECK(rk_kernel_migrate(sending.get(), away->get(), kLong, &moved) == RK_ERROR_QUEUE_FULL);
-  CHECK(std::string(rk_last_error()).find("max_payload_size") != std::string::npos);
-  CHECK(sending.try_send(Burst{0, 0}) == RK_SUCCESS);  // untouched, open to the host again
-  checking.reactivate();
-  auto report = [&] { return checking.request<Answers>(AskReport{0}, kLong); };
-  REQUIRE(wait_until([&] { return report().answers == kPer; }));
-  sending = migrate(sending, *away);
-  sending.send(Burst{kPer, kPer});
-  REQUIRE(wait_until([&] { return report().answers == 2 * kPer; }));
-  CHECK(report().out_of_order == 0);
-  CHECK(sending.telemetry().messages_dropped == 0);
-  sending.terminate();
-  checking.terminate();
+  refused_until_delivered(sending, checking, *away, kPer, "max_payload_size");
 }
 
 TEST_CASE("a kernel in a K2K chain moves to another cpu_sim runtime under load", "[migrate][k2k]") {
