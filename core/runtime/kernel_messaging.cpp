@@ -243,17 +243,20 @@ rk_result kernel_commit(rk_kernel_s* kernel, rk_slot* slot, uint64_t* message_id
   return RK_SUCCESS;
 }
 
-bool wait_out_sends(rk_kernel_s* kernel, Clock::time_point deadline) {
+bool lock_sends_by(rk_kernel_s* kernel, Clock::time_point deadline, std::unique_lock<std::mutex>& sending) {
   // An open reservation holds send_mutex until its commit, perhaps on this very thread
   // (try_lock on a mutex this thread owns would be undefined): wait for the commit first.
-  for (uint32_t round = 0;; ++round) {
-    if (!kernel->slot_open.load() && kernel->send_mutex.try_lock()) {
-      kernel->send_mutex.unlock();  // a send that takes it from now on sees `closing`
-      return true;
-    }
+  sending = std::unique_lock(kernel->send_mutex, std::defer_lock);
+  for (uint32_t round = 0; kernel->slot_open.load() || !sending.try_lock(); ++round) {
     if (Clock::now() >= deadline) return false;
     backoff(round);
   }
+  return true;
+}
+
+bool wait_out_sends(rk_kernel_s* kernel, Clock::time_point deadline) {
+  std::unique_lock<std::mutex> sending;
+  return lock_sends_by(kernel, deadline, sending);  // released: a send that takes it from now on sees `closing`
 }
 
 }  // namespace rk::core

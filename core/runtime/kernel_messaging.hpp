@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 
 #include "ringkernel.h"
 
@@ -13,8 +14,14 @@ namespace rk::core {
 // Spin, then yield, then short sleeps: waits that last must not burn a core.
 void backoff(uint32_t round);
 
+// Takes the input queue's send lock into `sending` once no send holds it and no reservation
+// is open (it does not try the lock meanwhile: this thread may hold it for a reservation).
+// False at the deadline, the lock not taken.
+bool lock_sends_by(rk_kernel_s* kernel, std::chrono::steady_clock::time_point deadline,
+                   std::unique_lock<std::mutex>& sending);
+
 // Terminate's and migration's handshake with host sends, once `closing` is raised: waits
-// until no send holds the input queue (send_mutex) and no reservation is open, so every
+// until no send holds the input queue and no reservation is open (lock_sends_by), so every
 // send has published or will see `closing` and be refused. False at the deadline.
 bool wait_out_sends(rk_kernel_s* kernel, std::chrono::steady_clock::time_point deadline);
 

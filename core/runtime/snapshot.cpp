@@ -121,20 +121,15 @@ rk_result capture_snapshot(rk_kernel_s* kernel, bool take, Snapshot& out, bool d
   {
     // The host's sends wait: the input queue holds still. A send already waiting for room
     // in a full queue holds the lock until its timeout (it gives up at once only when the
-    // kernel closes, as migration does), so this waits a bounded time for it. So does an
-    // open reservation until its commit; the lock is not tried meanwhile, as this thread
-    // may be the one holding it (try_lock on a mutex one owns is undefined).
-    std::unique_lock sending(kernel->send_mutex, std::defer_lock);
-    const auto deadline = deadline_after(kParkNs);
-    for (uint32_t round = 0; kernel->slot_open.load() || !sending.try_lock(); ++round) {
-      if (Clock::now() >= deadline)
-        return fail(RK_ERROR_TIMEOUT, "kernel '" + c.name + "': " +
-                                          (kernel->slot_open.load() ? "an rk_kernel_reserve awaits its commit"
-                                                                    : "a send waits for room in its full input queue") +
-                                          "; a snapshot needs the queue still (commit, receive, or let the send time "
-                                          "out, and try again)");
-      backoff(round);
-    }
+    // kernel closes, as migration does), so this waits a bounded time for it, and for an
+    // open reservation's commit.
+    std::unique_lock<std::mutex> sending;
+    if (!lock_sends_by(kernel, deadline_after(kParkNs), sending))
+      return fail(RK_ERROR_TIMEOUT, "kernel '" + c.name + "': " +
+                                        (kernel->slot_open.load() ? "an rk_kernel_reserve awaits its commit"
+                                                                  : "a send waits for room in its full input queue") +
+                                        "; a snapshot needs the queue still (commit, receive, or let the send time "
+                                        "out, and try again)");
     std::lock_guard receiving(kernel->receive_mutex);
     // Everything is read before anything is taken, so a refusal takes nothing.
     if (rk_result r = copy_spsc(kernel, v.input, v.input_slots, c.input_capacity, "input", false, s.input); r != RK_SUCCESS)
